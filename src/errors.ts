@@ -1,0 +1,131 @@
+/**
+ * Typed errors with stable codes. Every error the library throws is a `TkeyTssError` whose `kind`
+ * is one of five classes (DESIGN §3.8) and whose `code` is a stable string from `ERROR_CODES`.
+ * The README's error table is generated from this table (keep them in step).
+ * @module
+ */
+
+export type ErrorKind = 'InvalidInput' | 'ProtocolAbort' | 'StorageConflict' | 'NotFound' | 'InternalBug';
+
+/** The one table of error codes: code → kind and what it means. */
+export const ERROR_CODES = {
+  // generic input validation
+  INVALID_ARGUMENT: { kind: 'InvalidInput', text: 'an argument has the wrong type or shape' },
+  INVALID_LENGTH: { kind: 'InvalidInput', text: 'a byte string has the wrong length' },
+  INVALID_HEX: { kind: 'InvalidInput', text: 'a string is not valid hex' },
+  INVALID_JSON: { kind: 'InvalidInput', text: 'a JSON document is malformed or misses a required field' },
+  OUT_OF_RANGE: { kind: 'InvalidInput', text: 'a number is outside its allowed range' },
+  // curve
+  INVALID_SCALAR: { kind: 'InvalidInput', text: 'a scalar is not in [1, n−1] (or [0, n−1] where zero is allowed)' },
+  INVALID_POINT: { kind: 'InvalidInput', text: 'a point encoding is malformed, off the curve or the identity' },
+  INVALID_SIGNATURE: { kind: 'InvalidInput', text: 'a signature is malformed or does not verify' },
+  // ECIES
+  ECIES_MAC_MISMATCH: { kind: 'InvalidInput', text: 'ECIES MAC check failed (tampered ciphertext or wrong key)' },
+  ECIES_DECRYPT_FAILED: { kind: 'InvalidInput', text: 'ECIES plaintext padding is invalid' },
+  // Shamir / polynomials
+  DUPLICATE_INDEX: { kind: 'InvalidInput', text: 'two shares or parties have the same index' },
+  ZERO_INDEX: { kind: 'InvalidInput', text: 'a share or party index is zero' },
+  NOT_ENOUGH_SHARES: { kind: 'InvalidInput', text: 'fewer shares than the threshold' },
+  SHARE_NOT_ON_POLYNOMIAL: { kind: 'InvalidInput', text: 'a share does not match its Feldman commitments' },
+  INVALID_MNEMONIC: { kind: 'InvalidInput', text: 'a mnemonic is not a valid 24-word BIP39 phrase' },
+  // metadata layer
+  METADATA_SIGNATURE_INVALID: { kind: 'InvalidInput', text: 'AuthMetadata signature does not verify' },
+  METADATA_KEY_MISMATCH: { kind: 'InvalidInput', text: 'reconstructed key does not match the metadata public key' },
+  SHARE_DELETED: { kind: 'InvalidInput', text: 'the share was deleted' },
+  SHARE_STALE: { kind: 'InvalidInput', text: 'the share belongs to an older polynomial and cannot be caught up' },
+  SHARE_UNKNOWN: { kind: 'InvalidInput', text: 'the share does not belong to this account' },
+  CANNOT_DELETE_SERVICE_SHARE: { kind: 'InvalidInput', text: 'the service-provider share (index 1) cannot be deleted' },
+  THRESHOLD_VIOLATION: { kind: 'InvalidInput', text: 'the operation would leave fewer shares than the threshold' },
+  NOT_RECONSTRUCTED: { kind: 'InvalidInput', text: 'the operation needs the metadata key; reconstruct first' },
+  NOT_INITIALIZED: { kind: 'InvalidInput', text: 'the account is not initialized' },
+  ACCOUNT_EXISTS: { kind: 'InvalidInput', text: 'an account already exists for this key' },
+  WRONG_ANSWER: { kind: 'InvalidInput', text: 'the security-question answer does not derive the stored share' },
+  // storage
+  STORAGE_CONFLICT: { kind: 'StorageConflict', text: 'the batch was built on a stale metadata nonce; nothing was written' },
+  STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },
+  NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
+  // protocols
+  PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
+  // bugs
+  INTERNAL_BUG: { kind: 'InternalBug', text: 'an internal invariant failed (a bug, please report it)' },
+} as const satisfies Record<string, { kind: ErrorKind; text: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Base class of every error this library throws. */
+export class TkeyTssError extends Error {
+  readonly kind: ErrorKind;
+  readonly code: string;
+  readonly details?: Record<string, unknown>;
+  constructor(kind: ErrorKind, code: string, message: string, details?: Record<string, unknown>) {
+    super(`[${code}] ${message}`);
+    this.name = kind;
+    this.kind = kind;
+    this.code = code;
+    if (details !== undefined) this.details = details;
+  }
+}
+
+export class InvalidInput extends TkeyTssError {
+  constructor(code: ErrorCode, message: string, details?: Record<string, unknown>) {
+    super('InvalidInput', code, message, details);
+  }
+}
+export class StorageConflict extends TkeyTssError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('StorageConflict', 'STORAGE_CONFLICT', message, details);
+  }
+}
+export class NotFound extends TkeyTssError {
+  constructor(message: string, details?: Record<string, unknown>) {
+    super('NotFound', 'NOT_FOUND', message, details);
+  }
+}
+export class InternalBug extends TkeyTssError {
+  constructor(message: string, details?: Record<string, unknown>, code: ErrorCode = 'INTERNAL_BUG') {
+    super('InternalBug', code, message, details);
+  }
+}
+
+/**
+ * A protocol check failed. Terminal: the session is over, nothing is retried.
+ * `reason` is the stable reason code of the failed check (e.g. `FELDMAN_SHARE_MISMATCH`),
+ * `culprits` the party indices to blame (empty when nobody can be blamed).
+ */
+export class ProtocolAbort extends TkeyTssError {
+  readonly reason: string;
+  readonly round: number;
+  readonly culprits: readonly number[];
+  constructor(reason: string, round: number, culprits: readonly number[], message?: string) {
+    super('ProtocolAbort', 'PROTOCOL_ABORT', `${reason} in round ${round}, culprits [${culprits.join(', ')}]${message ? `: ${message}` : ''}`, {
+      reason,
+      round,
+      culprits: [...culprits],
+    });
+    this.reason = reason;
+    this.round = round;
+    this.culprits = Object.freeze([...culprits]);
+  }
+}
+
+/** Throw the error of the right class for `code`. */
+export function fail(code: ErrorCode, message: string, details?: Record<string, unknown>): never {
+  const kind = ERROR_CODES[code].kind as ErrorKind;
+  switch (kind) {
+    case 'InvalidInput':
+      throw new InvalidInput(code, message, details);
+    case 'StorageConflict':
+      throw new StorageConflict(message, details);
+    case 'NotFound':
+      throw new NotFound(message, details);
+    case 'InternalBug':
+      throw new InternalBug(message, details, code);
+    case 'ProtocolAbort':
+      throw new ProtocolAbort(code, 0, [], message);
+  }
+}
+
+/** Type guard that also narrows by code. */
+export function isTkeyTssError(e: unknown, code?: string): e is TkeyTssError {
+  return e instanceof TkeyTssError && (code === undefined || e.code === code);
+}
