@@ -4,7 +4,8 @@
  * @module
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { abytes, aInRange, bytesToHex, bytesToNumberBE, hexToBytes, hexToNumber, numberToBytesBE, toHexPadded, toHexUnpadded } from './bytes.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { abytes, bytesToHex, bytesToNumberBE, hexToBytes, hexToNumber, numberToBytesBE, toHexPadded, toHexUnpadded } from './bytes.js';
 import { fail } from './errors.js';
 import { randomBelow, type Rng } from './rng.js';
 
@@ -83,8 +84,8 @@ export function pointFromHex(hex: string, title = 'point'): Point {
 }
 /** Affine coordinates (any hex padding, as `Point.toJSON` of the peer writes) → point, validated. */
 export function pointFromXY(x: bigint, y: bigint, title = 'point'): Point {
-  aInRange(x, `${title}.x`, 0n, P_FIELD);
-  aInRange(y, `${title}.y`, 0n, P_FIELD);
+  if (typeof x !== 'bigint' || typeof y !== 'bigint') fail('INVALID_ARGUMENT', `${title}: expected bigint coordinates`);
+  if (x < 0n || x >= P_FIELD || y < 0n || y >= P_FIELD) fail('INVALID_POINT', `${title}: coordinate not in [0, p)`);
   let p: Point;
   try {
     p = PointCons.fromAffine({ x, y });
@@ -207,4 +208,13 @@ export function recoverPublicKey(r: bigint, s: bigint, recovery: number, digest:
   } catch {
     return fail('INVALID_SIGNATURE', 'cannot recover a public key');
   }
+}
+
+/**
+ * ed25519 public point of a 32-byte seed (RFC 8032 key expansion) as "04"‖x‖y, 32-byte big-endian
+ * coordinates: tKey's `generalStore.ed25519Seed.publicKey` (elliptic's uncompressed-style encoding).
+ */
+export function ed25519PublicKeyFromSeed(seed: Uint8Array): string {
+  const { x, y } = ed25519.utils.getExtendedPublicKey(abytes(seed, 'seed', 32)).point.toAffine();
+  return '04' + toHexPadded(x) + toHexPadded(y);
 }

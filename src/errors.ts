@@ -15,6 +15,15 @@ export const ERROR_CODES = {
   INVALID_HEX: { kind: 'InvalidInput', text: 'a string is not valid hex' },
   INVALID_JSON: { kind: 'InvalidInput', text: 'a JSON document is malformed or misses a required field' },
   OUT_OF_RANGE: { kind: 'InvalidInput', text: 'a number is outside its allowed range' },
+  // bigint / Paillier (src/bigint, src/paillier)
+  NOT_INVERTIBLE: { kind: 'InvalidInput', text: 'a value has no inverse modulo the given modulus (gcd ≠ 1)' },
+  INVALID_MODULUS: { kind: 'InvalidInput', text: 'a modulus is not usable here (zero, negative, even where odd is required, or not coprime)' },
+  PAILLIER_MODULUS_SIZE: { kind: 'InvalidInput', text: 'a Paillier modulus is outside the size bounds of its profile' },
+  PAILLIER_INVALID_KEY: { kind: 'InvalidInput', text: 'Paillier primes are not (safe) primes, are equal, or do not match N' },
+  PAILLIER_INVALID_CIPHERTEXT: { kind: 'InvalidInput', text: 'a Paillier ciphertext is not in Z*_{N²}' },
+  PAILLIER_PLAINTEXT_RANGE: { kind: 'InvalidInput', text: 'a Paillier plaintext or nonce is outside its range' },
+  RING_PEDERSEN_INVALID: { kind: 'InvalidInput', text: 'ring-Pedersen parameters are malformed (s, t not in Z*_N, degenerate, or s = t)' },
+  PRIME_GENERATION_FAILED: { kind: 'InternalBug', text: 'prime generation returned a value that fails verification' },
   // curve
   INVALID_SCALAR: { kind: 'InvalidInput', text: 'a scalar is not in [1, n−1] (or [0, n−1] where zero is allowed)' },
   INVALID_POINT: { kind: 'InvalidInput', text: 'a point encoding is malformed, off the curve or the identity' },
@@ -40,9 +49,18 @@ export const ERROR_CODES = {
   NOT_INITIALIZED: { kind: 'InvalidInput', text: 'the account is not initialized' },
   ACCOUNT_EXISTS: { kind: 'InvalidInput', text: 'an account already exists for this key' },
   WRONG_ANSWER: { kind: 'InvalidInput', text: 'the security-question answer does not derive the stored share' },
+  SECURITY_QUESTIONS_EXIST: { kind: 'InvalidInput', text: 'the account already has a security-question share' },
+  SECURITY_QUESTIONS_MISSING: { kind: 'InvalidInput', text: 'the account has no security-question share' },
+  SECURITY_QUESTIONS_KDF_INVALID: { kind: 'InvalidInput', text: 'hardened security-question KDF parameters are malformed or outside the allowed bounds' },
+  SHARE_TRANSFER_DISABLED: { kind: 'InvalidInput', text: 'the account has no share-transfer pointer; enable share transfer first' },
+  SHARE_TRANSFER_NO_REQUEST: { kind: 'InvalidInput', text: 'no share-transfer request with this encryption key' },
+  SHARE_TRANSFER_CANCELLED: { kind: 'InvalidInput', text: 'the share-transfer request was removed before it was approved' },
+  SHARE_TRANSFER_TIMEOUT: { kind: 'InvalidInput', text: 'no approval of the share-transfer request arrived in time' },
   // storage
   STORAGE_CONFLICT: { kind: 'StorageConflict', text: 'the batch was built on a stale metadata nonce; nothing was written' },
   STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },
+  STORAGE_LOCKED: { kind: 'StorageConflict', text: 'another process holds the store lock; nothing was written, retry later' },
+  STORAGE_IO: { kind: 'InternalBug', text: 'a storage file could not be read or written (see details.errno)' },
   NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
@@ -72,8 +90,8 @@ export class InvalidInput extends TkeyTssError {
   }
 }
 export class StorageConflict extends TkeyTssError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('StorageConflict', 'STORAGE_CONFLICT', message, details);
+  constructor(message: string, details?: Record<string, unknown>, code: ErrorCode = 'STORAGE_CONFLICT') {
+    super('StorageConflict', code, message, details);
   }
 }
 export class NotFound extends TkeyTssError {
@@ -115,7 +133,7 @@ export function fail(code: ErrorCode, message: string, details?: Record<string, 
     case 'InvalidInput':
       throw new InvalidInput(code, message, details);
     case 'StorageConflict':
-      throw new StorageConflict(message, details);
+      throw new StorageConflict(message, details, code);
     case 'NotFound':
       throw new NotFound(message, details);
     case 'InternalBug':

@@ -2,7 +2,7 @@
  * Feldman commitments: Cⱼ = aⱼ·G; a share (x, y) is valid iff y·G = Σⱼ xʲ·Cⱼ.
  * @module
  */
-import { IDENTITY, G, modN, mulGUnsafe, mulPublic, type Point } from '../curve.js';
+import { IDENTITY, G, mulGUnsafe, mulPublic, N, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { Share } from './polynomial.js';
 
@@ -20,9 +20,10 @@ export function shareCommitment(commitments: readonly Point[], x: bigint): Point
   return acc;
 }
 
-/** y·G == Σⱼ xʲ·Cⱼ. */
+/** y·G == Σⱼ xʲ·Cⱼ, for a canonical share: x in [1, n−1], y in [0, n−1]. */
 export function verifyShare(commitments: readonly Point[], share: Share): boolean {
-  const lhs = modN(share.y) === 0n ? IDENTITY : G.multiplyUnsafe(modN(share.y));
+  if (share.x < 1n || share.x >= N || share.y < 0n || share.y >= N) return false;
+  const lhs = share.y === 0n ? IDENTITY : G.multiplyUnsafe(share.y);
   return lhs.equals(shareCommitment(commitments, share.x));
 }
 

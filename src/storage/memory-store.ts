@@ -4,17 +4,17 @@
  */
 import { fail, StorageConflict } from '../errors.js';
 import { addressKey, type MetadataStorage, type RecordAddress, type StorageBatch } from './types.js';
-import { assertBatch } from './batch.js';
+import { aAccount, assertAddress, assertBatch } from './batch.js';
 
 export class MemoryStorage implements MetadataStorage {
   readonly #records = new Map<string, string>();
   readonly #nonces = new Map<string, number>();
 
   async get(address: RecordAddress): Promise<string | undefined> {
-    return this.#records.get(addressKey(address));
+    return this.#records.get(addressKey(assertAddress(address)));
   }
   async getNonce(account: string): Promise<number | null> {
-    return this.#nonces.get(account) ?? null;
+    return this.#nonces.get(aAccount(account)) ?? null;
   }
   async commit(batch: StorageBatch): Promise<void> {
     assertBatch(batch);
