@@ -179,7 +179,7 @@ describe('record negatives', () => {
 });
 
 describe('TSS sample metadata (v15 TSS fields)', () => {
-  const T = JSON.parse(readFileSync(new URL('../../shared/reference/samples/tkey-tss-sample.json', import.meta.url), 'utf8')) as {
+  const T = JSON.parse(readFileSync(new URL('../test-vectors/interop/tkey-tss-sample.json', import.meta.url), 'utf8')) as {
     metadataJSON: Record<string, unknown>;
     storage: { owner: string; decrypted: Record<string, unknown> }[];
   };

@@ -3,14 +3,18 @@
  * @module
  */
 import { eciesSuite } from './ecies.js';
+import { keygenSuite } from './keygen.js';
+import { refreshSuite } from './refresh.js';
 import { metadataSuite } from './metadata.js';
 import { mnemonicSuite } from './mnemonic.js';
 import { polyidSuite } from './polyid.js';
 import { shamirSuite } from './shamir.js';
 import { tkeyV1SampleSuite } from './tkey-v1-sample.js';
+import { tkeyTssSampleSuite } from './tkey-tss-sample.js';
 import type { Suite } from './types.js';
+import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);

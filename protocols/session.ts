@@ -1,0 +1,418 @@
+/**
+ * The session driver: runs one party of a protocol over any transport.
+ *
+ * - `start()` runs round 1 and returns its messages; `receive(msg)` checks and stores a message
+ *   and, once every other party's messages of the current round are in, runs the next round(s)
+ *   and returns the new outgoing messages; `output` is set after the last round.
+ * - Checks on every message (any failure is a terminal `ProtocolAbort`): sid, protocol, sender is a
+ *   party other than self, recipient is null or self, round is one the session can accept now,
+ *   the round sends messages of that kind. An identical copy of a stored message is ignored
+ *   (retransmission); a different message for the same (round, sender, kind) is an abort.
+ * - Early messages (round k+1 while round k is still being collected) are buffered.
+ * - Echo broadcast (n ≥ 3): the driver hashes every round-e broadcast it received (and its own) into
+ *   an echo vector h[p] = H(sid, protocol, p, e, payload of p) and sends it with each round-(e+1)
+ *   message as `{body, echo}`. A party j whose vector differs from ours at its own position or ours
+ *   is blamed alone ([j]: it equivocated, or lies about what it got from us); checked first for all
+ *   j. A difference at a third party p gives culprits [p, j]: p sent different broadcasts or j lies,
+ *   and without signed broadcasts (bus layer) the two cannot be told apart.
+ * - Progress events per round; randomness per round is `rng.fork("<protocol>/round<k>")` for a
+ *   seeded DRBG (so a resumed or replayed session draws exactly the same), the RNG itself otherwise.
+ * - `snapshot()` is plain data (structured-clone safe); `Session.resume` continues from it.
+ * @module
+ */
+import { abytes, equalBytes } from '../src/bytes.js';
+import { fail, InternalBug, ProtocolAbort } from '../src/errors.js';
+import { sha256 } from '../src/hash.js';
+import { SeededRng, type Rng } from '../src/rng.js';
+import { Transcript } from '../src/zk/transcript.js';
+import type { Inbox, Message, Outgoing, PartyContext, PartySpec, Payload, Protocol, Received, RoundContext, RoundResult, SessionConfig } from './types.js';
+import { encodePayload } from './wire.js';
+
+export type Kind = 'broadcast' | 'p2p';
+
+export interface ProgressEvent {
+  protocol: string;
+  round: number;
+  phase: 'start' | 'end';
+  /** Wall time of the round (phase 'end'). */
+  ms?: number;
+}
+
+/** Fault injection for tamper tests (test/helpers/tamper.ts). Never set in production. */
+export interface RoundHooks {
+  beforeRound?(round: number, state: unknown): unknown;
+  afterRound?(round: number, result: RoundResult<unknown, unknown>): RoundResult<unknown, unknown>;
+}
+
+export interface SessionOptions {
+  rng: Rng;
+  onProgress?: (e: ProgressEvent) => void;
+  hooks?: RoundHooks;
+}
+
+export type SessionStatus = 'ready' | 'running' | 'done' | 'aborted';
+
+interface Slot {
+  round: number;
+  from: number;
+  kind: Kind;
+  digest: Uint8Array;
+  /** Dropped once the round is consumed (the digest stays for duplicate detection). */
+  payload: Payload | null;
+}
+
+export interface SessionSnapshot<S = unknown> {
+  version: 1;
+  protocol: string;
+  config: { sid: Uint8Array; self: number; parties: PartySpec[]; threshold: number };
+  status: SessionStatus;
+  /** Next round function to run (1-based). */
+  next: number;
+  state: S | null;
+  slots: Slot[];
+  /** Own round-e broadcast (echo source) and echo vector, once known. */
+  echoOwn: Payload | null;
+  echo: Uint8Array[] | null;
+  abort: { reason: string; round: number; culprits: number[]; message: string } | null;
+}
+
+const ECHO_TAG = 'tkey-tss/session/echo/v1';
+
+/** Validate and normalise a session config (parties sorted by id, owns sorted). InvalidInput on error. */
+export function normaliseConfig(cfg: SessionConfig, protocol: string): PartyContext {
+  if (typeof cfg !== 'object' || cfg === null) fail('INVALID_ARGUMENT', 'config: expected an object');
+  abytes(cfg.sid, 'config.sid');
+  if (cfg.sid.length === 0 || cfg.sid.length > 1024) fail('INVALID_LENGTH', 'config.sid: expected 1..1024 bytes');
+  if (!Array.isArray(cfg.parties) || cfg.parties.length < 2) fail('INVALID_ARGUMENT', 'config.parties: expected at least two parties');
+  const ids = new Set<number>();
+  const indices = new Set<number>();
+  const parties: PartySpec[] = [];
+  for (const [k, p] of cfg.parties.entries()) {
+    if (typeof p !== 'object' || p === null) fail('INVALID_ARGUMENT', `config.parties[${k}]: expected {id, owns}`);
+    const id = p.id;
+    if (!Number.isSafeInteger(id) || id < 0) fail('INVALID_ARGUMENT', `config.parties[${k}].id: expected a positive integer`);
+    if (id === 0) fail('ZERO_INDEX', `config.parties[${k}].id: party id 0`);
+    if (ids.has(id)) fail('DUPLICATE_INDEX', `config.parties: duplicate party id ${id}`);
+    ids.add(id);
+    if (!Array.isArray(p.owns)) fail('INVALID_ARGUMENT', `config.parties[${k}].owns: expected an array`);
+    for (const x of p.owns) {
+      if (!Number.isSafeInteger(x) || x < 0 || x >= 2 ** 32) fail('INVALID_ARGUMENT', `config.parties[${k}].owns: expected integers in [1, 2^32)`);
+      if (x === 0) fail('ZERO_INDEX', `config.parties[${k}].owns: share index 0`);
+      if (indices.has(x)) fail('DUPLICATE_INDEX', `config.parties: share index ${x} owned twice`);
+      indices.add(x);
+    }
+    parties.push({ id, owns: [...p.owns].sort((a, b) => a - b) });
+  }
+  parties.sort((a, b) => a.id - b.id);
+  if (!ids.has(cfg.self)) fail('INVALID_ARGUMENT', `config.self: ${String(cfg.self)} is not a party`);
+  if (!Number.isSafeInteger(cfg.threshold) || cfg.threshold < 1 || cfg.threshold > indices.size) {
+    fail('OUT_OF_RANGE', `config.threshold: expected 1..${indices.size} (the number of share indices)`);
+  }
+  return Object.freeze({ sid: new Uint8Array(cfg.sid), protocol, self: cfg.self, parties, threshold: cfg.threshold });
+}
+
+/** Per-round randomness: a fork of a seeded DRBG, the RNG itself otherwise. */
+export function roundRng(rng: Rng, protocol: string, round: number): Rng {
+  return rng instanceof SeededRng ? rng.fork(`${protocol}/round${round}`) : rng;
+}
+
+/** h = H(sid, protocol, sender, round, payload): one entry of the echo vector. */
+export function echoHash(sid: Uint8Array, protocol: string, sender: number, round: number, payload: Payload): Uint8Array {
+  return Transcript.create({ sid, protocol, prover: sender }).domain(ECHO_TAG).uint('round', round).bytes('payload', encodePayload(payload)).challengeBytes('h', 32);
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+export class Session<I = unknown, S = unknown, O = unknown> {
+  readonly protocol: Protocol<I, S, O>;
+  readonly ctx: PartyContext;
+  #rng: Rng;
+  #onProgress: ((e: ProgressEvent) => void) | undefined;
+  #hooks: RoundHooks | undefined;
+  #status: SessionStatus = 'ready';
+  #next = 1;
+  #state: S | null;
+  #slots: Slot[] = [];
+  #echoOwn: Payload | null = null;
+  #echo: Uint8Array[] | null = null;
+  #abort: ProtocolAbort | null = null;
+  #output: O | undefined;
+
+  private constructor(protocol: Protocol<I, S, O>, ctx: PartyContext, state: S | null, opts: SessionOptions) {
+    if (typeof opts !== 'object' || opts === null || typeof opts.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'opts.rng: expected an Rng');
+    this.protocol = protocol;
+    this.ctx = ctx;
+    this.#state = state;
+    this.#rng = opts.rng;
+    this.#onProgress = opts.onProgress;
+    this.#hooks = opts.hooks;
+    const e = protocol.echoRound;
+    if (e !== undefined && (e < 1 || e + 1 >= protocol.rounds.length || !protocol.rounds[e - 1]!.sends.broadcast)) {
+      throw new InternalBug(`${protocol.name}: echo round ${e} must send broadcasts and be followed by a round that sends`);
+    }
+  }
+
+  /** A new session: validates config and input (InvalidInput, nothing sent). */
+  static create<I, S, O>(protocol: Protocol<I, S, O>, config: SessionConfig, input: I, opts: SessionOptions): Session<I, S, O> {
+    const ctx = normaliseConfig(config, protocol.name);
+    return new Session(protocol, ctx, protocol.init(input, ctx), opts);
+  }
+
+  /** Continue a paused session. */
+  static resume<I, S, O>(protocol: Protocol<I, S, O>, snap: SessionSnapshot<S>, opts: SessionOptions): Session<I, S, O> {
+    if (!isObj(snap) || snap.version !== 1 || snap.protocol !== protocol.name) fail('INVALID_ARGUMENT', 'snapshot: not a snapshot of this protocol');
+    const s = structuredClone(snap);
+    const ctx = normaliseConfig(s.config, protocol.name);
+    const out = new Session(protocol, ctx, s.state, opts);
+    out.#status = s.status;
+    out.#next = s.next;
+    out.#slots = s.slots;
+    out.#echoOwn = s.echoOwn;
+    out.#echo = s.echo;
+    if (s.abort) out.#abort = new ProtocolAbort(s.abort.reason, s.abort.round, s.abort.culprits, s.abort.message);
+    return out;
+  }
+
+  get status(): SessionStatus {
+    return this.#status;
+  }
+  /** The output once `status === 'done'`. */
+  get output(): O | undefined {
+    return this.#output;
+  }
+  get abort(): ProtocolAbort | null {
+    return this.#abort;
+  }
+  /** Next round function to run (1-based). */
+  get nextRound(): number {
+    return this.#next;
+  }
+  get #lastMessageRound(): number {
+    return this.protocol.rounds.length - 1;
+  }
+  get #others(): number[] {
+    return this.ctx.parties.map((p) => p.id).filter((id) => id !== this.ctx.self);
+  }
+  get #echoOn(): boolean {
+    return this.protocol.echoRound !== undefined && this.ctx.parties.length >= 3;
+  }
+
+  snapshot(): SessionSnapshot<S> {
+    if (this.#status === 'done') fail('INVALID_ARGUMENT', 'snapshot: the session is finished; keep its output instead');
+    const a = this.#abort;
+    return structuredClone({
+      version: 1,
+      protocol: this.protocol.name,
+      config: { sid: this.ctx.sid, self: this.ctx.self, parties: this.ctx.parties.map((p) => ({ id: p.id, owns: [...p.owns] })), threshold: this.ctx.threshold },
+      status: this.#status,
+      next: this.#next,
+      state: this.#state,
+      slots: this.#slots,
+      echoOwn: this.#echoOwn,
+      echo: this.#echo,
+      abort: a ? { reason: a.reason, round: a.round, culprits: [...a.culprits], message: a.message } : null,
+    });
+  }
+
+  /** Run round 1 (and any round the buffered messages complete). */
+  start(): Message[] {
+    this.#assertLive();
+    if (this.#status !== 'ready') fail('INVALID_ARGUMENT', 'start: the session has already started');
+    this.#status = 'running';
+    return this.#guard(() => [...this.#runRound(new Map()), ...this.#advance()]);
+  }
+
+  /** Check and store one message; returns whatever the session sends as a result. */
+  receive(msg: Message): Message[] {
+    this.#assertLive();
+    if (this.#status === 'done') {
+      // a late identical retransmission is ignored; anything else throws but leaves the verified output alone
+      this.#accept(msg);
+      return [];
+    }
+    return this.#guard(() => {
+      if (!this.#accept(msg)) return [];
+      return this.#status === 'running' ? this.#advance() : [];
+    });
+  }
+
+  #assertLive(): void {
+    if (this.#abort) throw this.#abort;
+  }
+
+  #guard<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ProtocolAbort) {
+        this.#status = 'aborted';
+        this.#abort = e;
+        this.#state = null;
+        this.#slots = this.#slots.map((s) => ({ ...s, payload: null }));
+      }
+      throw e;
+    }
+  }
+
+  #abortMsg(reason: string, round: number, culprits: number[], message: string): never {
+    throw new ProtocolAbort(reason, round, culprits, message);
+  }
+
+  /** Envelope checks and storage. Returns false for an ignored identical copy. */
+  #accept(msg: Message): boolean {
+    const curRound = Math.max(1, this.#next - 1);
+    if (!isObj(msg)) return this.#abortMsg('MALFORMED_MESSAGE', curRound, [], 'message: expected an envelope object');
+    const from = msg.from;
+    const blame = Number.isSafeInteger(from) ? [from] : [];
+    if (!(msg.sid instanceof Uint8Array) || !equalBytes(msg.sid, this.ctx.sid)) return this.#abortMsg('WRONG_SID', curRound, blame, 'message from another session');
+    if (msg.protocol !== this.protocol.name) return this.#abortMsg('WRONG_PROTOCOL', curRound, blame, `protocol ${String(msg.protocol)}`);
+    if (!this.ctx.parties.some((p) => p.id === from) || from === this.ctx.self) return this.#abortMsg('UNKNOWN_SENDER', curRound, blame, `sender ${String(from)}`);
+    if (!(msg.to === null || msg.to === this.ctx.self)) return this.#abortMsg('WRONG_RECIPIENT', curRound, blame, `addressed to ${String(msg.to)}`);
+    const r = msg.round;
+    if (!Number.isSafeInteger(r) || r < 1 || r > this.#lastMessageRound) return this.#abortMsg('WRONG_ROUND', curRound, blame, `round ${String(r)}`);
+    const kind: Kind = msg.to === null ? 'broadcast' : 'p2p';
+    if (!this.protocol.rounds[r - 1]!.sends[kind]) return this.#abortMsg('UNEXPECTED_MESSAGE', r, blame, `no ${kind} in round ${r}`);
+    let digest: Uint8Array;
+    try {
+      digest = sha256(encodePayload(msg.payload));
+    } catch {
+      return this.#abortMsg('MALFORMED_MESSAGE', r, blame, 'payload is not plain data');
+    }
+    const prev = this.#slots.find((s) => s.round === r && s.from === from && s.kind === kind);
+    if (prev) {
+      if (equalBytes(prev.digest, digest)) return false;
+      return this.#abortMsg('DUPLICATE_MESSAGE', r, blame, `a different second ${kind} for round ${r}`);
+    }
+    if (this.#status === 'done' || !(r === this.#next - 1 || r === this.#next)) {
+      return this.#abortMsg('WRONG_ROUND', r, blame, `round ${r} while the session is at round ${this.#next}`);
+    }
+    this.#slots.push({ round: r, from, kind, digest, payload: msg.payload });
+    return true;
+  }
+
+  /** Run rounds while the previous round's messages are all in. */
+  #advance(): Message[] {
+    const out: Message[] = [];
+    while (this.#status === 'running') {
+      const k = this.#next - 1; // messages of round k feed round k+1
+      const spec = this.protocol.rounds[k - 1]!.sends;
+      const inbox = new Map<number, Received>();
+      for (const j of this.#others) {
+        const rec: Received = {};
+        for (const kind of ['broadcast', 'p2p'] as const) {
+          if (!spec[kind]) continue;
+          const s = this.#slots.find((x) => x.round === k && x.from === j && x.kind === kind);
+          if (!s) return out;
+          rec[kind] = s.payload!;
+        }
+        inbox.set(j, rec);
+      }
+      for (const s of this.#slots) if (s.round === k) s.payload = null;
+      out.push(...this.#runRound(this.#unwrapEcho(k, inbox)));
+    }
+    return out;
+  }
+
+  /** Strip and check `{body, echo}` from round e+1 messages; record the echo vector after round e. */
+  #unwrapEcho(k: number, inbox: Map<number, Received>): Inbox {
+    if (!this.#echoOn) return inbox;
+    const e = this.protocol.echoRound!;
+    if (k === e) {
+      this.#echo = this.ctx.parties.map((p) =>
+        echoHash(this.ctx.sid, this.protocol.name, p.id, e, p.id === this.ctx.self ? this.#echoOwn! : inbox.get(p.id)!.broadcast!),
+      );
+      return inbox;
+    }
+    if (k !== e + 1) return inbox;
+    const mine = this.#echo!;
+    const ids = this.ctx.parties.map((p) => p.id);
+    const n = ids.length;
+    const out = new Map<number, Received>();
+    const vectors = new Map<number, Uint8Array[]>();
+    for (const [j, rec] of inbox) {
+      const un: Received = {};
+      let seen: Uint8Array[] | null = null;
+      for (const kind of ['broadcast', 'p2p'] as const) {
+        const p = rec[kind];
+        if (p === undefined) continue;
+        if (!isObj(p) || Object.keys(p).sort().join(',') !== 'body,echo' || !Array.isArray(p.echo) || p.echo.length !== n || !p.echo.every((h) => h instanceof Uint8Array && h.length === 32)) {
+          return this.#abortMsg('MALFORMED_MESSAGE', k, [j], 'expected {body, echo} with one 32-byte hash per party');
+        }
+        const echo = p.echo as Uint8Array[];
+        if (seen && !seen.every((h, i) => equalBytes(h, echo[i]!))) return this.#abortMsg('ECHO_MISMATCH', k, [j], 'different echo vectors in one round');
+        seen = echo;
+        un[kind] = p.body as Payload;
+      }
+      vectors.set(j, seen!);
+      out.set(j, un);
+    }
+    // 1) j's hash of its own broadcast or of ours differs from ours: j alone is to blame
+    for (const [j, v] of vectors) {
+      for (const p of [j, this.ctx.self]) {
+        const i = ids.indexOf(p);
+        if (!equalBytes(v[i]!, mine[i]!)) return this.#abortMsg('ECHO_MISMATCH', e, [j], `party ${j} reports a different round-${e} broadcast from party ${p}`);
+      }
+    }
+    // 2) j saw a different broadcast from a third party p: p equivocated or j lies
+    for (const [j, v] of vectors) {
+      for (let i = 0; i < n; i++) {
+        if (equalBytes(v[i]!, mine[i]!)) continue;
+        const p = ids[i]!;
+        return this.#abortMsg('ECHO_MISMATCH', e, [Math.min(p, j), Math.max(p, j)], `party ${j} saw a different round-${e} broadcast from party ${p}`);
+      }
+    }
+    return out;
+  }
+
+  #runRound(inbox: Inbox): Message[] {
+    const k = this.#next;
+    const round = this.protocol.rounds[k - 1]!;
+    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k) };
+    this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'start' });
+    const t0 = globalThis.performance.now();
+    let state = this.#state as S;
+    if (this.#hooks?.beforeRound) state = this.#hooks.beforeRound(k, state) as S;
+    let res = round.run(state, inbox, ctx);
+    if (this.#hooks?.afterRound) res = this.#hooks.afterRound(k, res as RoundResult<unknown, unknown>) as RoundResult<S, O>;
+    this.#next = k + 1;
+    let msgs: Message[] = [];
+    if ('output' in res) {
+      if (k !== this.protocol.rounds.length) throw new InternalBug(`${this.protocol.name}: round ${k} returned output before the last round`);
+      this.#status = 'done';
+      this.#state = null;
+      this.#output = res.output;
+    } else {
+      if (k === this.protocol.rounds.length) throw new InternalBug(`${this.protocol.name}: the last round must return output`);
+      this.#state = res.state;
+      this.#checkOutbox(k, res.outbox);
+      const e = this.protocol.echoRound;
+      if (this.#echoOn && k === e) this.#echoOwn = res.outbox.find((m) => m.to === null)!.payload;
+      const wrap = this.#echoOn && k === e! + 1;
+      msgs = res.outbox.map((m) => ({
+        sid: this.ctx.sid,
+        protocol: this.protocol.name,
+        round: k,
+        from: this.ctx.self,
+        to: m.to,
+        payload: wrap ? { body: m.payload, echo: this.#echo! } : m.payload,
+      }));
+    }
+    this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'end', ms: globalThis.performance.now() - t0 });
+    return msgs;
+  }
+
+  #checkOutbox(k: number, outbox: Outgoing[]): void {
+    const spec = this.protocol.rounds[k - 1]!.sends;
+    const bc = outbox.filter((m) => m.to === null).length;
+    const p2p = outbox.filter((m) => m.to !== null).map((m) => m.to!);
+    const others = this.#others;
+    const okP2p = spec.p2p ? p2p.length === others.length && others.every((j) => p2p.includes(j)) : p2p.length === 0;
+    if (bc !== (spec.broadcast ? 1 : 0) || !okP2p) throw new InternalBug(`${this.protocol.name}: round ${k} outbox does not match its declaration`);
+  }
+
+  toJSON(): unknown {
+    return { protocol: this.protocol.name, self: this.ctx.self, status: this.#status, next: this.#next, state: '<redacted>' };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * In-memory runner: drives any number of parties of one protocol through real `Session`s, with
+ * every message encoded to bytes and decoded on arrival (the provisional wire format), a chosen
+ * delivery order, and fault-injection points for tamper tests. Used by tests, the vector
+ * generator and the benchmarks. Deterministic for seeded RNGs and a fixed order.
+ * @module
+ */
+import { ProtocolAbort } from '../src/errors.js';
+import { randomBelow, type Rng } from '../src/rng.js';
+import { type ProgressEvent, type RoundHooks, Session } from './session.js';
+import type { Message, Protocol } from './types.js';
+import { decodeMessage, encodeMessage } from './wire.js';
+
+export interface SimParty<I> {
+  id: number;
+  owns: readonly number[];
+  input: I;
+  rng: Rng;
+}
+
+export interface SimOptions {
+  sid: Uint8Array;
+  threshold: number;
+  /** 'fifo' (default), 'lifo' (reorders rounds: exercises buffering), or an Rng to shuffle with. */
+  order?: 'fifo' | 'lifo' | Rng;
+  /** Encode/decode every message (default true). */
+  wire?: boolean;
+  /** Round hooks per party (tamper rules on state and outbox). */
+  hooks?: (party: number) => RoundHooks | undefined;
+  /** Change or drop (null) a message on its way from `msg.from` to `to`. */
+  deliver?: (msg: Message, to: number) => Message | null;
+  onProgress?: (party: number, e: ProgressEvent) => void;
+  /** Parties under a tamper rule: any error they throw (a tampered state may crash) stops only them. */
+  faulty?: readonly number[];
+}
+
+export interface SimResult<O> {
+  outputs: Map<number, O>;
+  aborts: Map<number, ProtocolAbort>;
+  /** Parties that neither finished nor aborted (a peer stopped talking to them). */
+  stalled: number[];
+  /** Faulty parties that threw something other than a ProtocolAbort. */
+  crashed: Map<number, unknown>;
+  /** Wire bytes each party produced, in order (a broadcast once). */
+  sent: Map<number, Uint8Array[]>;
+  /** Wire bytes delivered to each party, in order (after `deliver`). */
+  received: Map<number, Uint8Array[]>;
+}
+
+interface Pending {
+  to: number;
+  msg: Message;
+  bytes: Uint8Array;
+}
+
+export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions): SimResult<O> {
+  const wire = opts.wire ?? true;
+  const specs = parties.map((p) => ({ id: p.id, owns: [...p.owns] }));
+  const sessions = new Map<number, Session<I, S, O>>();
+  for (const p of parties) {
+    const hooks = opts.hooks?.(p.id);
+    const onProgress = opts.onProgress ? (e: ProgressEvent) => opts.onProgress!(p.id, e) : undefined;
+    sessions.set(p.id, Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, { rng: p.rng, ...(hooks ? { hooks } : {}), ...(onProgress ? { onProgress } : {}) }));
+  }
+  const outputs = new Map<number, O>();
+  const aborts = new Map<number, ProtocolAbort>();
+  const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
+  const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
+  const queue: Pending[] = [];
+  const crashed = new Map<number, unknown>();
+
+  const post = (from: number, msgs: Message[]): void => {
+    for (const m of msgs) {
+      const bytes = encodeMessage(m);
+      sent.get(from)!.push(bytes);
+      const targets = m.to === null ? parties.map((p) => p.id).filter((id) => id !== from) : [m.to];
+      for (const to of targets) queue.push({ to, msg: m, bytes });
+    }
+  };
+  const step = (id: number, fn: () => Message[]): void => {
+    try {
+      post(id, fn());
+    } catch (e) {
+      if (e instanceof ProtocolAbort) aborts.set(id, e);
+      else if (opts.faulty?.includes(id)) crashed.set(id, e);
+      else throw e;
+    }
+    const s = sessions.get(id)!;
+    if (s.status === 'done' && !outputs.has(id)) outputs.set(id, s.output as O);
+  };
+
+  for (const p of parties) step(p.id, () => sessions.get(p.id)!.start());
+  while (queue.length > 0) {
+    const order = opts.order ?? 'fifo';
+    const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
+    const { to, msg, bytes } = queue.splice(at, 1)[0]!;
+    if (aborts.has(to) || crashed.has(to)) continue;
+    let m: Message | null = msg;
+    let b = bytes;
+    if (opts.deliver) {
+      m = opts.deliver(structuredClone(msg), to);
+      if (m === null) continue;
+      b = encodeMessage(m);
+    }
+    received.get(to)!.push(b);
+    const delivered = wire ? decodeMessage(b) : m;
+    step(to, () => sessions.get(to)!.receive(delivered));
+  }
+  const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
+  return { outputs, aborts, stalled, crashed, sent, received };
+}

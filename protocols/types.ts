@@ -1,0 +1,129 @@
+/**
+ * The round contract (DESIGN §3.1). A protocol is a list of rounds; round k is a pure function
+ *
+ *   run(state, inbox, ctx) → {state, outbox} | {output}
+ *
+ * Round 1 gets an empty inbox and sends the round-1 messages; round k ≥ 2 gets every other party's
+ * round-(k−1) messages and sends the round-k ones; the last round sends nothing and returns the
+ * output. Every random draw comes from `ctx.rng`; a failed check throws `ProtocolAbort(reason,
+ * round, culprits)` where `round` is the round in which the offending message was sent.
+ *
+ * State and payloads are plain data — bigints, numbers, strings, booleans, null, Uint8Arrays,
+ * arrays and plain objects; no class instances, no closures — so a session can be paused,
+ * persisted, resumed in another worker or replayed from a vector. Points travel as 33-byte
+ * compressed SEC1, scalars as 32-byte big-endian; both are validated on receipt.
+ * @module
+ */
+import type { Rng } from '../src/rng.js';
+
+/** Plain data a payload or state may hold (msgpack-encodable, see `wire.ts`). */
+export type Payload = null | boolean | number | string | Uint8Array | readonly Payload[] | { readonly [k: string]: Payload };
+
+/** An online party and the share indices it owns (a device may own several, e.g. [2, 3]). */
+export interface PartySpec {
+  /** Party id: a positive integer, unique in the session; messages are addressed by it. */
+  id: number;
+  /** Share indices (evaluation points, never 0) this party receives; may be empty in refresh. */
+  owns: readonly number[];
+}
+
+/** What every party of a session agrees on before it starts. */
+export interface SessionConfig {
+  /** Session id, jointly agreed, unique per run (1..1024 bytes). */
+  sid: Uint8Array;
+  /** Own party id. */
+  self: number;
+  parties: readonly PartySpec[];
+  /** The threshold the protocol produces (keygen: t; refresh: the new t'). */
+  threshold: number;
+}
+
+/** The party context a round sees: the normalised config (parties sorted by id, owns sorted). */
+export interface PartyContext {
+  readonly sid: Uint8Array;
+  readonly protocol: string;
+  readonly self: number;
+  readonly parties: readonly PartySpec[];
+  readonly threshold: number;
+}
+
+export interface RoundContext extends PartyContext {
+  /** 1-based number of the round being run. */
+  readonly round: number;
+  /** The only source of randomness. */
+  readonly rng: Rng;
+}
+
+/** One other party's messages of the previous round (the driver strips the envelope). */
+export interface Received {
+  broadcast?: Payload;
+  p2p?: Payload;
+}
+/** Previous round's messages by sender id (never contains self). */
+export type Inbox = ReadonlyMap<number, Received>;
+
+export interface Outgoing {
+  /** null = broadcast. */
+  to: number | null;
+  payload: Payload;
+}
+
+export type RoundResult<S, O> = { state: S; outbox: Outgoing[] } | { output: O };
+
+export interface Round<S, O> {
+  /** What this round sends — and so what the next round expects from every other party. */
+  readonly sends: { readonly broadcast: boolean; readonly p2p: boolean };
+  run(state: S, inbox: Inbox, ctx: RoundContext): RoundResult<S, O>;
+}
+
+export interface Protocol<I, S, O> {
+  readonly name: string;
+  /** Validate the input (InvalidInput on bad input, nothing sent) and build the initial state. */
+  init(input: I, ctx: PartyContext): S;
+  readonly rounds: readonly Round<S, O>[];
+  /** Round whose broadcasts get the echo check when there are ≥ 3 parties (folded into the next round). */
+  readonly echoRound?: number;
+}
+
+/** The envelope (DESIGN §6). */
+export interface Message {
+  sid: Uint8Array;
+  protocol: string;
+  round: number;
+  from: number;
+  /** null = broadcast */
+  to: number | null;
+  payload: Payload;
+}
+
+/**
+ * Stable abort reason codes (`ProtocolAbort.reason`). `culprits` lists the party ids to blame.
+ * README.protocols.md carries this table.
+ */
+export const ABORT_REASONS = {
+  // session driver
+  WRONG_SID: 'the message belongs to another session (replay)',
+  WRONG_PROTOCOL: 'the message belongs to another protocol',
+  WRONG_ROUND: 'the round number is not one this session can accept now (past round with new content, or ≥ 2 rounds ahead)',
+  UNKNOWN_SENDER: 'the sender is not a party of the session (or is self)',
+  WRONG_RECIPIENT: 'a point-to-point message addressed to another party',
+  UNEXPECTED_MESSAGE: 'a broadcast or point-to-point message in a round that sends none of that kind',
+  DUPLICATE_MESSAGE: 'a second, different message for the same (round, sender, kind) — identical copies are ignored',
+  MALFORMED_MESSAGE: 'a payload field is missing, of the wrong type or length, an invalid point or an out-of-range scalar',
+  ECHO_MISMATCH: 'echo check: party j reports a different round-1 broadcast than we got — [j] when it is j’s own or ours, else [p, j] (p equivocated or j lies)',
+  // keygen and refresh
+  CONFIG_MISMATCH: 'the party runs with another configuration (parties, indices, threshold, public input)',
+  COMMITMENT_LENGTH: 'a Feldman commitment vector does not have exactly t points (or is not empty for a non-dealer)',
+  DECOMMITMENT_MISMATCH: 'the round-2 reveal does not open the round-1 hash commitment',
+  FELDMAN_SHARE_MISMATCH: "a private share is inconsistent with its dealer's Feldman commitments",
+  SCHNORR_INVALID: 'a Schnorr proof of knowledge of a share does not verify',
+  DEGENERATE_RESULT: 'a resulting share is zero or the key, a commitment or a public share the identity (negligible; nobody to blame)',
+  DEALER_KEY_CHANGED: "refresh: a dealer's constant commitment C₀ differs from λ·X of its old shares (it would change the key)",
+  PUBLIC_KEY_CHANGED: 'refresh: ΣC_{j,0} ≠ Y',
+  CONFIRMATION_MISMATCH: 'refresh: a party confirms a different view of round 1 (hence of the new commitments)',
+} as const;
+
+export type AbortReason = keyof typeof ABORT_REASONS;
+
+/** Type-level helper: the output of a protocol. */
+export type OutputOf<P> = P extends Protocol<unknown, unknown, infer O> ? O : never;

@@ -1,0 +1,377 @@
+/**
+ * Modular exponentiation with interchangeable backends that return identical results:
+ *
+ * - `native` (Node): OpenSSL through `node:crypto` — the RSA route for public data, the DH route
+ *   (constant-time) for secret exponents and for public exponents the RSA route refuses;
+ * - `portable`: BigInt sliding window (public) and a Montgomery ladder (secret); runs everywhere.
+ *
+ * The backend is chosen per call from the operand sizes with thresholds measured on the target
+ * machine (see README.bigint.md, `bench/bigint.bench.ts`). `setModexpBackend('portable')` forces the
+ * portable path (tests compare the two).
+ * @module
+ */
+import { fail } from '../errors.js';
+import { modInv } from './arith.js';
+import { DH_MAX_BITS, DH_MIN_BITS, dhModulus, dhPkcs8Pow, dhPow, nativeAvailable, NativeFixedBase, NativeFixedExp, rsaFeasible, rsaPow } from './native.js';
+import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from './portable.js';
+
+export { enableNativeBackend, nativeAvailable } from './native.js';
+
+export type ModexpBackend = 'auto' | 'portable' | 'native';
+
+let forced: ModexpBackend = 'auto';
+
+/**
+ * Force a backend: `'portable'` never touches `node:crypto`; `'native'` uses OpenSSL wherever its
+ * limits allow (no size threshold); `'auto'` (default) picks by the measured thresholds.
+ */
+export function setModexpBackend(b: ModexpBackend): void {
+  if (b !== 'auto' && b !== 'portable' && b !== 'native') fail('INVALID_ARGUMENT', `setModexpBackend: unknown backend ${String(b)}`);
+  forced = b;
+}
+export function getModexpBackend(): ModexpBackend {
+  return forced;
+}
+
+/**
+ * Thresholds from `bench/modexp-thresholds.ts` (2-core EPYC Zen 4, Node 20.20, OpenSSL 3.0.19; the
+ * table is in README.bigint.md):
+ * - below 512-bit moduli OpenSSL's DH refuses the modulus and BigInt costs microseconds anyway;
+ * - a native call has a fixed cost (~15 µs RSA route, ~30–130 µs padded DH), so public powers with
+ *   tiny exponents stay in BigInt: ≤ 16 bits below 2048-bit moduli, ≤ 4 bits from 2048 up;
+ * - DH route: the PKCS#8 form (fixed ~0.45 ms, no padding) beats the padded modulus from 1536-bit
+ *   moduli with exponents of ≥ 1000 bits (e.g. 2048/2047: 2.3 vs 2.9 ms; 4096/2048: 7.8 vs 9.0);
+ *   below that the padded form wins (2048/256: 0.42 vs 0.72 ms).
+ */
+export const THRESHOLDS = {
+  nativeMinModBits: DH_MIN_BITS,
+  nativeMinExpBitsSmall: 16,
+  nativeMinExpBitsLarge: 4,
+  largeModBits: 2048,
+  pkcs8MinModBits: 1536,
+  pkcs8MinExpBits: 1000,
+} as const;
+
+/** The constant-time DH route, in whichever form is faster for the sizes. */
+function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
+  if (mBits >= THRESHOLDS.pkcs8MinModBits && eBits >= THRESHOLDS.pkcs8MinExpBits && dhModulus(m, mBits) !== m) return dhPkcs8Pow(b, e, m);
+  return dhPow(b, e, m, mBits);
+}
+
+function bits(x: bigint): number {
+  if (x === 0n) return 0;
+  const h = x.toString(16);
+  return (h.length - 1) * 4 + (32 - Math.clz32(parseInt(h[0]!, 16)));
+}
+
+function amodulus(m: unknown): bigint {
+  if (typeof m !== 'bigint') fail('INVALID_ARGUMENT', 'm: expected bigint');
+  if (m <= 0n) fail('INVALID_MODULUS', 'm: modulus must be positive');
+  return m;
+}
+function abig(x: unknown, title: string): bigint {
+  if (typeof x !== 'bigint') fail('INVALID_ARGUMENT', `${title}: expected bigint`);
+  return x;
+}
+
+/** Normalise (base, exp, m): base into [0, m), a negative exp becomes the inverse's power. */
+function prep(base: bigint, exp: bigint, m: bigint): [bigint, bigint] {
+  let b = base % m;
+  if (b < 0n) b += m;
+  if (exp < 0n) {
+    b = modInv(b, m);
+    exp = -exp;
+  }
+  return [b, exp];
+}
+
+function useNative(mBits: number, eBits: number, m: bigint): boolean {
+  if (forced === 'portable' || !nativeAvailable() || (m & 1n) === 0n) return false;
+  if (mBits < DH_MIN_BITS || mBits > DH_MAX_BITS) return false;
+  if (forced === 'native') return true;
+  const minExp = mBits >= THRESHOLDS.largeModBits ? THRESHOLDS.nativeMinExpBitsLarge : THRESHOLDS.nativeMinExpBitsSmall;
+  return mBits >= THRESHOLDS.nativeMinModBits && eBits > minExp;
+}
+
+/** Whether the constant-time native route serves modulus m (any exponent). */
+function secretNative(m: bigint, mBits: number): boolean {
+  return forced !== 'portable' && nativeAvailable() && (m & 1n) === 1n && mBits >= DH_MIN_BITS && mBits <= DH_MAX_BITS;
+}
+
+/**
+ * The route `modPow` (or, with `secret`, `modPowSecret`) takes for (exp, m): exposed for tests and
+ * benchmarks. `portable` means the sliding window, or the ladder for secret exponents.
+ */
+export function chooseBackend(exp: bigint, m: bigint, secret = false): 'portable' | 'native-rsa' | 'native-dh' {
+  const mBits = bits(m);
+  const e = exp < 0n ? -exp : exp;
+  if (secret) return secretNative(m, mBits) ? 'native-dh' : 'portable';
+  const eBits = bits(e);
+  if (!useNative(mBits, eBits, m)) return 'portable';
+  return rsaFeasible(e, m, mBits, eBits) ? 'native-rsa' : 'native-dh';
+}
+
+/**
+ * base^exp mod m for PUBLIC data (variable time). m ≥ 1; a negative exp is the power of the
+ * inverse (NOT_INVERTIBLE when there is none). Fastest backend for the operand sizes.
+ */
+export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
+  abig(base, 'base');
+  abig(exp, 'exp');
+  amodulus(m);
+  if (m === 1n) return 0n;
+  const [b, e] = prep(base, exp, m);
+  if (e === 0n) return 1n;
+  if (b <= 1n || e === 1n) return b;
+  const mBits = bits(m);
+  const eBits = bits(e);
+  if (!useNative(mBits, eBits, m)) return modPowPortable(b, e, m);
+  if (rsaFeasible(e, m, mBits, eBits)) return rsaPow(b, e, m, mBits, eBits);
+  return dhBest(b, e, m, mBits, eBits);
+}
+
+/**
+ * base^exp mod m for a SECRET exponent: only constant-time routes — OpenSSL's
+ * BN_mod_exp_mont_consttime (DH route) in Node, the Montgomery ladder elsewhere (padded to the
+ * modulus length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
+ * exp 0, modulus 1) return directly; an even modulus or one outside OpenSSL's DH range uses the ladder.
+ */
+export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
+  abig(base, 'base');
+  abig(exp, 'exp');
+  amodulus(m);
+  if (m === 1n) return 0n;
+  const [b, e] = prep(base, exp, m);
+  if (e === 0n) return 1n;
+  if (b <= 1n) return b;
+  const mBits = bits(m);
+  if (secretNative(m, mBits)) {
+    return dhBest(b, e, m, mBits, bits(e));
+  }
+  return modPowLadder(b, e, m, mBits);
+}
+
+/**
+ * Simultaneous multi-exponentiation Π base_i^exp_i mod m (public data; negative exponents use
+ * inverses). Native: one OpenSSL call per pair, multiplied in BigInt (each call is ~6× faster than
+ * BigInt, more than the shared squarings save). Portable: interleaved sliding windows.
+ */
+export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bigint): bigint {
+  if (!Array.isArray(pairs)) fail('INVALID_ARGUMENT', 'pairs: expected an array of [base, exp]');
+  amodulus(m);
+  if (m === 1n) return 0n;
+  const norm: [bigint, bigint][] = pairs.map((p, i) => {
+    if (!Array.isArray(p) || p.length !== 2) fail('INVALID_ARGUMENT', `pairs[${i}]: expected [base, exp]`);
+    return prep(abig(p[0], `pairs[${i}][0]`), abig(p[1], `pairs[${i}][1]`), m);
+  });
+  const mBits = bits(m);
+  const anyNative = norm.some(([, e]) => useNative(mBits, bits(e), m));
+  if (!anyNative) return multiModPowPortable(norm, m);
+  let r = 1n;
+  for (const [b, e] of norm) r = (r * modPow(b, e, m)) % m;
+  return r;
+}
+
+/** Default window for fixed-base tables: rows × 2^w entries, ⌈bits / w⌉ − 1 products per power. */
+const FIXED_BASE_WINDOW = 5;
+
+/** Whether a reusable native DH object can serve modulus m (exact size, no padding). */
+function reusableNative(m: bigint): boolean {
+  if (forced === 'portable' || !nativeAvailable() || (m & 1n) === 0n) return false;
+  const mb = bits(m);
+  return mb >= DH_MIN_BITS && mb <= DH_MAX_BITS;
+}
+
+/**
+ * A base reused many times under one modulus (ring-Pedersen s and t). Signed exponents.
+ * - Node: one reusable OpenSSL DH object per base (constant-time; its one-time DH_check costs one
+ *   full exponentiation for a composite modulus, 64 for a prime — meant for composite moduli).
+ * - Portable: `pow` uses a windowed BigInt table built on first use (⌈bits / w⌉ − 1 products,
+ *   variable time, public exponents, up to `maxBits`; larger ones use `modPow`); `powSecret` uses
+ *   the ladder.
+ * A negative exponent uses the inverse base (NOT_INVERTIBLE if there is none).
+ */
+export class FixedBaseTable {
+  readonly base: bigint;
+  readonly m: bigint;
+  readonly maxBits: number;
+  readonly #window: number;
+  #table: PortableFixedBase | undefined;
+  #native: NativeFixedBase | undefined;
+  #inverse: FixedBaseTable | undefined;
+  constructor(base: bigint, m: bigint, maxBits: number, window = FIXED_BASE_WINDOW) {
+    abig(base, 'base');
+    amodulus(m);
+    if (!Number.isSafeInteger(maxBits) || maxBits < 1 || maxBits > 1 << 16) fail('OUT_OF_RANGE', 'maxBits: expected 1..65536');
+    if (!Number.isSafeInteger(window) || window < 1 || window > 10) fail('OUT_OF_RANGE', 'window: expected 1..10');
+    this.base = ((base % m) + m) % m;
+    this.m = m;
+    this.maxBits = maxBits;
+    this.#window = window;
+  }
+  /** Build the BigInt table now (e.g. in a worker before it is needed). */
+  precompute(): this {
+    if (!this.#table) this.#table = new PortableFixedBase(this.base, this.m, this.maxBits, this.#window);
+    return this;
+  }
+  #inv(): FixedBaseTable {
+    if (!this.#inverse) this.#inverse = new FixedBaseTable(modInv(this.base, this.m), this.m, this.maxBits, this.#window);
+    return this.#inverse;
+  }
+  /** Degenerate bases and exponent 0: the answer without a backend, or undefined. */
+  #trivial(e: bigint): bigint | undefined {
+    const m = this.m;
+    if (m === 1n) return 0n;
+    if (e === 0n) return 1n;
+    if (this.base <= 1n) return this.base;
+    if (this.base === m - 1n) return e & 1n ? m - 1n : 1n;
+    return undefined;
+  }
+  #nativePow(e: bigint): bigint | undefined {
+    if (!reusableNative(this.m)) return undefined;
+    if (!this.#native) this.#native = new NativeFixedBase(this.base, this.m);
+    return this.#native.pow(e);
+  }
+  /** base^exp mod m for a PUBLIC exponent. */
+  pow(exp: bigint): bigint {
+    abig(exp, 'exp');
+    if (exp < 0n) return this.#inv().pow(-exp);
+    const t = this.#trivial(exp);
+    if (t !== undefined) return t;
+    const n = this.#nativePow(exp);
+    if (n !== undefined) return n;
+    if (bits(exp) > this.maxBits) return modPow(this.base, exp, this.m);
+    return this.precompute().#table!.pow(exp);
+  }
+  /** base^exp mod m for a SECRET exponent (constant-time route; the sign picks the inverse base). */
+  powSecret(exp: bigint): bigint {
+    abig(exp, 'exp');
+    if (exp < 0n) return this.#inv().powSecret(-exp);
+    const t = this.#trivial(exp);
+    if (t !== undefined) return t;
+    const n = this.#nativePow(exp);
+    if (n !== undefined) return n;
+    return modPowSecret(this.base, exp, this.m);
+  }
+}
+
+/**
+ * An exponent reused many times under one modulus with varying bases: Paillier's ρ^N mod N²,
+ * decryption's c^(p−1) mod p². Node: one reusable OpenSSL DH object (`computeSecret`, constant-time;
+ * one-time DH_check as for `FixedBaseTable`). Portable: sliding window, or the ladder when
+ * `secret`. A negative exponent inverts each base.
+ */
+export class FixedExponent {
+  readonly m: bigint;
+  readonly #exp: bigint;
+  readonly #neg: boolean;
+  readonly #secret: boolean;
+  readonly #prime: boolean;
+  #native: NativeFixedExp | undefined;
+  /**
+   * `secret`: the exponent is secret (portable: ladder). `primeModulus`: m is prime — in Node the
+   * context then works modulo a padded multiple of m, because OpenSSL's one-time DH_check would run
+   * 64 Miller–Rabin rounds on a prime (27 ms at 1024 bits, ~190 ms for a 1536-bit safe prime).
+   */
+  constructor(exp: bigint, m: bigint, opts: { secret?: boolean; primeModulus?: boolean } = {}) {
+    abig(exp, 'exp');
+    amodulus(m);
+    this.m = m;
+    this.#neg = exp < 0n;
+    this.#exp = exp < 0n ? -exp : exp;
+    this.#secret = opts.secret === true;
+    this.#prime = opts.primeModulus === true;
+  }
+  /** base^exp mod m. */
+  pow(base: bigint): bigint {
+    abig(base, 'base');
+    const m = this.m;
+    if (m === 1n) return 0n;
+    let b = base % m;
+    if (b < 0n) b += m;
+    if (this.#neg) b = modInv(b, m);
+    const e = this.#exp;
+    if (e === 0n) return 1n;
+    if (b <= 1n) return b;
+    if (b === m - 1n) return e & 1n ? b : 1n;
+    if (reusableNative(m)) {
+      if (!this.#native) this.#native = new NativeFixedExp(e, m, this.#prime);
+      const r = this.#native.pow(b);
+      if (r !== undefined) return r; // undefined: the result is 1 or m − 1, which OpenSSL refuses to return
+    }
+    return this.#secret ? modPowSecret(b, e, m) : modPow(b, e, m);
+  }
+}
+
+/**
+ * CRT exponentiation modulo m = Π p_i^k_i with known prime factors (Paillier: p², q²); results
+ * recombine by Garner. `secret: true` (secret exponent): exponents of units are reduced modulo
+ * φ(p_i^k_i) = p_i^(k_i−1)(p_i − 1) and each half runs on the constant-time route. Otherwise the
+ * (public) exponent is used unreduced on the fastest route.
+ */
+export class CrtContext {
+  readonly m: bigint;
+  readonly #parts: { p: bigint; mod: bigint; phi: bigint }[];
+  readonly #coef: bigint; // (m1)^{-1} mod m2 for two parts
+  constructor(factors: readonly (readonly [p: bigint, k: number])[]) {
+    if (factors.length !== 2) fail('INVALID_ARGUMENT', 'CrtContext: expected exactly two prime powers');
+    this.#parts = factors.map(([p, k], i) => {
+      abig(p, `factors[${i}].p`);
+      if (p < 2n) fail('INVALID_MODULUS', `factors[${i}]: prime must be ≥ 2`);
+      if (!Number.isSafeInteger(k) || k < 1) fail('OUT_OF_RANGE', `factors[${i}]: exponent must be ≥ 1`);
+      const pk1 = p ** BigInt(k - 1);
+      return { p, mod: pk1 * p, phi: pk1 * (p - 1n) };
+    });
+    const a = this.#parts[0]!;
+    const b = this.#parts[1]!;
+    if (a.p === b.p) fail('INVALID_MODULUS', 'CrtContext: the primes must be distinct');
+    this.m = a.mod * b.mod;
+    this.#coef = modInv(a.mod, b.mod);
+  }
+  /** The two prime-power moduli. */
+  get moduli(): [bigint, bigint] {
+    return [this.#parts[0]!.mod, this.#parts[1]!.mod];
+  }
+  /** x mod m from its residues (r1 mod m1, r2 mod m2). */
+  combine(r1: bigint, r2: bigint): bigint {
+    const a = this.#parts[0]!;
+    const b = this.#parts[1]!;
+    let h = ((r2 - r1) % b.mod) * this.#coef % b.mod;
+    if (h < 0n) h += b.mod;
+    return r1 + a.mod * h;
+  }
+  /**
+   * One component base^exp mod p^k. `secret`: the exponent is reduced mod φ(p^k) for units (the
+   * reduced exponent depends on p, so it only ever goes to the constant-time route). Public
+   * exponents are used as they are, so nothing secret-derived reaches the variable-time route.
+   */
+  powPart(i: 0 | 1, base: bigint, exp: bigint, secret = false): bigint {
+    const part = this.#parts[i]!;
+    let b = base % part.mod;
+    if (b < 0n) b += part.mod;
+    if (!secret) return modPow(b, exp, part.mod);
+    let e = exp;
+    if (b % part.p !== 0n) {
+      e %= part.phi;
+      if (e < 0n) e += part.phi;
+    } else if (e < 0n) {
+      fail('NOT_INVERTIBLE', 'CrtContext: negative power of a non-unit');
+    }
+    return modPowSecret(b, e, part.mod);
+  }
+  /** base^exp mod m (exp may be negative for units). */
+  pow(base: bigint, exp: bigint, opts: { secret?: boolean } = {}): bigint {
+    abig(base, 'base');
+    abig(exp, 'exp');
+    const s = opts.secret === true;
+    return this.combine(this.powPart(0, base, exp, s), this.powPart(1, base, exp, s));
+  }
+}
+
+/** base^exp mod p·q for distinct primes p, q (with `secret`, exponent reduced mod p−1, q−1 for units). */
+export function modPowCrt(base: bigint, exp: bigint, p: bigint, q: bigint, opts: { secret?: boolean } = {}): bigint {
+  return new CrtContext([
+    [p, 1],
+    [q, 1],
+  ]).pow(base, exp, opts);
+}

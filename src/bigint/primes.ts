@@ -1,0 +1,277 @@
+/**
+ * Prime generation: plain, Blum (p ≡ 3 mod 4) and safe (p = 2q + 1, q prime) primes.
+ *
+ * - In Node with the default CSPRNG: OpenSSL's `crypto.generatePrime` (async, off the main thread
+ *   in libuv's pool) or `generatePrimeSync`; safe primes use `{safe: true}`. The result is
+ *   re-checked here (Miller–Rabin) before it is returned.
+ * - Elsewhere, or whenever an explicit `Rng` is passed (seeded, reproducible generation for
+ *   vectors): a JS sieve over candidates (and 2q + 1 for safe primes) with Miller–Rabin. The async
+ *   form yields to the event loop between sieve batches.
+ * - `PrimePool` prepares primes ahead of time; `setPrimeGeneratorHook` lets the runtime route
+ *   generation to a worker pool (workers/).
+ * @module
+ */
+import { aInt } from '../bytes.js';
+import { fail } from '../errors.js';
+import { cryptoRng, type Rng } from '../rng.js';
+import { hasSmallFactor, isProbablePrime, SMALL_PRIMES } from './arith.js';
+import { modPowSecret } from './modexp.js';
+
+export type PrimeKind = 'plain' | 'blum' | 'safe';
+
+export interface PrimeOptions {
+  /** `plain`, `blum` (≡ 3 mod 4), or `safe` (2q + 1 with q prime; also Blum). Default `safe`. */
+  kind?: PrimeKind;
+  /** Randomness. Omit for the platform generator (OpenSSL in Node); pass one for reproducible JS generation. */
+  rng?: Rng;
+}
+
+interface NodePrimeApi {
+  generatePrime(bits: number, opts: { safe?: boolean; add?: bigint; rem?: bigint; bigint: true }, cb: (err: Error | null, p: bigint) => void): void;
+  generatePrimeSync(bits: number, opts: { safe?: boolean; add?: bigint; rem?: bigint; bigint: true }): bigint;
+}
+
+function nodePrimes(): NodePrimeApi | undefined {
+  try {
+    const proc = (globalThis as { process?: { versions?: { node?: string }; getBuiltinModule?: (id: string) => unknown } }).process;
+    if (!proc?.versions?.node || typeof proc.getBuiltinModule !== 'function') return undefined;
+    const c = proc.getBuiltinModule('node:crypto') as Partial<NodePrimeApi> | undefined;
+    return c && typeof c.generatePrime === 'function' && typeof c.generatePrimeSync === 'function' ? (c as NodePrimeApi) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function nodeOpts(kind: PrimeKind): { safe?: boolean; add?: bigint; rem?: bigint; bigint: true } {
+  if (kind === 'safe') return { safe: true, bigint: true };
+  if (kind === 'blum') return { add: 4n, rem: 3n, bigint: true };
+  return { bigint: true };
+}
+
+function aKind(kind: unknown): PrimeKind {
+  if (kind !== 'plain' && kind !== 'blum' && kind !== 'safe') fail('INVALID_ARGUMENT', `kind: expected plain, blum or safe`);
+  return kind;
+}
+
+function aBits(bits: unknown, kind: PrimeKind): number {
+  return aInt(bits, 'bits', kind === 'safe' ? 16 : 8, 8192);
+}
+
+/** True when p is a probable safe prime: p and (p − 1)/2 both pass Miller–Rabin. */
+export function isSafePrime(p: bigint, rounds = 40, rng: Rng = cryptoRng): boolean {
+  if (typeof p !== 'bigint' || p < 5n || (p & 3n) !== 3n) return p === 5n || p === 7n ? true : false;
+  const q = p >> 1n;
+  // cheap filters first: Fermat base 2 on q and p (constant-time route: the candidates are secret)
+  if (q > 2000n && (hasSmallFactor(q) || modPowSecret(2n, q - 1n, q) !== 1n)) return false;
+  if (p > 2000n && (hasSmallFactor(p) || modPowSecret(2n, p - 1n, p) !== 1n)) return false;
+  return isProbablePrime(q, rounds, rng) && isProbablePrime(p, rounds, rng);
+}
+
+/** True when p is a probable prime ≡ 3 (mod 4). */
+export function isBlumPrime(p: bigint, rounds = 40, rng: Rng = cryptoRng): boolean {
+  return typeof p === 'bigint' && (p & 3n) === 3n && isProbablePrime(p, rounds, rng);
+}
+
+/** Check a generated prime of `kind` and `bits` bits; PRIME_GENERATION_FAILED otherwise. */
+function verify(p: bigint, bits: number, kind: PrimeKind, rounds: number): bigint {
+  const lenOk = p.toString(2).length === bits;
+  const ok = lenOk && (kind === 'safe' ? isSafePrime(p, rounds) : kind === 'blum' ? isBlumPrime(p, rounds) : isProbablePrime(p, rounds));
+  if (!ok) fail('PRIME_GENERATION_FAILED', `generated ${kind} prime of ${bits} bits failed verification`);
+  return p;
+}
+
+/** Miller–Rabin rounds used to re-check what OpenSSL returns (OpenSSL already ran its own 64+). */
+const RECHECK_ROUNDS = 2;
+/** Rounds for JS-generated candidates: 2^−80 error for random 1024-bit candidates needs far fewer, we use 40. */
+const JS_ROUNDS = 40;
+
+// ---------------------------------------------------------------------------------------------
+// JS sieve
+
+const SIEVE_PRIMES = SMALL_PRIMES.map(BigInt);
+const SIEVE_NUMS = SMALL_PRIMES;
+
+/** A random `bits`-bit odd integer with the two top bits set (so p·q has exactly 2·bits bits). */
+function randomStart(bits: number, rng: Rng): bigint {
+  const len = Math.ceil(bits / 8);
+  const b = rng.bytes(len);
+  let x = 0n;
+  for (const v of b) x = (x << 8n) | BigInt(v);
+  x &= (1n << BigInt(bits)) - 1n;
+  x |= (3n << BigInt(bits - 2)) | 1n;
+  return x;
+}
+
+/**
+ * One sieve window: returns the first prime of `kind` among candidates start + step·k (k < span),
+ * or undefined. For safe primes the candidate is q and p = 2q + 1 is sieved alongside.
+ */
+function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, span: number): bigint | undefined {
+  // candidates: plain: odd; blum: ≡ 3 mod 4; safe: q odd (p = 2q+1 ≡ 3 mod 4 automatically)
+  const step = kind === 'blum' ? 4 : 2;
+  const residues = SIEVE_PRIMES.map((s) => Number(start % s));
+  for (let k = 0; k < span; k++) {
+    const off = step * k;
+    let ok = true;
+    for (let i = 0; i < SIEVE_NUMS.length; i++) {
+      const s = SIEVE_NUMS[i]!;
+      const r = (residues[i]! + off) % s;
+      if (r === 0 || (kind === 'safe' && (2 * r + 1) % s === 0)) {
+        ok = false;
+        break;
+      }
+    }
+    if (!ok) continue;
+    const c = start + BigInt(off);
+    if (kind === 'safe') {
+      const p = 2n * c + 1n;
+      if (p.toString(2).length !== bits) return undefined;
+      // q and p: Fermat base 2 filters, then full MR on both
+      if (modPowSecret(2n, c - 1n, c) !== 1n || modPowSecret(2n, p - 1n, p) !== 1n) continue;
+      if (isProbablePrime(c, JS_ROUNDS, rng) && isProbablePrime(p, JS_ROUNDS, rng)) return p;
+    } else {
+      if (c.toString(2).length !== bits) return undefined;
+      if (modPowSecret(2n, c - 1n, c) !== 1n) continue;
+      if (isProbablePrime(c, JS_ROUNDS, rng)) return c;
+    }
+  }
+  return undefined;
+}
+
+function jsStart(bits: number, kind: PrimeKind, rng: Rng): bigint {
+  if (kind === 'safe') return randomStart(bits - 1, rng);
+  let s = randomStart(bits, rng);
+  if (kind === 'blum') s |= 3n;
+  return s;
+}
+
+const SPAN = 1024;
+
+function jsPrimeSync(bits: number, kind: PrimeKind, rng: Rng): bigint {
+  for (;;) {
+    const p = sieveWindow(jsStart(bits, kind, rng), kind, bits, rng, SPAN);
+    if (p !== undefined) return p;
+  }
+}
+
+async function jsPrime(bits: number, kind: PrimeKind, rng: Rng, signal?: AbortSignal): Promise<bigint> {
+  for (;;) {
+    if (signal?.aborted) fail('INVALID_ARGUMENT', 'prime generation aborted');
+    const p = sieveWindow(jsStart(bits, kind, rng), kind, bits, rng, SPAN);
+    if (p !== undefined) return p;
+    await new Promise<void>((res) => setTimeout(res, 0));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// public API
+
+/** A pluggable async generator (the worker pool installs one). */
+export type PrimeGeneratorHook = (bits: number, kind: PrimeKind) => Promise<bigint>;
+let hook: PrimeGeneratorHook | undefined;
+
+/**
+ * Route `generatePrime` calls that use the platform RNG to `fn` (e.g. a worker pool); `undefined`
+ * restores the built-in path. Results from the hook are verified like any other.
+ */
+export function setPrimeGeneratorHook(fn: PrimeGeneratorHook | undefined): void {
+  if (fn !== undefined && typeof fn !== 'function') fail('INVALID_ARGUMENT', 'hook: expected a function');
+  hook = fn;
+}
+
+/**
+ * A random prime of exactly `bits` bits, asynchronously. With the platform RNG in Node this runs
+ * in OpenSSL on libuv's thread pool (the main thread stays free); with an explicit `rng` or
+ * outside Node, the JS sieve runs in slices between event-loop turns.
+ */
+export async function generatePrime(bits: number, opts: PrimeOptions & { signal?: AbortSignal } = {}): Promise<bigint> {
+  const kind = aKind(opts.kind ?? 'safe');
+  aBits(bits, kind);
+  if (opts.rng === undefined) {
+    if (hook) return verify(await hook(bits, kind), bits, kind, RECHECK_ROUNDS);
+    const node = nodePrimes();
+    if (node) {
+      const p = await new Promise<bigint>((res, rej) => node.generatePrime(bits, nodeOpts(kind), (err, v) => (err ? rej(err) : res(v))));
+      return verify(p, bits, kind, RECHECK_ROUNDS);
+    }
+  }
+  return jsPrime(bits, kind, opts.rng ?? cryptoRng, opts.signal);
+}
+
+/** Synchronous `generatePrime` (blocks the calling thread: use in workers or scripts). */
+export function generatePrimeSync(bits: number, opts: PrimeOptions = {}): bigint {
+  const kind = aKind(opts.kind ?? 'safe');
+  aBits(bits, kind);
+  if (opts.rng === undefined) {
+    const node = nodePrimes();
+    if (node) return verify(node.generatePrimeSync(bits, nodeOpts(kind)), bits, kind, RECHECK_ROUNDS);
+  }
+  return jsPrimeSync(bits, kind, opts.rng ?? cryptoRng);
+}
+
+/** A safe prime of `bits` bits (async). */
+export function generateSafePrime(bits: number, opts: Omit<PrimeOptions, 'kind'> = {}): Promise<bigint> {
+  return generatePrime(bits, { ...opts, kind: 'safe' });
+}
+
+/** A Blum prime (≡ 3 mod 4) of `bits` bits (async). */
+export function generateBlumPrime(bits: number, opts: Omit<PrimeOptions, 'kind'> = {}): Promise<bigint> {
+  return generatePrime(bits, { ...opts, kind: 'blum' });
+}
+
+/**
+ * Primes prepared ahead of time: `fill()` generates in the background (one at a time, so it never
+ * monopolises a shared machine) until `target` are ready; `take()` returns a ready prime at once or
+ * generates one. Each prime is handed out once.
+ */
+export class PrimePool {
+  readonly bits: number;
+  readonly kind: PrimeKind;
+  readonly target: number;
+  readonly #ready: bigint[] = [];
+  #filling: Promise<void> | undefined;
+  #stopped = false;
+  readonly #rng: Rng | undefined;
+  constructor(opts: { bits: number; kind?: PrimeKind; target?: number; rng?: Rng }) {
+    this.kind = aKind(opts.kind ?? 'safe');
+    this.bits = aBits(opts.bits, this.kind);
+    this.target = aInt(opts.target ?? 2, 'target', 0, 1024);
+    this.#rng = opts.rng;
+  }
+  /** How many primes are ready now. */
+  get size(): number {
+    return this.#ready.length;
+  }
+  #gen(): Promise<bigint> {
+    return generatePrime(this.bits, this.#rng ? { kind: this.kind, rng: this.#rng } : { kind: this.kind });
+  }
+  /** Start (or join) background generation up to `target`; resolves when the pool is full or stopped. */
+  fill(): Promise<void> {
+    this.#stopped = false;
+    if (!this.#filling) {
+      this.#filling = (async () => {
+        try {
+          while (!this.#stopped && this.#ready.length < this.target) this.#ready.push(await this.#gen());
+        } finally {
+          this.#filling = undefined;
+        }
+      })();
+    }
+    return this.#filling;
+  }
+  /** A prime: a prepared one when available, otherwise generated now. Refills in the background. */
+  async take(): Promise<bigint> {
+    const p = this.#ready.shift();
+    const out = p ?? (await this.#gen());
+    if (!this.#stopped) void this.fill().catch(() => undefined);
+    return out;
+  }
+  /** Add externally generated primes (verified). */
+  add(...primes: bigint[]): void {
+    for (const p of primes) this.#ready.push(verify(p, this.bits, this.kind, RECHECK_ROUNDS));
+  }
+  /** Stop background generation after the prime in progress. */
+  stop(): void {
+    this.#stopped = true;
+  }
+}

@@ -1,0 +1,200 @@
+/**
+ * Generator of the protocol transcript vectors: `npx tsx test-vectors/generate-protocols.ts [--check]`.
+ * Writes `keygen/*.json` and `refresh/*.json` deterministically from the seed
+ * `tkey-tss/conformance/v1/protocols` (one ChaCha20 DRBG per party: seededRng("<seed>/<vector>/party-<id>"),
+ * forked per round by the session driver). Every party's replay is checked against the run when
+ * the file is generated. `--check` compares only and exits 1 on drift.
+ * Format: test-vectors/README.md, "Protocol transcripts".
+ */
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
+import { mulGUnsafe } from '../src/curve.js';
+import { seededRng } from '../src/rng.js';
+import { commit, evaluate, randomPolynomial } from '../src/shamir/index.js';
+import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
+import { refresh, type RefreshInput, type RefreshOutput, type RefreshState } from '../protocols/refresh/index.js';
+import { simulate, type SimOptions, type SimResult } from '../protocols/simulate.js';
+import type { PartySpec, Protocol } from '../protocols/types.js';
+import { pointBytes, scalarBytes } from '../protocols/util.js';
+import { editMessage, flip, tamper, type Rule } from '../test/helpers/tamper.js';
+import { expectOf, outputToJSON, replayParty } from './suites/protocol-replay.js';
+
+export const SCRIPT = 'test-vectors/generate-protocols.ts';
+export const SEED = 'tkey-tss/conformance/v1/protocols';
+export const DIR = dirname(fileURLToPath(import.meta.url));
+export const PROTOCOL_SUITES = ['keygen', 'refresh'] as const;
+
+type J = Record<string, unknown>;
+const P = (id: number, ...owns: number[]): PartySpec => ({ id, owns });
+const hex = bytesToHex;
+
+interface Case<I> {
+  id: string;
+  note: string;
+  parties: PartySpec[];
+  threshold: number;
+  input?: (party: number) => I;
+  rules?: Rule[];
+  /** The tampering party (not replayed) */
+  culprit?: number;
+}
+
+function refreshInputToJSON(i: RefreshInput): J {
+  return {
+    publicKey: hex(i.publicKey),
+    epoch: i.epoch,
+    oldThreshold: i.oldThreshold,
+    oldPublicShares: i.oldPublicShares.map((e) => ({ index: e.index, X: hex(e.X) })),
+    dealers: i.dealers.map((d) => ({ party: d.party, indices: [...d.indices] })),
+    oldShares: i.oldShares.map((e) => ({ index: e.index, share: hex(e.share) })),
+  };
+}
+
+function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJSON?: (i: I) => J): J {
+  const seedOf = (id: number) => `${SEED}/${protocol.name}/${c.id}/party-${id}`;
+  const sid = utf8ToBytes(`${SEED}/${protocol.name}/${c.id}`);
+  const input = c.input ?? (() => ({}) as I);
+  const extra: Partial<SimOptions> = c.rules ? tamper(...c.rules) : {};
+  const r: SimResult<object> = simulate(protocol, c.parties.map((p) => ({ id: p.id, owns: p.owns, input: input(p.id), rng: seededRng(seedOf(p.id)) })), { sid, threshold: c.threshold, ...extra });
+  if (r.crashed.size && [...r.crashed.keys()].some((id) => id !== c.culprit)) throw new Error(`${c.id}: an honest party crashed`);
+  const transcript = c.parties.map((p) => {
+    const replay = p.id !== c.culprit;
+    const e: J = { id: p.id, seed: seedOf(p.id), replay };
+    if (inputToJSON) e.input = inputToJSON(input(p.id));
+    e.sent = r.sent.get(p.id)!.map(hex);
+    e.received = r.received.get(p.id)!.map(hex);
+    if (replay) {
+      const expect = r.outputs.has(p.id) ? { output: outputToJSON(r.outputs.get(p.id)!) } : r.aborts.has(p.id) ? { abort: { reason: r.aborts.get(p.id)!.reason, round: r.aborts.get(p.id)!.round, culprits: [...r.aborts.get(p.id)!.culprits] } } : { pending: true };
+      // the replay must reproduce the run
+      const rp = replayParty(protocol, sid, c.parties, c.threshold, p.id, seedOf(p.id), input(p.id), r.received.get(p.id)!);
+      if (JSON.stringify(rp.sent.map(hex)) !== JSON.stringify(e.sent) || JSON.stringify(expectOf(rp)) !== JSON.stringify(expect)) throw new Error(`${c.id}: party ${p.id} does not replay`);
+      e.expect = expect;
+    }
+    return e;
+  });
+  if (c.culprit !== undefined) {
+    const victims = transcript.filter((t) => t.replay && 'abort' in (t.expect as J));
+    if (victims.length === 0) throw new Error(`${c.id}: nobody aborted`);
+    for (const v of victims) if (!((v.expect as { abort: { culprits: number[] } }).abort.culprits.includes(c.culprit))) throw new Error(`${c.id}: the culprit is not named`);
+  } else if (r.outputs.size !== c.parties.length) throw new Error(`${c.id}: honest run did not finish`);
+  return { id: c.id, note: c.note, sid: hex(sid), threshold: c.threshold, parties: c.parties.map((p) => ({ id: p.id, owns: [...p.owns] })), ...(c.culprit !== undefined ? { culprit: c.culprit } : {}), transcript };
+}
+
+function file(suite: string, description: string, vectors: J[]): string {
+  return JSON.stringify({ suite, version: 1, description, generator: { script: SCRIPT, seed: SEED }, vectors }, null, 2) + '\n';
+}
+
+const kgProto = keygen as unknown as Protocol<object, unknown, object>;
+const rfProto = refresh as unknown as Protocol<RefreshInput, unknown, object>;
+
+function keygenFiles(): Map<string, string> {
+  const three = [P(1, 1), P(2, 2), P(3, 3)];
+  const honest: Case<object>[] = [
+    { id: '2of2', note: 'two parties, one index each', parties: [P(1, 1), P(2, 2)], threshold: 2 },
+    { id: '2of3-service-device', note: 'service (index 1) and a device owning indices 2 and 3 (recovery computed on the device)', parties: [P(1, 1), P(2, 2, 3)], threshold: 2 },
+    { id: '2of3-three-parties', note: 'three parties (echo check on)', parties: three, threshold: 2 },
+    { id: '3of5-three-parties', note: 'parties owning [1], [2, 3], [4, 5]', parties: [P(1, 1), P(2, 2, 3), P(3, 4, 5)], threshold: 3 },
+  ];
+  const bad = (id: string, note: string, ...rules: Rule[]): Case<object> => ({ id, note, parties: three, threshold: 2, rules, culprit: 3 });
+  const tampered: Case<object>[] = [
+    bad('commitment-t-plus-1', 'party 3 reveals t+1 commitment points', editMessage(3, 2, 'broadcast', (b) => void (b.S as Uint8Array[]).push(pointBytes(mulGUnsafe(5n))))),
+    bad('commitment-t-minus-1', 'party 3 reveals t−1 commitment points', editMessage(3, 2, 'broadcast', (b) => void (b.S as Uint8Array[]).pop())),
+    bad('feldman', "party 3's share to party 1 is off its commitments", editMessage(3, 2, 'p2p', (b) => void ((b.sigma as Uint8Array[])[0] = flip((b.sigma as Uint8Array[])[0]!)), [1])),
+    bad('schnorr', "party 3's Schnorr response is wrong", editMessage(3, 3, 'broadcast', (b) => void ((b.z as Uint8Array[])[0] = flip((b.z as Uint8Array[])[0]!)))),
+    bad('decommitment', "party 3's rid does not open its commitment", editMessage(3, 2, 'broadcast', (b) => void (b.rid = flip(b.rid as Uint8Array)))),
+    bad('echo', 'party 3 sends party 2 another round-1 commitment', editMessage(3, 1, 'broadcast', (b) => void (b.V = flip(b.V as Uint8Array)), [2])),
+    bad('config', 'party 3 runs another configuration', editMessage(3, 1, 'broadcast', (b) => void (b.cfg = flip(b.cfg as Uint8Array)))),
+    bad('wrong-sid', "party 3's round-1 message carries another session's sid", { party: 3, round: 1, message: (m) => ({ ...m, sid: utf8ToBytes('another session') }) }),
+  ];
+  return new Map([
+    ['keygen/keygen.json', file('keygen', 'Honest t-of-n keygen transcripts (protocols/keygen)', honest.map((c) => vector(kgProto, c)))],
+    ['keygen/keygen-tampered.json', file('keygen', 'Keygen transcripts with one tampering party (3): every other party must abort with the recorded reason, round and culprits', tampered.map((c) => vector(kgProto, c)))],
+  ]);
+}
+
+function keygenRun(parties: PartySpec[], t: number, label: string): KeygenOutput[] {
+  const r = simulate(keygen, parties.map((p) => ({ id: p.id, owns: p.owns, input: {}, rng: seededRng(`${SEED}/setup/${label}/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/${label}`), threshold: t });
+  return parties.map((p) => r.outputs.get(p.id)!);
+}
+
+function inputs(prev: readonly (KeygenOutput | RefreshOutput)[], dealers: [number, number[]][]): (party: number) => RefreshInput {
+  const o = prev[0]!;
+  const holder = (i: number) => prev.find((x) => x.shares.has(i))!;
+  return (party) => ({
+    publicKey: o.publicKey,
+    epoch: o.epoch,
+    oldThreshold: o.threshold,
+    oldPublicShares: o.publicShares,
+    dealers: dealers.map(([p, indices]) => ({ party: p, indices })),
+    oldShares: (dealers.find(([p]) => p === party)?.[1] ?? []).map((index) => ({ index, share: holder(index).shares.export(index) })),
+  });
+}
+
+function refreshFiles(): Map<string, string> {
+  const kg2 = keygenRun([P(1, 1), P(2, 2, 3)], 2, 'service-device');
+  const three = [P(1, 1), P(2, 2), P(3, 3)];
+  const kg3 = keygenRun(three, 2, 'three');
+  const up = [P(1, 1), P(2, 2), P(3, 3, 4)];
+  const honest: Case<RefreshInput>[] = [
+    { id: 'same-indices', note: 'service + device re-share the same indices {1, 2, 3}', parties: [P(1, 1), P(2, 2, 3)], threshold: 2, input: inputs(kg2, [[1, [1]], [2, [2]]]) },
+    { id: 'remove-index-2', note: 'device lost: service + a new device holding recovery share 3 re-share to {1, 3, 4}', parties: [P(1, 1), P(3, 3, 4)], threshold: 2, input: inputs(kg2, [[1, [1]], [3, [3]]]) },
+    { id: 'threshold-2-to-3', note: 'three parties, threshold raised to 3 with new index 4 (party 3 owns 3 and 4); parties 1 and 2 deal', parties: up, threshold: 3, input: inputs(kg3, [[1, [1]], [2, [2]]]) },
+  ];
+  const dealers: [number, number[]][] = [[1, [1]], [2, [2]], [3, [3]]];
+  const bad = (id: string, note: string, ...rules: Rule[]): Case<RefreshInput> => ({ id, note, parties: three, threshold: 2, input: inputs(kg3, dealers), rules, culprit: 3 });
+  const g2 = (w: bigint) => randomPolynomial(seededRng(`${SEED}/equivocate`), 1, w);
+  let w = 0n;
+  const tampered: Case<RefreshInput>[] = [
+    bad('dealer-changes-key', 'party 3 re-deals w + 1 consistently', { party: 3, round: 1, before: (st: RefreshState) => ({ ...st, w: st.w! + 1n }) }),
+    bad('commitment-t-plus-1', 'party 3 broadcasts t′+1 commitment points', editMessage(3, 1, 'broadcast', (b) => void (b.C as Uint8Array[]).push(pointBytes(mulGUnsafe(5n))))),
+    bad('feldman', "party 3's share to party 2 is off its commitments", editMessage(3, 1, 'p2p', (b) => void ((b.sigma as Uint8Array[])[0] = flip((b.sigma as Uint8Array[])[0]!)), [2])),
+    bad('schnorr', "party 3's Schnorr response is wrong", editMessage(3, 2, 'broadcast', (b) => void ((b.z as Uint8Array[])[0] = flip((b.z as Uint8Array[])[0]!)))),
+    bad('confirmation', 'party 3 confirms another view', editMessage(3, 2, 'broadcast', (b) => void (b.h = flip(b.h as Uint8Array)))),
+    bad(
+      'echo',
+      'party 3 deals party 2 a second, locally valid polynomial with the same constant',
+      { party: 3, round: 1, before: (st: RefreshState) => ((w = st.w!), st) },
+      editMessage(3, 1, 'broadcast', (b) => void (b.C = commit(g2(w)).map(pointBytes)), [2]),
+      editMessage(3, 1, 'p2p', (b) => void (b.sigma = [scalarBytes(evaluate(g2(w), 2n))]), [2]),
+    ),
+  ];
+  return new Map([
+    ['refresh/refresh.json', file('refresh', 'Honest refresh transcripts (protocols/refresh), inputs from seeded keygens', honest.map((c) => vector(rfProto, c, refreshInputToJSON)))],
+    ['refresh/refresh-tampered.json', file('refresh', 'Refresh transcripts with one tampering party (3): every other party must abort with the recorded reason, round and culprits', tampered.map((c) => vector(rfProto, c, refreshInputToJSON)))],
+  ]);
+}
+
+export function generateProtocolVectors(): Map<string, string> {
+  return new Map([...keygenFiles(), ...refreshFiles()]);
+}
+
+export function diffProtocolVectors(files: Map<string, string>, dir = DIR): string[] {
+  const problems: string[] = [];
+  for (const [rel, text] of files) {
+    const p = join(dir, rel);
+    if (!existsSync(p)) problems.push(`missing: ${rel}`);
+    else if (readFileSync(p, 'utf8') !== text) problems.push(`differs: ${rel}`);
+  }
+  for (const folder of PROTOCOL_SUITES) {
+    const d = join(dir, folder);
+    if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.json') && !files.has(`${folder}/${f}`)) problems.push(`not generated (stale?): ${folder}/${f}`);
+  }
+  return problems;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const files = generateProtocolVectors();
+  if (process.argv.includes('--check')) {
+    const d = diffProtocolVectors(files);
+    for (const p of d) console.error(p);
+    process.exitCode = d.length ? 1 : 0;
+  } else {
+    for (const [rel, text] of files) {
+      mkdirSync(dirname(join(DIR, rel)), { recursive: true });
+      writeFileSync(join(DIR, rel), text);
+      console.log(`wrote ${rel}`);
+    }
+  }
+}
