@@ -15,12 +15,12 @@
  *   is blamed alone ([j]: it equivocated, or lies about what it got from us); checked first for all
  *   j. A difference at a third party p gives culprits [p, j]: p sent different broadcasts or j lies,
  *   and without signed broadcasts (bus layer) the two cannot be told apart.
- * - Progress events per round; randomness per round is `rng.fork("<protocol>/round<k>")` for a
+ * - Progress events per round; randomness per round is `rng.fork("<protocol>/<sid hex>/round<k>")` for a
  *   seeded DRBG (so a resumed or replayed session draws exactly the same), the RNG itself otherwise.
  * - `snapshot()` is plain data (structured-clone safe); `Session.resume` continues from it.
  * @module
  */
-import { abytes, equalBytes } from '../src/bytes.js';
+import { abytes, bytesToHex, equalBytes } from '../src/bytes.js';
 import { fail, InternalBug, ProtocolAbort } from '../src/errors.js';
 import { sha256 } from '../src/hash.js';
 import { SeededRng, type Rng } from '../src/rng.js';
@@ -111,9 +111,13 @@ export function normaliseConfig(cfg: SessionConfig, protocol: string): PartyCont
   return Object.freeze({ sid: new Uint8Array(cfg.sid), protocol, self: cfg.self, parties, threshold: cfg.threshold });
 }
 
-/** Per-round randomness: a fork of a seeded DRBG, the RNG itself otherwise. */
-export function roundRng(rng: Rng, protocol: string, round: number): Rng {
-  return rng instanceof SeededRng ? rng.fork(`${protocol}/round${round}`) : rng;
+/**
+ * Per-round randomness: a fork of a seeded DRBG named by (protocol, sid, round), the RNG itself
+ * otherwise. The sid is in the label so one seeded DRBG reused for two sessions never draws the same
+ * nonces twice; a resumed or replayed session of the same sid draws exactly the same.
+ */
+export function roundRng(rng: Rng, protocol: string, round: number, sid: Uint8Array): Rng {
+  return rng instanceof SeededRng ? rng.fork(`${protocol}/${bytesToHex(sid)}/round${round}`) : rng;
 }
 
 /** h = H(sid, protocol, sender, round, payload): one entry of the echo vector. */
@@ -369,7 +373,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   #runRound(inbox: Inbox): Message[] {
     const k = this.#next;
     const round = this.protocol.rounds[k - 1]!;
-    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k) };
+    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k, this.ctx.sid) };
     this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'start' });
     const t0 = globalThis.performance.now();
     let state = this.#state as S;

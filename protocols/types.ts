@@ -121,6 +121,15 @@ export const ABORT_REASONS = {
   DEALER_KEY_CHANGED: "refresh: a dealer's constant commitment C₀ differs from λ·X of its old shares (it would change the key)",
   PUBLIC_KEY_CHANGED: 'refresh: ΣC_{j,0} ≠ Y',
   CONFIRMATION_MISMATCH: 'refresh: a party confirms a different view of round 1 (hence of the new commitments)',
+  // presign and sign
+  VIEW_MISMATCH: "presign round 4: party j reports a different round-3 broadcast (δ, Δ, S) than we got — [j] when it is j’s own or ours, else [p, j]",
+  BLAME_INCONSISTENT: 'presign round 4: a party claims the δ/χ checks pass (or fail) on the same round-3 view where they fail (or pass), or sends blame proofs on a passing run',
+  DELTA_MISMATCH: 'presign: δ·G ≠ ΣΔ_j; culprits = the parties whose Πmul / Πdec(δ_i) blame proofs fail (empty only if nobody could be identified)',
+  CHI_MISMATCH: 'presign: ΣS_j ≠ δ·Y′; culprits = the parties whose Πmul* / Πdec(χ_i) proofs fail or whose S_i ≠ χ_i·Γ',
+  MTA_TRANSCRIPT_MISMATCH: 'presign blame round: the two ends of an MtA report different ciphertexts — [i, j], or [j] when one end is us',
+  PARTIAL_SIGNATURE_INVALID: "sign: σ_j·R ≠ m·R̄_j + r·S̄_j — party j’s partial signature is wrong",
+  DEGENERATE_SIGNATURE: 'sign: r = 0 or s = 0; refused (nothing is returned)',
+  SIGNATURE_INVALID: 'sign: the combined signature does not verify under Y′ (defence in depth; nothing is returned)',
 } as const;
 
 export type AbortReason = keyof typeof ABORT_REASONS;

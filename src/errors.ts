@@ -65,6 +65,19 @@ export const ERROR_CODES = {
   TSS_KEY_TYPE_UNSUPPORTED: { kind: 'InvalidInput', text: 'the TSS key type of this tssTag is not supported here (secp256k1 only)' },
   BIP32_HARDENED_INDEX: { kind: 'InvalidInput', text: 'a hardened index cannot be derived from a public key' },
   BIP32_INVALID_CHILD: { kind: 'InvalidInput', text: 'BIP32 derivation produced an invalid child at this index (IL ≥ n or the identity); use the next index' },
+  // signatures, message hashing and presignatures (src/signature)
+  TYPED_DATA_INVALID: { kind: 'InvalidInput', text: 'EIP-712 typed data is malformed: an unknown or invalid type, a missing or extra field, or a value that does not fit its type' },
+  TRANSACTION_INVALID: { kind: 'InvalidInput', text: 'the unsigned transaction is not a well-formed RLP list (legacy) or type byte ‖ RLP list (EIP-2718)' },
+  RAW_DIGEST_REFUSED: { kind: 'InvalidInput', text: 'signing a caller-supplied digest needs the explicit opt-in allowRawDigest: true (see the raw-digest risk)' },
+  PRESIGN_BINDING_MISMATCH: { kind: 'InvalidInput', text: 'the presignature is bound to another key, epoch, signer set, derivation shift or profile (details.field)' },
+  PRESIGN_USED: { kind: 'InvalidInput', text: 'the presignature was already consumed or burned; presignatures are single use' },
+  PRESIGN_STALE: { kind: 'InvalidInput', text: 'the presignature belongs to an epoch older than the key\'s current one (pruned after a refresh)' },
+  PRESIGN_EXISTS: { kind: 'InvalidInput', text: 'a presignature with this id is already in the pool' },
+  PRESIGN_POOL_EMPTY: { kind: 'NotFound', text: 'the pool holds no unused presignature for this binding; generate more' },
+  // account lifecycle (src/client)
+  ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
+  SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
+  SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
   // storage
   STORAGE_CONFLICT: { kind: 'StorageConflict', text: 'the batch was built on a stale metadata nonce; nothing was written' },
   STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },
@@ -104,8 +117,8 @@ export class StorageConflict extends TkeyTssError {
   }
 }
 export class NotFound extends TkeyTssError {
-  constructor(message: string, details?: Record<string, unknown>) {
-    super('NotFound', 'NOT_FOUND', message, details);
+  constructor(message: string, details?: Record<string, unknown>, code: ErrorCode = 'NOT_FOUND') {
+    super('NotFound', code, message, details);
   }
 }
 export class InternalBug extends TkeyTssError {
@@ -144,7 +157,7 @@ export function fail(code: ErrorCode, message: string, details?: Record<string, 
     case 'StorageConflict':
       throw new StorageConflict(message, details, code);
     case 'NotFound':
-      throw new NotFound(message, details);
+      throw new NotFound(message, details, code);
     case 'InternalBug':
       throw new InternalBug(message, details, code);
     case 'ProtocolAbort':

@@ -1,6 +1,6 @@
 /**
  * Generator of the protocol transcript vectors: `npx tsx test-vectors/generate-protocols.ts [--check]`.
- * Writes `keygen/*.json` and `refresh/*.json` deterministically from the seed
+ * Writes `keygen/*.json`, `refresh/*.json` and `aux/*.json` deterministically from the seed
  * `tkey-tss/conformance/v1/protocols` (one ChaCha20 DRBG per party: seededRng("<seed>/<vector>/party-<id>"),
  * forked per round by the session driver). Every party's replay is checked against the run when
  * the file is generated. `--check` compares only and exits 1 on drift.
@@ -14,17 +14,32 @@ import { mulGUnsafe } from '../src/curve.js';
 import { seededRng } from '../src/rng.js';
 import { commit, evaluate, randomPolynomial } from '../src/shamir/index.js';
 import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
+import { aux, type AuxInput } from '../protocols/aux/index.js';
+import { auxInput, recommit } from '../test/helpers/aux-run.js';
+import { bitforgeModulus } from '../test/helpers/zk-fixtures.js';
+import { testPrimePairs } from '../test/helpers/test-primes.js';
+import * as fac from '../src/zk/fac.js';
+import * as prm from '../src/zk/prm.js';
 import { refresh, type RefreshInput, type RefreshOutput, type RefreshState } from '../protocols/refresh/index.js';
 import { simulate, type SimOptions, type SimResult } from '../protocols/simulate.js';
 import type { PartySpec, Protocol } from '../protocols/types.js';
 import { pointBytes, scalarBytes } from '../protocols/util.js';
 import { editMessage, flip, tamper, type Rule } from '../test/helpers/tamper.js';
 import { expectOf, outputToJSON, replayParty } from './suites/protocol-replay.js';
+import { sha256 } from '../src/hash.js';
+import { modN, scalarToBytes } from '../src/curve.js';
+import { bytesToNumberBE } from '../src/bytes.js';
+import { presign, Presignature, type PresignatureData, type PresignInput, type PresignOutput, type PresignState } from '../protocols/presign/index.js';
+import { sign, type SignInput } from '../protocols/sign/index.js';
+import { auxFixtures } from '../test/helpers/aux-fixtures.js';
+import { presignInputToJSON, signInputToJSON } from './suites/presign.js';
 
 export const SCRIPT = 'test-vectors/generate-protocols.ts';
 export const SEED = 'tkey-tss/conformance/v1/protocols';
 export const DIR = dirname(fileURLToPath(import.meta.url));
-export const PROTOCOL_SUITES = ['keygen', 'refresh'] as const;
+export const PROTOCOL_SUITES = ['keygen', 'refresh', 'presign', 'sign'] as const;
+/** Aux vectors are generated separately (tens of seconds of proofs): `generateAuxVectors()`. */
+export const AUX_SUITES = ['aux'] as const;
 
 type J = Record<string, unknown>;
 const P = (id: number, ...owns: number[]): PartySpec => ({ id, owns });
@@ -166,18 +181,122 @@ function refreshFiles(): Map<string, string> {
   ]);
 }
 
-export function generateProtocolVectors(): Map<string, string> {
-  return new Map([...keygenFiles(), ...refreshFiles()]);
+function auxInputToJSON(i: AuxInput): J {
+  const h = (x: bigint) => x.toString(16);
+  return {
+    profile: i.profile,
+    key: { p: h(i.key.p), q: h(i.key.q) },
+    ...(i.ringPedersen ? { ringPedersen: { s: h(i.ringPedersen.s), t: h(i.ringPedersen.t), lambda: h(i.ringPedersen.lambda) } } : {}),
+  };
 }
 
-export function diffProtocolVectors(files: Map<string, string>, dir = DIR): string[] {
+const auxProto = aux as unknown as Protocol<AuxInput, unknown, object>;
+
+/** Aux info: one honest 2-party run and a few tampered ones (TEST primes; the files are ~MB of proofs). */
+function auxFiles(): Map<string, string> {
+  const two = [P(1, 1), P(2, 2)];
+  const sidOf = (id: string) => utf8ToBytes(`${SEED}/aux/${id}`);
+  const bad = (id: string, note: string, ...rules: Rule[]): Case<AuxInput> => ({ id, note, parties: two, threshold: 1, input: auxInput, rules, culprit: 2 });
+  const { N: bitforgeN } = bitforgeModulus(testPrimePairs(1024)[5]!.p);
+  const tampered: Case<AuxInput>[] = [
+    bad('decommitment', "party 2's u does not open its commitment V", editMessage(2, 2, 'broadcast', (b) => void (b.u = flip(b.u as Uint8Array)))),
+    bad('bitforge-proofs-omitted', 'party 2 commits to a BitForge modulus (a 1024-bit prime times 16-bit primes) and sends no Πprm', recommit(2, sidOf('bitforge-proofs-omitted'), (own) => ({ ...own, N: bitforgeN, s: 4n, t: 9n, prm: new Uint8Array(0) }))),
+    bad('prm', "party 2's Πprm has one response changed (committed consistently)", recommit(2, sidOf('prm'), (own) => {
+      const d = prm.proofFromBytes(own.prm);
+      if (!d.ok) throw new Error('own Πprm');
+      d.proof.z[7] = d.proof.z[7]! + 1n;
+      return { ...own, prm: prm.proofToBytes(d.proof) };
+    })),
+    bad('fac', "party 2's Πfac to party 1 has w1 changed", editMessage(2, 3, 'p2p', (b) => {
+      const d = fac.proofFromBytes(b.fac as Uint8Array);
+      if (!d.ok) throw new Error('own Πfac');
+      b.fac = fac.proofToBytes({ ...d.proof, w1: d.proof.w1 + 1n });
+    })),
+  ];
+  const honest: Case<AuxInput>[] = [{ id: '2-parties', note: 'two parties on TEST prime pairs 1 and 2 (fresh ring-Pedersen parameters)', parties: two, threshold: 1, input: auxInput }];
+  return new Map([
+    ['aux/aux.json', file('aux', 'Honest aux-info transcript (protocols/aux) on the pregenerated TEST primes', honest.map((c) => vector(auxProto, c, auxInputToJSON)))],
+    ['aux/aux-tampered.json', file('aux', 'Aux-info transcripts with one tampering party (2): party 1 must abort with the recorded reason, round and culprits', tampered.map((c) => vector(auxProto, c, auxInputToJSON)))],
+  ]);
+}
+
+export function generateAuxVectors(): Map<string, string> {
+  return auxFiles();
+}
+
+const psProto = presign as unknown as Protocol<PresignInput, unknown, object>;
+const sgProto = sign as unknown as Protocol<SignInput, unknown, object>;
+
+/** Presign inputs for `signers` of a keygen result, aux from the TEST primes (test/helpers/aux-fixtures.ts). */
+function presignInputsOf(key: KeygenOutput[], signers: number[], shift?: Uint8Array): (party: number) => PresignInput {
+  const aux = auxFixtures(signers);
+  const o = key[0]!;
+  return (id) => ({ publicKey: o.publicKey, epoch: o.epoch, publicShares: o.publicShares, share: key.find((k) => k.shares.has(id))!.shares.export(id), ...(shift ? { shift } : {}), aux: aux.get(id)! });
+}
+
+function presignFiles(): Map<string, string> {
+  const two = [P(1, 1), P(2, 2)];
+  const kg22 = keygenRun(two, 2, 'presign-2of2');
+  const kg23 = keygenRun([P(1, 1), P(2, 2), P(3, 3)], 2, 'presign-2of3');
+  const honest: Case<PresignInput>[] = [
+    { id: '2of3-device-recovery-shift', note: 'signers 2 and 3 of a 2-of-3 key (no service), derivation shift 0x2a (added by signer 2)', parties: [P(2, 2), P(3, 3)], threshold: 2, input: presignInputsOf(kg23, [2, 3], scalarToBytes(42n)) },
+  ];
+  const bad = (id: string, note: string, ...rules: Rule[]): Case<PresignInput> => ({ id, note, parties: two, threshold: 2, input: presignInputsOf(kg22, [1, 2]), rules, culprit: 2 });
+  const tampered: Case<PresignInput>[] = [
+    bad('bad-enc', "party 2's Πenc ψ⁰ has a flipped bit", editMessage(2, 1, 'p2p', (b) => void (b.psi0 = flip(b.psi0 as Uint8Array)))),
+    bad('ciphertext-not-unit', "party 2's K_2 is 0 (not in Z*_{N²})", editMessage(2, 1, 'broadcast', (b) => void (b.K = new Uint8Array((b.K as Uint8Array).length)))),
+    bad('wrong-delta', 'party 2 announces δ_2 + 1 (consistently); the blame round names it (Πdec)', {
+      party: 2,
+      round: 3,
+      after: (res) => {
+        const x = res as { state: PresignState; outbox: { to: number | null; payload: unknown }[] };
+        x.state.delta_i = modN(x.state.delta_i! + 1n);
+        const bc = x.outbox.find((m) => m.to === null)!.payload as Record<string, unknown>;
+        bc.delta = scalarToBytes(x.state.delta_i);
+        x.state.bc3 = bc as never;
+        return res;
+      },
+    }),
+  ];
+  return new Map([
+    ['presign/presign.json', file('presign', 'Honest CGGMP21 presign transcripts (protocols/presign), TEST primes; inputs carry the aux info and shares', honest.map((c) => vector(psProto, c, presignInputToJSON)))],
+    ['presign/presign-tampered.json', file('presign', 'Presign transcripts with one tampering party (2): the other party must abort with the recorded reason, round and culprits', tampered.map((c) => vector(psProto, c, presignInputToJSON)))],
+  ]);
+}
+
+function signFiles(): Map<string, string> {
+  const two = [P(1, 1), P(2, 2)];
+  const kg = keygenRun(two, 2, 'sign-2of2');
+  const inputs = presignInputsOf(kg, [1, 2]);
+  const r = simulate(presign, two.map((p) => ({ id: p.id, owns: p.owns, input: inputs(p.id), rng: seededRng(`${SEED}/setup/sign-presign/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/sign-presign`), threshold: 2 });
+  const data = new Map<number, PresignatureData>(two.map((p) => [p.id, (r.outputs.get(p.id) as PresignOutput).presignature.exportData()]));
+  const digest = sha256(utf8ToBytes('tkey-tss conformance: sign me'));
+  const input = (id: number): SignInput => {
+    const d = data.get(id)!;
+    return { presignature: Presignature.fromData(d), digest, publicKey: d.publicKey, epoch: d.epoch, shift: d.shift };
+  };
+  const honest: Case<SignInput>[] = [{ id: '2of2', note: 'online sign of sha256("tkey-tss conformance: sign me") with a 2-of-2 presignature', parties: two, threshold: 2, input }];
+  const tampered: Case<SignInput>[] = [
+    { id: 'wrong-sigma', note: "party 2's σ_2 + 1: its partial signature fails σ_j·R = m·R̄_j + r·S̄_j", parties: two, threshold: 2, input, culprit: 2, rules: [editMessage(2, 1, 'broadcast', (b) => void (b.sigma = scalarToBytes(modN(bytesToNumberBE(b.sigma as Uint8Array) + 1n))))] },
+  ];
+  return new Map([
+    ['sign/sign.json', file('sign', 'Honest online-sign transcripts (protocols/sign); the input carries the presignature data', honest.map((c) => vector(sgProto, c, signInputToJSON)))],
+    ['sign/sign-tampered.json', file('sign', 'Online-sign transcripts with a tampering party (2)', tampered.map((c) => vector(sgProto, c, signInputToJSON)))],
+  ]);
+}
+
+export function generateProtocolVectors(): Map<string, string> {
+  return new Map([...keygenFiles(), ...refreshFiles(), ...presignFiles(), ...signFiles()]);
+}
+
+export function diffProtocolVectors(files: Map<string, string>, dir = DIR, suites: readonly string[] = PROTOCOL_SUITES): string[] {
   const problems: string[] = [];
   for (const [rel, text] of files) {
     const p = join(dir, rel);
     if (!existsSync(p)) problems.push(`missing: ${rel}`);
     else if (readFileSync(p, 'utf8') !== text) problems.push(`differs: ${rel}`);
   }
-  for (const folder of PROTOCOL_SUITES) {
+  for (const folder of suites) {
     const d = join(dir, folder);
     if (existsSync(d)) for (const f of readdirSync(d)) if (f.endsWith('.json') && !files.has(`${folder}/${f}`)) problems.push(`not generated (stale?): ${folder}/${f}`);
   }
@@ -185,9 +304,9 @@ export function diffProtocolVectors(files: Map<string, string>, dir = DIR): stri
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const files = generateProtocolVectors();
+  const files = new Map([...generateProtocolVectors(), ...generateAuxVectors()]);
   if (process.argv.includes('--check')) {
-    const d = diffProtocolVectors(files);
+    const d = diffProtocolVectors(files, DIR, [...PROTOCOL_SUITES, ...AUX_SUITES]);
     for (const p of d) console.error(p);
     process.exitCode = d.length ? 1 : 0;
   } else {

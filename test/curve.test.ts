@@ -25,7 +25,6 @@ import {
   pointFromJSON,
   pointFromXY,
   pointToBytes,
-  pointToHex,
   pointToJSON,
   pointToJSONPadded,
   randomScalar,

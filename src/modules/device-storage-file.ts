@@ -6,11 +6,10 @@
  */
 import * as fs from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { bytesToHex } from '../bytes.js';
 import { fail } from '../errors.js';
-import { cryptoRng } from '../rng.js';
 import { ShareStore } from '../metadata/share-store.js';
 import { assertAccountKey, type DeviceShareStorage } from './device-storage.js';
+import { writeFileDurable } from '../storage/durable-fs.js';
 
 export class FileDeviceStorage implements DeviceShareStorage {
   readonly dir: string;
@@ -41,15 +40,7 @@ export class FileDeviceStorage implements DeviceShareStorage {
     if (!(share instanceof ShareStore)) fail('INVALID_ARGUMENT', 'share: expected a ShareStore');
     const path = this.#path(accountKey);
     await fs.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${path}.${bytesToHex(cryptoRng.bytes(6))}.tmp`;
-    const fh = await fs.open(tmp, 'wx', 0o600);
-    try {
-      await fh.writeFile(JSON.stringify(share.exportJSON()));
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await fs.rename(tmp, path);
+    await writeFileDurable(this.dir, path, JSON.stringify(share.exportJSON()), { dirOfTarget: this.dir, mode: 0o600 });
   }
   async remove(accountKey: string): Promise<void> {
     await fs.rm(this.#path(accountKey), { force: true });

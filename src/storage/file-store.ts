@@ -43,6 +43,7 @@ import { sha256 } from '../hash.js';
 import { cryptoRng } from '../rng.js';
 import { aAccount, assertAddress, assertBatch } from './batch.js';
 import { addressKey, type MetadataStorage, type RecordAddress, type StorageBatch } from './types.js';
+import { errnoOf, fsyncDir, pidAlive } from './durable-fs.js';
 
 const VERSION = 1;
 const UNREADABLE_LOCK_STALE_MS = 5000;
@@ -80,42 +81,18 @@ function serialize<T>(key: string, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
-function errno(e: unknown): string | undefined {
-  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
-}
 function nameOf(key: string): string {
   return bytesToHex(sha256(utf8ToBytes(key))) + '.json';
 }
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return errno(e) === 'EPERM';
-  }
-}
 /** Library errors pass through; anything else (fs errors, a throwing hook) becomes `STORAGE_IO`. */
 function asStorageError(e: unknown, dir: string): unknown {
   if (isTkeyTssError(e)) return e;
   const err = e as { message?: unknown; syscall?: unknown; path?: unknown };
-  return new InternalBug(`storage I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno: errno(e), syscall: err?.syscall, path: err?.path }, 'STORAGE_IO');
+  return new InternalBug(`storage I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno: errnoOf(e), syscall: err?.syscall, path: err?.path }, 'STORAGE_IO');
 }
-/** fsync a directory so renames and unlinks in it are durable (a no-op where the OS cannot, e.g. Windows). */
-async function fsyncDir(dir: string): Promise<void> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(dir, 'r');
-    await fh.sync();
-  } catch (e) {
-    if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES', 'EBADF'].includes(errno(e) ?? '')) throw e;
-  } finally {
-    await fh?.close();
-  }
-}
-
 export class FileStorage implements MetadataStorage {
   /** The absolute data directory. */
   readonly dir: string;
@@ -312,7 +289,7 @@ export class FileStorage implements MetadataStorage {
         }
         return;
       } catch (e) {
-        if (errno(e) !== 'EEXIST') throw e;
+        if (errnoOf(e) !== 'EEXIST') throw e;
       }
       const seen = await this.#readLock();
       if (seen === undefined) continue; // released meanwhile
@@ -336,7 +313,7 @@ export class FileStorage implements MetadataStorage {
     try {
       [text, { mtimeMs }] = await Promise.all([fs.readFile(this.#lockPath, 'utf8'), fs.stat(this.#lockPath)]);
     } catch (e) {
-      if (errno(e) === 'ENOENT') return undefined;
+      if (errnoOf(e) === 'ENOENT') return undefined;
       throw e;
     }
     let info: LockInfo | undefined;
@@ -347,7 +324,7 @@ export class FileStorage implements MetadataStorage {
       info = undefined;
     }
     if (!info) return { text, stale: Date.now() - mtimeMs > UNREADABLE_LOCK_STALE_MS };
-    return { text, info, stale: info.host === hostname() && info.pid !== process.pid && !isAlive(info.pid) };
+    return { text, info, stale: info.host === hostname() && info.pid !== process.pid && !pidAlive(info.pid) };
   }
 
   /** Move the stale LOCK aside; if what moved is not the one judged stale (taken meanwhile), put it back. */
@@ -356,13 +333,13 @@ export class FileStorage implements MetadataStorage {
     try {
       await fs.rename(this.#lockPath, aside);
     } catch (e) {
-      if (errno(e) === 'ENOENT') return;
+      if (errnoOf(e) === 'ENOENT') return;
       throw e;
     }
     try {
       if ((await fs.readFile(aside, 'utf8')) !== staleText) {
         await fs.link(aside, this.#lockPath).catch((e: unknown) => {
-          if (errno(e) !== 'EEXIST') throw e;
+          if (errnoOf(e) !== 'EEXIST') throw e;
         });
       }
     } finally {
@@ -377,7 +354,7 @@ async function readJson(path: string): Promise<unknown> {
   try {
     text = await fs.readFile(path, 'utf8');
   } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
+    if (errnoOf(e) === 'ENOENT') return undefined;
     throw e;
   }
   try {

@@ -2,9 +2,11 @@
  * The suite registry: every conformance suite the runner knows, in report order.
  * @module
  */
+import { auxSuite } from './aux.js';
 import { eciesSuite } from './ecies.js';
 import { keygenSuite } from './keygen.js';
 import { refreshSuite } from './refresh.js';
+import { presignSuite, signSuite } from './presign.js';
 import { metadataSuite } from './metadata.js';
 import { mnemonicSuite } from './mnemonic.js';
 import { polyidSuite } from './polyid.js';
@@ -14,7 +16,7 @@ import { tkeyTssSampleSuite } from './tkey-tss-sample.js';
 import type { Suite } from './types.js';
 import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);

@@ -27,10 +27,11 @@ function num(o: Record<string, unknown>, key: string): number {
 
 type J = Record<string, unknown>;
 
-/** JSON of an output: byte strings as lower-case hex, shares as {index, share} (32-byte hex). */
+/** JSON of an output: byte strings and bigints as lower-case hex, shares as {index, share} (32-byte hex). */
 export function outputToJSON(o: object): J {
   const conv = (v: unknown): unknown => {
     if (v instanceof Uint8Array) return bytesToHex(v);
+    if (typeof v === 'bigint') return v.toString(16);
     if (Array.isArray(v)) return v.map(conv);
     if (typeof v === 'object' && v !== null && 'export' in v && 'indices' in v) {
       const s = v as SecretShares;

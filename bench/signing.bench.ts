@@ -1,0 +1,79 @@
+/**
+ * Threshold-signing benchmarks: every signer in one process through the real session driver and the
+ * wire codec (each message encoded and decoded), platform CSPRNG, aux info from the pregenerated
+ * TEST primes (test/helpers/aux-fixtures.ts; the aux protocol is measured separately).
+ *   presign/2of2    two signers of a 2-of-2 key (4 rounds: 3 CGGMP21 rounds + the confirmation round)
+ *   presign/2of3    two signers of a 2-of-3 key: presign involves only the t signers, so this is the
+ *                   same computation as 2of2 plus the Lagrange conversion (service + device)
+ *   sign/online     the 1-round online sign with a fresh presignature (both combiners verify every
+ *                   partial signature and the final signature)
+ *   sign/full       presign + sign ("sign now")
+ * `…:high` = the high profile (3072-bit N); unsuffixed = default (2048-bit N).
+ */
+import { utf8ToBytes } from '../src/bytes.js';
+import { sha256 } from '../src/hash.js';
+import { cryptoRng } from '../src/rng.js';
+import type { ProfileName } from '../src/paillier/profiles.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
+import { Presignature, presign, type PresignOutput } from '../protocols/presign/index.js';
+import { sign } from '../protocols/sign/index.js';
+import { simulate } from '../protocols/simulate.js';
+import { auxFixtures } from '../test/helpers/aux-fixtures.js';
+import type { BenchRegistry } from './registry.js';
+
+function runKeygen(n: number, t: number): KeygenOutput[] {
+  const ps = Array.from({ length: n }, (_, i) => ({ id: i + 1, owns: [i + 1] }));
+  const r = simulate(keygen, ps.map((p) => ({ ...p, input: {}, rng: cryptoRng })), { sid: cryptoRng.bytes(16), threshold: t });
+  return ps.map((p) => r.outputs.get(p.id)!);
+}
+
+function runPresign(key: KeygenOutput[], signers: number[], aux: Map<number, AuxInfo>): Map<number, PresignOutput> {
+  const o = key[0]!;
+  const r = simulate(
+    presign,
+    signers.map((id) => ({
+      id,
+      owns: [id],
+      rng: cryptoRng,
+      input: { publicKey: o.publicKey, epoch: o.epoch, publicShares: o.publicShares, share: key.find((k) => k.shares.has(id))!.shares.export(id), aux: aux.get(id)! },
+    })),
+    { sid: cryptoRng.bytes(16), threshold: signers.length },
+  );
+  if (r.outputs.size !== signers.length) throw new Error('presign did not finish');
+  return r.outputs;
+}
+
+const digest = sha256(utf8ToBytes('benchmark message'));
+
+function runSign(pre: Map<number, PresignOutput>): void {
+  const signers = [...pre.keys()];
+  const r = simulate(
+    sign,
+    signers.map((id) => {
+      const o = pre.get(id)!;
+      return { id, owns: [id], rng: cryptoRng, input: { presignature: o.presignature, digest, publicKey: o.publicKey, epoch: o.epoch } };
+    }),
+    { sid: cryptoRng.bytes(16), threshold: signers.length },
+  );
+  if (r.outputs.size !== signers.length) throw new Error('sign did not finish');
+}
+
+export default function suite(b: BenchRegistry): void {
+  const k22 = runKeygen(2, 2);
+  const k23 = runKeygen(3, 2);
+  for (const profile of ['default', 'high'] as ProfileName[]) {
+    const sfx = profile === 'default' ? '' : ':high';
+    const it = profile === 'default' ? 10 : 5;
+    const aux12 = auxFixtures([1, 2], profile);
+    b.add(`presign/2of2${sfx}`, () => runPresign(k22, [1, 2], aux12), { iterations: it, time: 1 });
+    b.add(`presign/2of3${sfx}`, () => runPresign(k23, [1, 2], aux12), { iterations: it, time: 1 });
+    // one presignature's data, re-imported per iteration (bench only: the same k is reused on the
+    // same digest, which gives the same signature and leaks nothing; production never re-imports)
+    const pre = runPresign(k22, [1, 2], aux12);
+    const data = new Map([...pre].map(([id, o]) => [id, o.presignature.exportData()]));
+    const again = () => new Map([...pre].map(([id, o]) => [id, { ...o, presignature: Presignature.fromData(data.get(id)!) }]));
+    b.add(`sign/online${sfx}`, () => runSign(again()), { iterations: 200, time: 500 });
+    b.add(`sign/full${sfx}`, () => runSign(runPresign(k22, [1, 2], aux12)), { iterations: it, time: 1 });
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Presign round 1: k_i, γ_i ← Z_q, ρ_i, ν_i ← Z*_{N_i}; K_i = enc_i(k_i; ρ_i), G_i = enc_i(γ_i; ν_i)
+ * (own key: CRT encryption); broadcast {cfg, K, G}; to each j the Πenc ψ⁰_{j,i} that K_i encrypts
+ * k_i ∈ ±2^{ℓ+ε}, made under j's ring-Pedersen parameters.
+ * @module
+ */
+import { randomScalar } from '../../src/curve.js';
+import * as enc from '../../src/zk/enc.js';
+import { ownPaillierFast, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import type { Outgoing, Round } from '../types.js';
+import { ctBytes, proofTranscript, type PresignOutput, type PresignState } from './messages.js';
+
+export const round1: Round<PresignState, PresignOutput> = {
+  sends: { broadcast: true, p2p: true },
+  run(state, _inbox, ctx) {
+    const sk = paillierSecretFromAux(state.aux);
+    const pk = sk.publicKey;
+    const k = randomScalar(ctx.rng);
+    const gamma = randomScalar(ctx.rng);
+    const rho = pk.sampleNonce(ctx.rng);
+    const nu = pk.sampleNonce(ctx.rng);
+    const K = sk.encryptWithNonce(k, rho);
+    const G = sk.encryptWithNonce(gamma, nu);
+    const outbox: Outgoing[] = [{ to: null, payload: { cfg: state.cfg, K: ctBytes(pk, K), G: ctBytes(pk, G) } }];
+    for (const j of state.signers) {
+      if (j === ctx.self) continue;
+      const psi0 = enc.prove({ key: ownPaillierFast(state.aux), K, rp: ringPedersenOf(state.aux, j) }, { k, rho }, proofTranscript(ctx.sid, state.cfg, ctx.self, 'psi0', j), ctx.rng);
+      outbox.push({ to: j, payload: { psi0: enc.proofToBytes(psi0) } });
+    }
+    return { state: { ...state, k, gamma, rho, nu, K, G }, outbox };
+  },
+};

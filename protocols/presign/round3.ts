@@ -1,0 +1,75 @@
+/**
+ * Presign round 3. From every other signer j (blame j, round 2): Γ_j a valid point; D_{i,j},
+ * D̂_{i,j} ∈ Z*_{N_i²}, F_{i,j}, F̂_{i,j} ∈ Z*_{N_j²}; ψ_{i,j} (Πaff-g against Γ_j), ψ̂_{i,j} (Πaff-g
+ * against X_j), ψ'_{i,j} (Πlog*: G_j encrypts log Γ_j), under our ring-Pedersen parameters.
+ * Then Γ = ΣΓ_j, Δ_i = k_i·Γ, α_{i,j} = dec(D_{i,j}), α̂_{i,j} = dec(D̂_{i,j}) (CRT),
+ *   δ_i = γ_i·k_i + Σ_j (α_{i,j} + β_{i,j}),  χ_i = x_i·k_i + Σ_j (α̂_{i,j} + β̂_{i,j})  (mod q),
+ * S_i = χ_i·Γ; broadcast {delta, Delta, S}, and to each j ψ''_{j,i} = Πlog*(K_i, Δ_i; base Γ).
+ * @module
+ */
+import { IDENTITY, modN, mulSecret, pointFromBytes, type Point } from '../../src/curve.js';
+import { ProtocolAbort } from '../../src/errors.js';
+import * as affg from '../../src/zk/affg.js';
+import * as logstar from '../../src/zk/logstar.js';
+import { abortUnless } from '../../src/zk/verdict.js';
+import { ownPaillierFast, ownRingPedersenFast, paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import type { Outgoing, Payload, Round } from '../types.js';
+import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
+import { type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
+
+export const round3: Round<PresignState, PresignOutput> = {
+  sends: { broadcast: true, p2p: true },
+  run(state, inbox, ctx) {
+    const { aux, cfg } = state;
+    const sk = paillierSecretFromAux(aux);
+    const pk = sk.publicKey;
+    const rpMine = ownRingPedersenFast(aux);
+    const pkFast = ownPaillierFast(aux);
+    const Xof = new Map(state.X);
+    const Gof = new Map(state.peerG!);
+    let Gamma: Point = pointFromBytes(state.Gamma_i!);
+    const recv: [number, MtaCts][] = [];
+    for (const [j, rec] of inbox) {
+      const pkj = paillierPublicOf(aux, j);
+      const b = new PayloadReader(rec.broadcast, 2, j, 'presign round 2').keys('Gamma');
+      const Gj = b.point(b.bytes('Gamma', 33), 'Gamma');
+      const r = new PayloadReader(rec.p2p, 2, j, 'presign round 2 p2p').keys('D', 'Dh', 'F', 'Fh', 'psi', 'psiHat', 'psiPrime');
+      const D = readCt(r, 'D', pk);
+      const F = readCt(r, 'F', pkj);
+      const Dh = readCt(r, 'Dh', pk);
+      const Fh = readCt(r, 'Fh', pkj);
+      const psi = readProof(r, 'psi', affg.proofFromBytes);
+      const psiHat = readProof(r, 'psiHat', affg.proofFromBytes);
+      const psiPrime = readProof(r, 'psiPrime', logstar.proofFromBytes);
+      abortUnless(affg.verify({ key0: pkFast, key1: pkj, C: state.K!, D, Y: F, X: Gj, rp: rpMine }, psi, proofTranscript(ctx.sid, cfg, j, 'psi', ctx.self)), 2, j, 'Πaff-g ψ');
+      const Xj = pointFromBytes(Xof.get(j)!);
+      abortUnless(affg.verify({ key0: pkFast, key1: pkj, C: state.K!, D: Dh, Y: Fh, X: Xj, rp: rpMine }, psiHat, proofTranscript(ctx.sid, cfg, j, 'psi-hat', ctx.self)), 2, j, 'Πaff-g ψ̂');
+      abortUnless(logstar.verify({ key: pkj, C: Gof.get(j)!, X: Gj, rp: rpMine }, psiPrime, proofTranscript(ctx.sid, cfg, j, 'psi-prime', ctx.self)), 2, j, "Πlog* ψ'");
+      Gamma = Gamma.add(Gj);
+      recv.push([j, { D, F, Dh, Fh }]);
+    }
+    if (Gamma.equals(IDENTITY)) throw new ProtocolAbort('DEGENERATE_RESULT', 2, [], 'Γ is the identity');
+    const k = state.k!;
+    const Delta_i = mulSecret(Gamma, k);
+    const betaOf = new Map(state.beta!.map(([j, b, bh]) => [j, [b, bh] as const]));
+    let delta = state.gamma! * k;
+    let chi = state.x * k;
+    for (const [j, c] of recv) {
+      const [b, bh] = betaOf.get(j)!;
+      delta += sk.decrypt(c.D) + b;
+      chi += sk.decrypt(c.Dh) + bh;
+    }
+    const delta_i = modN(delta);
+    const chi_i = modN(chi);
+    if (chi_i === 0n) throw new ProtocolAbort('DEGENERATE_RESULT', 3, [], 'χ_i = 0');
+    const S_i = mulSecret(Gamma, chi_i);
+    const bc: Payload = { delta: scalarBytes(delta_i), Delta: pointBytes(Delta_i), S: pointBytes(S_i) };
+    const outbox: Outgoing[] = [{ to: null, payload: bc }];
+    for (const j of state.signers) {
+      if (j === ctx.self) continue;
+      const psi2 = logstar.prove({ key: pkFast, C: state.K!, X: Delta_i, g: Gamma, rp: ringPedersenOf(aux, j) }, { x: k, rho: state.rho! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-double-prime', j), ctx.rng);
+      outbox.push({ to: j, payload: { psi2: logstar.proofToBytes(psi2) } });
+    }
+    return { state: { ...state, recv, Gamma: pointBytes(Gamma), delta_i, chi_i, bc3: bc }, outbox };
+  },
+};

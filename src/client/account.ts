@@ -1,0 +1,155 @@
+/**
+ * `TssAccount`: the account lifecycle facade a wallet touches. Thin: every method delegates to a
+ * flow module (create-account, login, factors, two-phase) under a per-instance lock, so the
+ * operations of one account never interleave. Bytes at the API; secrets (factor keys, shares,
+ * metadata key) never appear in `toJSON` or inspection.
+ *
+ *   const { account, deviceFactor, recoveryFactor } = await TssAccount.create(opts);
+ *   const again = await TssAccount.login(opts, deviceFactor);
+ *   await account.addFactor({ factor: saKey, tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question } });
+ *   await account.deleteFactor(lostDevicePub);  await account.changeThreshold(3);
+ * @module
+ */
+import { bytesToHex } from '../bytes.js';
+import { pointToBytes } from '../curve.js';
+import type { SecurityQuestionKdf } from '../modules/security-questions.js';
+import type { FactorInfo } from '../tss/factor-descriptions.js';
+import type { FactorKey } from '../tss/factor-key.js';
+import { recoverSecurityAnswerFactor } from '../tss/security-answer-factor.js';
+import { readTss } from '../tss/tss-metadata.js';
+import { createAccountCore, type CreateAccountOptions } from './create-account.js';
+import type { ClientOptions, Core } from './core.js';
+import { addFactor, changeThreshold, deleteFactor, listFactors, refreshShares, securityAnswerFactor, type AddFactorOptions, type AddFactorResult } from './factors.js';
+import { loginCore, unlockFactor } from './login.js';
+import { finalize, type LifecycleResult } from './two-phase.js';
+import { ThresholdKey } from '../metadata/threshold-key.js';
+import { envOf } from './core.js';
+import { setupAux, sign, type Signature } from './signing.js';
+import type { AuxInput } from '../../protocols/aux/index.js';
+
+export class TssAccount {
+  readonly #c: Core;
+  #lock: Promise<unknown> = Promise.resolve();
+
+  private constructor(core: Core) {
+    this.#c = core;
+  }
+
+  #locked<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn, fn);
+    this.#lock = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Create a 2-of-3 account (service 1, device 2, recovery 3). Keep `deviceFactor`; show `recoveryFactor.toMnemonic()` to the user. */
+  static async create(opts: CreateAccountOptions): Promise<{ account: TssAccount; deviceFactor: FactorKey; recoveryFactor: FactorKey }> {
+    const r = await createAccountCore(opts);
+    return { account: new TssAccount(r.core), deviceFactor: r.deviceFactor, recoveryFactor: r.recoveryFactor };
+  }
+
+  /** Log in with postbox key + one factor key (device key, recovery mnemonic, answer-derived, dApp key). */
+  static async login(opts: ClientOptions, factorKey: FactorKey): Promise<TssAccount> {
+    return new TssAccount(await loginCore(opts, factorKey));
+  }
+
+  /** Derive the security-answer factor key of an account (checked against the recorded factor; WRONG_ANSWER otherwise). */
+  static async securityAnswerFactorKey(opts: ClientOptions, answer: string): Promise<FactorKey> {
+    const env = envOf(opts);
+    const tk = new ThresholdKey({ storage: env.storage, postboxKey: env.postboxKey, rng: env.rng });
+    await tk.initialize({ neverInitializeNewKey: true });
+    return recoverSecurityAnswerFactor(tk.getMetadata(), env.tssTag, answer);
+  }
+
+  /** Hold one more factor's share on this device (e.g. to deal at a threshold above 2). Returns its index. */
+  unlockFactor(factorKey: FactorKey): Promise<number> {
+    return this.#locked(() => unlockFactor(this.#c, factorKey));
+  }
+
+  /** The TSS public key (compressed SEC1): unchanged by every lifecycle operation. */
+  get publicKey(): Uint8Array {
+    return pointToBytes(readTss(this.#c.tk.getMetadata(), this.#c.tssTag).commitments[0]!, true);
+  }
+  /** G·k_m of the tKey v1 metadata layer. */
+  get metadataPublicKey(): Uint8Array {
+    return this.#c.metadataPub.slice();
+  }
+  get tssTag(): string {
+    return this.#c.tssTag;
+  }
+  /** The epoch (tssNonce). */
+  get tssNonce(): number {
+    return readTss(this.#c.tk.getMetadata(), this.#c.tssTag).tssNonce;
+  }
+  get threshold(): number {
+    return readTss(this.#c.tk.getMetadata(), this.#c.tssTag).commitments.length;
+  }
+  /** Share indices this device holds in memory. */
+  get heldIndices(): number[] {
+    return this.#c.device.heldIndices;
+  }
+  /** A refresh is durable but the service has not confirmed dropping its old share: call `finalize()`. */
+  get finalizePending(): boolean {
+    return this.#c.finalizePending;
+  }
+
+  listFactors(): FactorInfo[] {
+    return listFactors(this.#c);
+  }
+  addFactor(o: AddFactorOptions): Promise<AddFactorResult> {
+    return this.#locked(() => addFactor(this.#c, o));
+  }
+  deleteFactor(factorPub: Uint8Array): Promise<LifecycleResult> {
+    return this.#locked(() => deleteFactor(this.#c, factorPub));
+  }
+  changeThreshold(t: number): Promise<LifecycleResult> {
+    return this.#locked(() => changeThreshold(this.#c, t));
+  }
+  /** New shares, same factors and key (epoch + 1); `rotateAux` (a prepared aux input) rotates the device's Paillier key in the same session. */
+  refresh(opts: { rotateAux?: AuxInput } = {}): Promise<LifecycleResult> {
+    return this.#locked(() => refreshShares(this.#c, opts));
+  }
+  /** Retry phase 2 with the service. */
+  finalize(): Promise<boolean> {
+    return this.#locked(() => finalize(this.#c));
+  }
+  /** A security-answer factor key for this account (`hardened`: salted scrypt; pass the returned kdf to `addFactor`). */
+  securityAnswerFactor(answer: string, opts: { hardened?: boolean | { N?: number; r?: number; p?: number } } = {}): Promise<{ factorKey: FactorKey; kdf?: SecurityQuestionKdf }> {
+    return securityAnswerFactor(this.#c, answer, opts);
+  }
+  /** Run aux info with the service for signing with share `index` (default: the lowest held) and store it encrypted to that share's factors. */
+  setupAux(input: AuxInput, opts: { index?: number } = {}): Promise<void> {
+    return this.#locked(() => setupAux(this.#c, input, opts.index));
+  }
+  /** Indices this device can sign with (share + aux held). */
+  get signingIndices(): number[] {
+    return this.#c.device.auxIndices.filter((i) => this.#c.device.heldIndices.includes(i));
+  }
+  /** Sign a 32-byte digest with the service (presign + sign, threshold 2). The signature is verified before it is returned. */
+  sign(digest: Uint8Array, opts: { index?: number } = {}): Promise<Signature> {
+    return this.#locked(() => sign(this.#c, digest, opts));
+  }
+  /** Re-read the account from storage (another device may have changed it). */
+  reload(): Promise<void> {
+    return this.#locked(() => this.#c.tk.reload({ discardPending: true }));
+  }
+  /** Wipe the shares this device holds. */
+  logout(): void {
+    this.#c.device.wipeAll();
+    this.#c.heldFactors.clear();
+  }
+
+  toJSON(): Record<string, unknown> {
+    return {
+      publicKey: bytesToHex(this.publicKey),
+      tssTag: this.#c.tssTag,
+      tssNonce: this.tssNonce,
+      threshold: this.threshold,
+      heldIndices: this.heldIndices,
+      finalizePending: this.#c.finalizePending,
+      shares: '<redacted>',
+    };
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `TssAccount ${JSON.stringify(this.toJSON())}`;
+  }
+}

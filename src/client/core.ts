@@ -1,0 +1,88 @@
+/**
+ * What the lifecycle flows share: the environment (metadata storage, the service connection, the
+ * transport, randomness) and one logged-in account's working parts (its `ThresholdKey` in manual
+ * sync, the device party, the factor keys held). Internal to `src/client`.
+ * @module
+ */
+import { abytes, aInt } from '../bytes.js';
+import { fail } from '../errors.js';
+import type { ThresholdKey } from '../metadata/threshold-key.js';
+import type { Rng } from '../rng.js';
+import type { MetadataStorage } from '../storage/types.js';
+import { DEFAULT_TSS_TAG, aTssTag } from '../tss/tss-tag.js';
+import type { DeviceParty } from './device-party.js';
+import type { AccountRef, ServiceConnection } from './service-party.js';
+import type { PartyTransport } from './transport.js';
+
+/** Options every lifecycle entry takes. */
+export interface ClientOptions {
+  /** Metadata storage (the embedded store, a remote metadata server…). */
+  storage: MetadataStorage;
+  /** The user's postbox key (32 bytes, from login): owner of the tKey service-provider record. */
+  postboxKey: Uint8Array;
+  /** The co-signing service (in-process `ServiceParty`, or a remote connection). */
+  service: ServiceConnection;
+  /** How the device's sessions reach the service (`SimulatorTransport` in process). */
+  transport: PartyTransport;
+  /** The only source of randomness (`cryptoRng`; `seededRng` in tests). */
+  rng: Rng;
+  tssTag?: string;
+  /** Clock for `dateAdded` (ms). */
+  now?: () => number;
+  /** How often a batch refused with STORAGE_CONFLICT is rebased and retried (default 3). */
+  conflictAttempts?: number;
+}
+
+export interface Env {
+  storage: MetadataStorage;
+  postboxKey: Uint8Array;
+  service: ServiceConnection;
+  transport: PartyTransport;
+  rng: Rng;
+  tssTag: string;
+  now: () => number;
+  conflictAttempts: number;
+}
+
+export interface Core extends Env {
+  tk: ThresholdKey;
+  device: DeviceParty;
+  /** G·k_m, SEC1 compressed. */
+  metadataPub: Uint8Array;
+  /** tssIndex by factorEncKey of the factor keys this device holds (logged in with, or added with their key). */
+  heldFactors: Map<string, number>;
+  /** Set when a refresh is durable but the service has not yet confirmed phase 2. */
+  finalizePending: boolean;
+}
+
+export function envOf(o: ClientOptions): Env {
+  if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', 'options: expected an object');
+  const s = o.storage;
+  if (!s || typeof s.get !== 'function' || typeof s.commit !== 'function' || typeof s.getNonce !== 'function') fail('INVALID_ARGUMENT', 'storage: expected a MetadataStorage');
+  abytes(o.postboxKey, 'postboxKey', 32);
+  const sv = o.service;
+  if (!sv || typeof sv.keygenParticipant !== 'function' || typeof sv.refreshParticipant !== 'function' || typeof sv.finalize !== 'function')
+    fail('INVALID_ARGUMENT', 'service: expected a ServiceConnection');
+  if (!o.transport || typeof o.transport.run !== 'function') fail('INVALID_ARGUMENT', 'transport: expected a PartyTransport');
+  if (typeof o.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'rng: expected an Rng');
+  if (o.now !== undefined && typeof o.now !== 'function') fail('INVALID_ARGUMENT', 'now: expected a function');
+  return {
+    storage: s,
+    postboxKey: o.postboxKey,
+    service: sv,
+    transport: o.transport,
+    rng: o.rng,
+    tssTag: aTssTag(o.tssTag ?? DEFAULT_TSS_TAG),
+    now: o.now ?? Date.now,
+    conflictAttempts: aInt(o.conflictAttempts ?? 3, 'conflictAttempts', 1, 100),
+  };
+}
+
+export function refOf(c: Core): AccountRef {
+  return { metadataPub: c.metadataPub, tssTag: c.tssTag };
+}
+
+/** Drop pending operations a failed earlier step may have left, and see the latest durable state. */
+export async function freshState(c: Core): Promise<void> {
+  await c.tk.reload({ discardPending: true });
+}

@@ -1,0 +1,173 @@
+/**
+ * The user device's side (party id 2): the TSS shares it holds in memory (one per share index it
+ * logged in with a factor for), its participants in keygen and refresh — it owns every user index
+ * of the new sharing and computes the shares of offline factors, which leave it only encrypted to
+ * their factor keys — and its half of the two-phase commit: new shares are kept *staged* next to
+ * the old ones until the metadata batch is durable (`commitStaged`, which wipes the old buffers),
+ * or wiped if it never is (`dropStaged`).
+ * @module
+ */
+import { wipe } from '../bytes.js';
+import { pointFromBytes } from '../curve.js';
+import { verifyShare } from '../shamir/index.js';
+import { fail } from '../errors.js';
+import type { Rng } from '../rng.js';
+import { TssShare } from '../tss/tss-share.js';
+import type { KeygenInput, KeygenOutput } from '../../protocols/keygen/index.js';
+import type { RefreshInput, RefreshOutput } from '../../protocols/refresh/index.js';
+import type { Participant } from './transport.js';
+import type { TssCheckpoint } from './checkpoint.js';
+import { auxFromRefresh, sealAux, type AuxInput } from '../../protocols/aux/index.js';
+import type { AuxInfo } from '../../protocols/aux/types.js';
+import { publicSharesAt } from './shares.js';
+
+export const DEVICE_PARTY = 2;
+
+/** What a session gave the device: new commitments, epoch and every user share (staged). */
+export interface DeviceOutput {
+  tssNonce: number;
+  commitments: Uint8Array[];
+  shares: Map<number, Uint8Array>;
+  /** Rotated aux info (refresh with `auxRotation`). */
+  aux?: AuxInfo;
+}
+
+export class DeviceParty {
+  /** Held shares of the current epoch: index → 32 bytes. */
+  #held = new Map<number, Uint8Array>();
+  #staged: DeviceOutput | null = null;
+  /** Aux info of the signer group {service, this device at index i}, by i. */
+  #aux = new Map<number, AuxInfo>();
+
+  holdAux(aux: AuxInfo): void {
+    this.#aux.set(aux.self, sealAux(aux));
+  }
+  /** The aux for signing with share `index`, if held. */
+  aux(index: number): AuxInfo | undefined {
+    return this.#aux.get(index);
+  }
+  get auxIndices(): number[] {
+    return [...this.#aux.keys()].sort((a, b) => a - b);
+  }
+
+  /** Indices the device holds a share for. */
+  get heldIndices(): number[] {
+    return [...this.#held.keys()].sort((a, b) => a - b);
+  }
+  /** The held share at `index` (a TssShare: redacted in JSON/inspection). */
+  share(index: number): TssShare {
+    const v = this.#held.get(index);
+    if (!v) return fail('NOT_ENOUGH_SHARES', `the device holds no share at index ${index}; log in with a factor of that index`);
+    return TssShare.fromBytes(index, v);
+  }
+  /**
+   * Are the held shares those of the sharing `commitments` (the durable epoch)? Another device's
+   * refresh makes them stale: then `ACCOUNT_STATE_CHANGED` (log in again with the factor).
+   */
+  assertCurrent(commitments: readonly Uint8Array[], indices: readonly number[] = this.heldIndices): void {
+    const C = commitments.map((c) => pointFromBytes(c));
+    for (const i of indices) {
+      if (!verifyShare(C, { x: BigInt(i), y: this.share(i).value }))
+        fail('ACCOUNT_STATE_CHANGED', `the share this device holds at index ${i} is from an older epoch (another device refreshed the account); unlock the factor again`);
+    }
+  }
+  hold(share: TssShare): void {
+    const prev = this.#held.get(share.index);
+    this.#held.set(share.index, share.valueBytes());
+    if (prev) wipe(prev);
+  }
+  get staged(): DeviceOutput | null {
+    return this.#staged;
+  }
+
+  #stage(o: DeviceOutput): void {
+    this.dropStaged();
+    this.#staged = o;
+  }
+
+  keygenParticipant(owns: readonly number[], rng: Rng): Participant<KeygenInput, KeygenOutput> {
+    return {
+      id: DEVICE_PARTY,
+      owns,
+      input: {},
+      rng,
+      finish: async (out) => {
+        this.#stage({ tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), shares: new Map(owns.map((i) => [i, out.shares.export(i)])) });
+        out.shares.wipe();
+      },
+    };
+  }
+
+  /** Deal every held share of epoch `base`; receive every index in `owns`. */
+  refreshParticipant(
+    base: TssCheckpoint,
+    dealers: readonly { party: number; indices: readonly number[] }[],
+    owns: readonly number[],
+    rng: Rng,
+    opts: { id?: number; rotateAux?: AuxInput } = {},
+  ): Participant<RefreshInput, RefreshOutput> {
+    const id = opts.id ?? DEVICE_PARTY;
+    const mine = dealers.find((d) => d.party === id)?.indices ?? [];
+    const input: RefreshInput = {
+      publicKey: base.commitments[0]!,
+      epoch: base.tssNonce,
+      oldThreshold: base.commitments.length,
+      oldPublicShares: publicSharesAt(base.commitments, dealers.flatMap((d) => [...d.indices])),
+      dealers,
+      oldShares: mine.map((index) => ({ index, share: this.share(index).valueBytes() })),
+    };
+    return {
+      id,
+      owns,
+      input,
+      rng,
+      ...(opts.rotateAux ? { extensionInput: opts.rotateAux } : {}),
+      finish: async (out) => {
+        for (const s of input.oldShares) wipe(s.share);
+        const aux = opts.rotateAux ? auxFromRefresh(out) : undefined;
+        this.#stage({ tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), shares: new Map(owns.map((i) => [i, out.shares.export(i)])), ...(aux ? { aux } : {}) });
+        out.shares.wipe();
+      },
+    };
+  }
+
+  /**
+   * Phase 2 on the device: the staged epoch is durable. Keep the staged shares at `keep` (the
+   * indices of factors this device holds keys for), wipe the others and every old buffer.
+   */
+  commitStaged(keep: readonly number[]): void {
+    const s = this.#staged;
+    if (!s) return fail('INTERNAL_BUG', 'commitStaged: nothing staged');
+    const old = [...this.#held.values()];
+    this.#held = new Map();
+    for (const [i, v] of s.shares) {
+      if (keep.includes(i)) this.#held.set(i, v);
+      else wipe(v);
+    }
+    this.#staged = null;
+    wipe(...old);
+    if (s.aux) this.holdAux(s.aux);
+    for (const i of [...this.#aux.keys()]) if (!this.#held.has(i)) this.#aux.delete(i);
+  }
+
+  /** The staged epoch never became durable: wipe it, keep the old shares. */
+  dropStaged(): void {
+    if (this.#staged) wipe(...this.#staged.shares.values());
+    this.#staged = null;
+  }
+
+  /** Forget everything (log out). */
+  wipeAll(): void {
+    this.dropStaged();
+    wipe(...this.#held.values());
+    this.#held.clear();
+    this.#aux.clear();
+  }
+
+  toJSON(): unknown {
+    return { heldIndices: this.heldIndices, auxIndices: this.auxIndices, shares: '<redacted>', staged: this.#staged ? this.#staged.tssNonce : null };
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `DeviceParty(${JSON.stringify(this.toJSON())})`;
+  }
+}

@@ -1,0 +1,140 @@
+/**
+ * One TSS change as ONE replayable metadata operation of the account's `ThresholdKey` (manual
+ * sync): the tag's new TSS fields (factorEncs, factorPubs, tssPolyCommits, tssNonce), factor
+ * descriptions, the tKey v1 factor records (the non-index-1 tKey share backed up under each new
+ * factor key, `SHARE_DELETED` under each removed one), the security question, the service
+ * checkpoint, and every share record re-signed — all queued together and committed as one storage
+ * batch by `commitOps`.
+ *
+ * Replay (after a `StorageConflict` and `reload()`): the operation re-checks its precondition —
+ * the epoch and commitments it was computed from (and, for a refresh, the factor set) — on the
+ * fresh state, so a concurrent change that does not touch the TSS state (a description, a tKey
+ * store item, another factor copy) is kept and ours lands on top of it, while a concurrent
+ * refresh makes ours fail with `ACCOUNT_STATE_CHANGED` (nothing written). Randomness is drawn when
+ * the operation is built (factorEncs are encrypted up front), so a replay writes the same bytes.
+ * @module
+ */
+import { pointToBytes, pointToHex, type Point } from '../curve.js';
+import { fail, isTkeyTssError } from '../errors.js';
+import type { AccountContext } from '../metadata/context.js';
+import { shareDeletedMarker } from '../metadata/record.js';
+import { syncShareMetadata } from '../metadata/refresh.js';
+import { outputShareStore } from '../metadata/share-io.js';
+import { thresholdKeyInternals, type ThresholdKey } from '../metadata/threshold-key.js';
+import { addFactorDescription, removeFactorDescriptions } from '../tss/factor-descriptions.js';
+import { factorPubPoint } from '../tss/factor-key.js';
+import { getTssSecurityQuestion, setTssSecurityQuestion, tssSecurityQuestionDomain, tssSecurityQuestionKdfDomain } from '../tss/security-answer-factor.js';
+import { factorEncKey, hasTss, readTss, writeTss, type TssState } from '../tss/tss-metadata.js';
+import type { SecurityQuestionKdf } from '../modules/security-questions.js';
+import { checkpointAddress, checkpointContent, epochDigest, readFence, sameEpoch, type TssCheckpoint } from './checkpoint.js';
+import { checkpointOf } from './shares.js';
+import { updateAuxEntries, type AuxEntry } from './aux-store.js';
+
+export interface TssChange {
+  name: string;
+  tssTag: string;
+  /** The state this change was computed from; `null`: the tag must not exist yet (creation). */
+  expect: (TssCheckpoint & { factors?: readonly string[] }) | null;
+  /** The tag's new state from the current one (deterministic: no randomness inside). */
+  next(current: TssState | null): TssState;
+  /** Factors that get a tKey v1 factor record (the non-index-1 tKey share, encrypted to them). */
+  newFactors?: readonly Point[];
+  /** Factors whose record becomes `SHARE_DELETED` and whose descriptions go. */
+  removedFactors?: readonly Point[];
+  descriptions?: readonly { factorPub: Point; description: string }[];
+  securityQuestion?: { tssIndex: number; factorPub: Point; question: string; kdf?: SecurityQuestionKdf };
+  /** Aux entries to set (by factorEncKey); removed factors' entries go automatically. */
+  aux?: ReadonlyMap<string, AuxEntry>;
+  /** The service identity key that owns the checkpoint record. */
+  servicePub: Point;
+}
+
+const checkpointOfState = (s: TssState): TssCheckpoint => ({ tssTag: s.tssTag, tssNonce: s.tssNonce, commitments: s.commitments.map((c) => pointToBytes(c, true)) });
+const factorSet = (s: TssState): string[] => s.factorPubs.map((p) => factorEncKey(p)).sort();
+
+/** The tKey v1 share every factor record holds: the account's non-index-1 share on the latest polynomial. */
+function factorRecordShare(ctx: AccountContext): unknown {
+  const m = ctx.state.requireKey().metadata;
+  const idx = m.shareIndexes().filter((i) => i !== 1n);
+  if (idx.length === 0) fail('NOT_RECONSTRUCTED', 'the account has no non-service tKey share');
+  return outputShareStore(ctx, idx[0]!).exportJSON();
+}
+
+/** Apply `change` to the working metadata and queue its records (inside a ThresholdKey operation). */
+async function applyChange(ctx: AccountContext, change: TssChange): Promise<void> {
+  const { key, metadata: m } = ctx.state.requireKey();
+  const tag = change.tssTag;
+  let current: TssState | null = null;
+  if (change.expect === null) {
+    if (hasTss(m, tag)) fail('ACCOUNT_EXISTS', `the account already has a TSS key under ${JSON.stringify(tag)}`);
+  } else {
+    current = readTss(m, tag);
+    const cp = checkpointOf(m, tag);
+    if (!sameEpoch(cp, change.expect)) fail('ACCOUNT_STATE_CHANGED', `${change.name}: the TSS epoch moved from ${change.expect.tssNonce} to ${cp.tssNonce} (another device refreshed)`);
+    if (change.expect.factors && factorSet(current).join() !== [...change.expect.factors].sort().join())
+      fail('ACCOUNT_STATE_CHANGED', `${change.name}: the factors changed meanwhile (another device added or removed one)`);
+  }
+  const next = change.next(current);
+  if (current && next.tssNonce !== current.tssNonce) {
+    const fence = await readFence(ctx.storage, key, m.pubKey, tag);
+    if (fence.includes(epochDigest(checkpointOfState(next))))
+      fail('ACCOUNT_STATE_CHANGED', `${change.name}: the service abandoned this refresh (it was not made durable in time); redo it`);
+  }
+  writeTss(m, next);
+  for (const pub of change.removedFactors ?? []) {
+    removeFactorDescriptions(m, pub);
+    ctx.queue.put(pub, shareDeletedMarker(ctx.now()));
+    const sq = getTssSecurityQuestion(m, tag);
+    if (sq && sq.store.factorPublicKey === pointToHex(pub, true)) {
+      m.deleteGeneralStoreDomain(tssSecurityQuestionDomain(tag));
+      m.deleteGeneralStoreDomain(tssSecurityQuestionKdfDomain(tag));
+    }
+  }
+  const removedKeys = (change.removedFactors ?? []).map((p) => factorEncKey(p));
+  if (removedKeys.length || change.aux?.size) updateAuxEntries(m, tag, change.aux ?? new Map(), removedKeys);
+  for (const d of change.descriptions ?? []) addFactorDescription(m, d.factorPub, d.description);
+  if (change.securityQuestion) setTssSecurityQuestion(m, tag, change.securityQuestion);
+  if ((change.newFactors ?? []).length > 0) {
+    const share = factorRecordShare(ctx);
+    for (const pub of change.newFactors!) ctx.queue.put(pub, share);
+  }
+  const cp = checkpointOf(m, tag);
+  const address = checkpointAddress(change.servicePub, m.pubKey, tag);
+  ctx.queue.put(change.servicePub, checkpointContent(cp, m.pubKey, key), address.namespace);
+  await syncShareMetadata(ctx);
+}
+
+/** Queue `change` as one operation of `tk` (all-or-nothing; nothing is written until `commitOps`). */
+export async function queueChange(tk: ThresholdKey, change: TssChange): Promise<void> {
+  const { mutate } = thresholdKeyInternals(tk);
+  for (const p of [...(change.newFactors ?? []), ...(change.removedFactors ?? [])]) factorPubPoint(p);
+  await mutate(() => ({ name: `tss:${change.name}`, apply: (ctx: AccountContext) => applyChange(ctx, change) }));
+}
+
+/**
+ * Commit the pending operations as one batch; on `StorageConflict` reload (replaying them onto
+ * the latest state) and try again, up to `attempts` times. Any other failure is rethrown with the
+ * operations still pending (the caller decides: `settle`).
+ */
+export async function commitOps(tk: ThresholdKey, attempts = 3): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      await tk.sync();
+      return;
+    } catch (e) {
+      if (!isTkeyTssError(e, 'STORAGE_CONFLICT') || i + 1 >= attempts) throw e;
+      await tk.reload();
+    }
+  }
+}
+
+/**
+ * After a failed commit: drop the pending operations and re-read the account. Returns whether the
+ * intended state is durable anyway (the batch landed but its acknowledgement was lost).
+ */
+export async function settle(tk: ThresholdKey, tssTag: string, intended: TssCheckpoint | null): Promise<boolean> {
+  await tk.reload({ discardPending: true });
+  if (!intended) return false;
+  const m = tk.getMetadata();
+  return hasTss(m, tssTag) && sameEpoch(checkpointOf(m, tssTag), intended);
+}

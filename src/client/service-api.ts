@@ -1,0 +1,72 @@
+/**
+ * What a device may ask of the co-signing service (`ServiceConnection`) and the request shapes.
+ * `ServiceParty` implements it in-process; a remote transport (bus issue) implements it as RPC.
+ * @module
+ */
+import type { KeygenInput, KeygenOutput } from '../../protocols/keygen/index.js';
+import type { RefreshInput, RefreshOutput } from '../../protocols/refresh/index.js';
+import type { PartySpec } from '../../protocols/types.js';
+import type { AuxInput } from '../../protocols/aux/index.js';
+import type { AuxInfo } from '../../protocols/aux/types.js';
+import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
+import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
+import type { TssCheckpoint } from './checkpoint.js';
+import type { Participant } from './transport.js';
+
+/** Which account (and tag) a request is about. */
+export interface AccountRef {
+  /** G·k_m, SEC1. */
+  metadataPub: Uint8Array;
+  tssTag: string;
+}
+
+export interface ServiceSessionRequest {
+  sid: Uint8Array;
+  parties: readonly PartySpec[];
+  threshold: number;
+}
+
+export interface ServiceRefreshRequest extends ServiceSessionRequest {
+  /** The durable epoch the refresh starts from (as the device read it). */
+  base: TssCheckpoint;
+  /** Old indices each dealing party re-deals (the service deals index 1). */
+  dealers: readonly { party: number; indices: readonly number[] }[];
+  /** Rotate aux inside the refresh (`auxRotation`): the service re-proves its long-lived key for the group {1, device party id}. */
+  rotateAux?: boolean;
+}
+
+/** What `reconcile` found and did. */
+export interface ReconcileResult {
+  durable: { tssNonce: number } | null;
+  confirmed: number | null;
+  pending: number[];
+  dropped: number;
+}
+
+/**
+ * What a device may ask of the service. `ServiceParty` implements it in-process; a remote
+ * transport (bus issue) implements it as RPC. Participants returned here run their session where
+ * the service lives.
+ */
+export interface ServiceConnection {
+  /** The service identity public key (SEC1): owner of the checkpoint records. */
+  readonly identityPub: Uint8Array;
+  keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<Participant<KeygenInput, KeygenOutput>>;
+  refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<Participant<RefreshInput, RefreshOutput>>;
+  /** Phase 2: the device reports its batch durable; the service checks the checkpoint and drops the old share. */
+  finalize(account: AccountRef): Promise<ReconcileResult>;
+  /** Aux info for the signer group {service, device signing with share `index`} (the service re-proves its long-lived key). */
+  auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<Participant<AuxInput, AuxInfo>>;
+  /** Presign with the share of the durable epoch `base`; the service keeps its presignature under `req.sid`. */
+  presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint }): Promise<Participant<PresignInput, PresignOutput>>;
+  /** Sign `digest` with the presignature of session `presignSid` (single use). */
+  signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array }): Promise<Participant<SignInput, SignOutput>>;
+}
+
+/** A session of the signer group {service (id 1), device (id = its share index)}. */
+export interface ServiceSignerRequest {
+  sid: Uint8Array;
+  /** The device's share index (its party id in aux, presign and sign). */
+  index: number;
+}
+

@@ -1,0 +1,376 @@
+/**
+ * The co-signing service's side (share index 1, party id 1): its share store keyed by account, its
+ * participation in keygen and refresh, and its half of the two-phase commit.
+ *
+ * Per account (metadata public key + tssTag) the service keeps a `confirmed` share — the one the
+ * durable metadata uses — and `pending` shares staged by refreshes whose metadata batch it has not
+ * yet seen durable. A refresh output is staged next to the old share, never instead of it (phase 1);
+ * the old share is dropped only once the account's durable checkpoint (`checkpoint.ts`, written
+ * in the same batch as the new factorEncs) shows the new epoch (phase 2). `reconcile` applies that
+ * rule and runs on every contact for the account (refresh, finalize) and in `sweep()`:
+ *
+ *   checkpoint = pending P   → P becomes confirmed; the old confirmed share and every other pending
+ *                              share of an epoch ≤ P's are wiped
+ *   checkpoint epoch ≥ a pending share's epoch, other commitments → that pending share is wiped (it
+ *                              can never become durable: the device's batch is conditional on the
+ *                              epoch it refreshed from)
+ *   otherwise                → keep everything (the device may still commit)
+ *
+ * So no interruption locks the user out (the share of the durable epoch is always kept), and no
+ * old share lingers once the new epoch is durable and anyone (the device's `finalize`, the next
+ * session, an operator's `sweep`) touches the account.
+ *
+ * The service's Paillier/ring-Pedersen key is long-lived and shared by all accounts
+ * (`ServicePartyOptions.aux`); per account it keeps only the verified public parts of each signer
+ * group {service, device at index i} — the latest three device moduli per index, so a device whose new aux never
+ * reached the metadata still signs with its previous one (it names its modulus in presign).
+ * @module
+ */
+import { abytes, bytesToHex, wipe } from '../bytes.js';
+import { mulG, pointToBytes, pointToHex, scalarFromBytes, type Point } from '../curve.js';
+import { fail, isTkeyTssError } from '../errors.js';
+import { encodeRecord } from '../metadata/record.js';
+import type { Rng } from '../rng.js';
+import type { MetadataStorage } from '../storage/types.js';
+import { aTssTag } from '../tss/tss-tag.js';
+import type { KeygenInput, KeygenOutput } from '../../protocols/keygen/index.js';
+import type { RefreshInput, RefreshOutput } from '../../protocols/refresh/index.js';
+import type { PartySpec } from '../../protocols/types.js';
+import { auxFromRefresh, reuseAux, sealAux, type AuxInput } from '../../protocols/aux/index.js';
+import type { AuxInfo, AuxPublic } from '../../protocols/aux/types.js';
+import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
+import type { Presignature } from '../../protocols/presign/presignature.js';
+import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
+import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
+import { publicSharesAt } from './shares.js';
+import type { Participant } from './transport.js';
+import { shareBuffers, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
+import type { AccountRef, ReconcileResult, ServiceConnection, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
+
+export const SERVICE_PARTY = 1;
+export const SERVICE_INDEX = 1;
+
+export * from './service-store.js';
+export * from './service-api.js';
+
+export interface ServicePartyOptions {
+  /** The service's long-lived identity key (32 bytes). */
+  identityKey: Uint8Array;
+  /** Read access to the metadata storage (checkpoints). */
+  storage: MetadataStorage;
+  shares: ServiceShareStore;
+  rng: Rng;
+  /** Clock (ms) for staging times (default Date.now). */
+  now?: () => number;
+  /**
+   * The service's long-lived Paillier key (prepared ahead: `prepareAuxInput`), reused for every
+   * account; with `ringPedersen` its ring-Pedersen parameters too (else they are drawn at the
+   * first aux session and kept). Needed for aux, presign and sign.
+   */
+  aux?: AuxInput;
+}
+
+function aRef(a: AccountRef): { pub: Point; tag: string; key: string } {
+  if (typeof a !== 'object' || a === null) fail('INVALID_ARGUMENT', 'account: expected {metadataPub, tssTag}');
+  const pub = aMetadataPub(abytes(a.metadataPub, 'account.metadataPub'), 'account.metadataPub');
+  const tag = aTssTag(a.tssTag);
+  return { pub, tag, key: `${pointToHex(pub, true)}/${tag}` };
+}
+
+export class ServiceParty implements ServiceConnection {
+  readonly #key: bigint;
+  readonly #pub: Point;
+  readonly #storage: MetadataStorage;
+  readonly #shares: ServiceShareStore;
+  readonly #rng: Rng;
+  readonly #now: () => number;
+  #aux: AuxInput | undefined;
+  /** Presignatures by presign sid (hex), single use. */
+  readonly #presigs = new Map<string, Presignature>();
+  /** Per-account serialisation of store updates. */
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(opts: ServicePartyOptions) {
+    if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
+    this.#key = scalarFromBytes(abytes(opts.identityKey, 'identityKey', 32), 'identityKey');
+    this.#pub = mulG(this.#key);
+    const s = opts.storage;
+    if (!s || typeof s.get !== 'function') fail('INVALID_ARGUMENT', 'storage: expected a MetadataStorage');
+    const st = opts.shares;
+    if (!st || typeof st.get !== 'function' || typeof st.put !== 'function' || typeof st.accounts !== 'function') fail('INVALID_ARGUMENT', 'shares: expected a ServiceShareStore');
+    if (typeof opts.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'rng: expected an Rng');
+    this.#storage = s;
+    this.#shares = st;
+    this.#rng = opts.rng;
+    this.#now = opts.now ?? Date.now;
+    this.#aux = opts.aux;
+  }
+
+  get identityPub(): Uint8Array {
+    return pointToBytes(this.#pub, true);
+  }
+
+  #locked<T>(account: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.#locks.get(account) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    this.#locks.set(account, run.catch(() => undefined));
+    return run;
+  }
+
+  /** Stage a new share next to the existing ones (phase 1, durable when this resolves). */
+  async #stage(ref: { pub: Point; tag: string; key: string }, staged: Omit<EpochShare, 'stagedAt'>): Promise<void> {
+    const entry: EpochShare = { ...staged, stagedAt: this.#now() };
+    await this.#locked(ref.key, async () => {
+      const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
+      rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
+      await this.#shares.put(ref.key, rec);
+    });
+    wipe(entry.share);
+  }
+
+  async keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<Participant<KeygenInput, KeygenOutput>> {
+    const ref = aRef(account);
+    const rec = await this.#shares.get(ref.key);
+    if (rec?.confirmed) fail('ACCOUNT_EXISTS', `the service already holds a share for ${ref.key.slice(0, 20)}…`);
+    const self = req.parties.find((p) => p.id === SERVICE_PARTY);
+    if (!self || self.owns.length !== 1 || self.owns[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'parties: the service is party 1 and owns exactly index 1');
+    return {
+      id: SERVICE_PARTY,
+      owns: [SERVICE_INDEX],
+      input: {},
+      rng: this.#rng,
+      finish: async (out) => {
+        const share = out.shares.export(SERVICE_INDEX);
+        out.shares.wipe();
+        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share });
+      },
+    };
+  }
+
+  async refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<Participant<RefreshInput, RefreshOutput>> {
+    const ref = aRef(account);
+    await this.reconcile(account);
+    const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
+    const rec = await this.#shares.get(ref.key);
+    const base = req.base;
+    if (!durable || !sameEpoch(durable, base)) fail('SERVICE_STATE_MISMATCH', `the refresh starts from epoch ${base?.tssNonce}, the durable checkpoint is at ${durable?.tssNonce ?? 'none'}`);
+    if (!rec?.confirmed || !sameEpoch(rec.confirmed, base)) fail('SERVICE_STATE_MISMATCH', `the service holds no share for epoch ${base.tssNonce} of this account`);
+    const self = req.parties.find((p) => p.id === SERVICE_PARTY);
+    if (!self || self.owns.length !== 1 || self.owns[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'parties: the service is party 1 and owns exactly index 1');
+    const dealt = req.dealers.flatMap((d) => [...d.indices]);
+    const mine = req.dealers.find((d) => d.party === SERVICE_PARTY);
+    if (!mine || mine.indices.length !== 1 || mine.indices[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'dealers: the service deals exactly index 1');
+    const share = rec.confirmed.share;
+    const device = req.parties.find((p) => p.id !== SERVICE_PARTY);
+    if (req.rotateAux && !this.#aux?.ringPedersen) fail('INVALID_ARGUMENT', 'rotateAux: the service has no long-lived aux key yet (ServicePartyOptions.aux, or one aux session first)');
+    const input: RefreshInput = {
+      publicKey: base.commitments[0]!,
+      epoch: base.tssNonce,
+      oldThreshold: base.commitments.length,
+      oldPublicShares: publicSharesAt(base.commitments, dealt),
+      dealers: req.dealers,
+      oldShares: [{ index: SERVICE_INDEX, share }],
+    };
+    return {
+      id: SERVICE_PARTY,
+      owns: [SERVICE_INDEX],
+      input,
+      rng: this.#rng,
+      ...(req.rotateAux ? { extensionInput: this.#aux } : {}),
+      finish: async (out) => {
+        wipe(share);
+        const s = out.shares.export(SERVICE_INDEX);
+        out.shares.wipe();
+        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share: s });
+        if (req.rotateAux && device) await this.#addAuxGroup(ref, device.id, auxFromRefresh(out));
+      },
+    };
+  }
+
+  /** Remember a verified group {service, device at `index`} (earlier ones of the index too: one per device modulus, the latest three). */
+  #addAuxGroup(ref: { key: string }, index: number, out: AuxInfo): Promise<void> {
+    return this.#locked(ref.key, async () => {
+      const r = await this.#shares.get(ref.key);
+      if (!r) return fail('SERVICE_STATE_MISMATCH', 'the account vanished from the service');
+      // the device's new aux is durable only once its batch lands: keep earlier groups next to it
+      const devN = (g: { parties: AuxPublic[] }) => g.parties.find((p) => p.id === index)?.N;
+      const mineN = devN(out);
+      const same = (r.aux ?? []).filter((a) => a.index === index && devN(a) !== mineN).slice(-2);
+      r.aux = [...(r.aux ?? []).filter((a) => a.index !== index), ...same, { index, profile: out.profile, parties: out.parties.map((p) => ({ ...p })) }];
+      await this.#shares.put(ref.key, r);
+    });
+  }
+
+  #signerParties(index: number): PartySpec[] {
+    if (!Number.isSafeInteger(index) || index < 2) fail('OUT_OF_RANGE', `index ${String(index)}: expected a user share index ≥ 2`);
+    return [
+      { id: SERVICE_PARTY, owns: [SERVICE_INDEX] },
+      { id: index, owns: [index] },
+    ];
+  }
+
+  async auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<Participant<AuxInput, AuxInfo>> {
+    const ref = aRef(account);
+    const input = this.#aux;
+    if (!input) return fail('INVALID_ARGUMENT', 'the service has no aux key (ServicePartyOptions.aux)');
+    this.#signerParties(req.index);
+    const rec = await this.#shares.get(ref.key);
+    if (!rec?.confirmed && !rec?.pending.length) fail('SERVICE_STATE_MISMATCH', 'the service holds no share for this account');
+    return {
+      id: SERVICE_PARTY,
+      owns: [SERVICE_INDEX],
+      input,
+      rng: this.#rng,
+      finish: async (out) => {
+        if (!this.#aux?.ringPedersen) this.#aux = reuseAux(out); // keep the long-lived parameters
+        await this.#addAuxGroup(ref, req.index, out);
+      },
+    };
+  }
+
+  /** The service's share of the durable epoch `base` (after reconciling) and its aux for `index`. */
+  async #signing(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, index: number, deviceN: bigint): Promise<{ share: Uint8Array; aux: AuxInfo }> {
+    await this.reconcile({ metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag });
+    const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
+    const rec = await this.#shares.get(ref.key);
+    if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base))
+      fail('SERVICE_STATE_MISMATCH', `the service signs only with the share of the durable epoch (${durable?.tssNonce ?? 'none'}); asked for ${base?.tssNonce}`);
+    const group = rec.aux?.find((a) => a.index === index && a.parties.some((p) => p.id === index && p.N === deviceN));
+    const mine = this.#aux;
+    if (!group || !mine?.ringPedersen) return fail('SERVICE_STATE_MISMATCH', `no aux info for the signer group {1, ${index}}: run setupAux first`);
+    const aux: AuxInfo = sealAux({ profile: group.profile, self: SERVICE_PARTY, secret: { p: mine.key.p, q: mine.key.q, lambda: mine.ringPedersen.lambda }, parties: group.parties });
+    return { share: rec.confirmed.share, aux };
+  }
+
+  async presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint }): Promise<Participant<PresignInput, PresignOutput>> {
+    const ref = aRef(account);
+    this.#signerParties(req.index);
+    if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
+    const { share, aux } = await this.#signing(ref, req.base, req.index, req.deviceN);
+    const input: PresignInput = { publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, publicShares: publicSharesAt(req.base.commitments, [SERVICE_INDEX, req.index]), share, aux };
+    return {
+      id: SERVICE_PARTY,
+      owns: [SERVICE_INDEX],
+      input,
+      rng: this.#rng,
+      finish: async (out) => {
+        wipe(share);
+        this.#presigs.set(bytesToHex(req.sid), out.presignature);
+      },
+    };
+  }
+
+  async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array }): Promise<Participant<SignInput, SignOutput>> {
+    aRef(account);
+    this.#signerParties(req.index);
+    const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
+    const presignature = this.#presigs.get(key);
+    if (!presignature) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
+    this.#presigs.delete(key); // single use, even if the session fails
+    return {
+      id: SERVICE_PARTY,
+      owns: [SERVICE_INDEX],
+      input: { presignature, digest: abytes(req.digest, 'digest', 32), publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce },
+      rng: this.#rng,
+      finish: async () => undefined,
+    };
+  }
+
+  finalize(account: AccountRef): Promise<ReconcileResult> {
+    return this.reconcile(account);
+  }
+
+  /** Apply the durable checkpoint to the account's shares (see the module comment). */
+  reconcile(account: AccountRef): Promise<ReconcileResult> {
+    const ref = aRef(account);
+    return this.#locked(ref.key, async () => {
+      const rec = await this.#shares.get(ref.key);
+      const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
+      const result = (r: ServiceAccountRecord | undefined, dropped: number): ReconcileResult => ({
+        durable: durable ? { tssNonce: durable.tssNonce } : null,
+        confirmed: r?.confirmed?.tssNonce ?? null,
+        pending: r?.pending.map((p) => p.tssNonce) ?? [],
+        dropped,
+      });
+      if (!rec || !durable || rec.pending.length === 0) return result(rec, 0);
+      const match = rec.pending.find((p) => sameEpoch(p, durable));
+      const drop: EpochShare[] = [];
+      let confirmed = rec.confirmed;
+      if (match) {
+        if (confirmed) drop.push(confirmed);
+        confirmed = match;
+      }
+      const pending: EpochShare[] = [];
+      for (const p of rec.pending) {
+        if (p === match) continue;
+        if (p.tssNonce <= durable.tssNonce) drop.push(p);
+        else pending.push(p);
+      }
+      if (drop.length === 0 && confirmed === rec.confirmed) return result(rec, 0);
+      const next: ServiceAccountRecord = { ...rec, confirmed, pending };
+      await this.#shares.put(ref.key, next);
+      wipe(...drop.map((d) => d.share));
+      return result(next, drop.length);
+    });
+  }
+
+  /**
+   * Reconcile every account that has pending shares (an operator's periodic job). With
+   * `abandonAfterMs`, pending shares staged longer ago than that which are still not durable are
+   * fenced off (`#fence`) and dropped: the device can no longer make them durable, so dropping
+   * them cannot lock anyone out, and no staged share lingers forever.
+   */
+  async sweep(opts: { abandonAfterMs?: number } = {}): Promise<{ accounts: number; dropped: number }> {
+    let accounts = 0;
+    let dropped = 0;
+    for (const key of await this.#shares.accounts()) {
+      const rec = await this.#shares.get(key);
+      if (!rec || rec.pending.length === 0) continue;
+      accounts++;
+      const ref = { metadataPub: rec.metadataPub, tssTag: rec.tssTag };
+      wipe(...shareBuffers(rec));
+      dropped += (await this.reconcile(ref)).dropped;
+      if (opts.abandonAfterMs !== undefined) dropped += await this.#fence(aRef(ref), opts.abandonAfterMs);
+    }
+    return { accounts, dropped };
+  }
+
+  /**
+   * Fence off stale pending shares: commit, on the account's current storage nonce, the fence
+   * record listing their epochs (a never-created account: on nonce null, so its creation batch can
+   * never land). Only if that commit succeeds are the shares dropped; a StorageConflict means the
+   * device just committed something — reconcile decides next time.
+   */
+  #fence(ref: { pub: Point; tag: string; key: string }, abandonAfterMs: number): Promise<number> {
+    return this.#locked(ref.key, async () => {
+      const rec = await this.#shares.get(ref.key);
+      if (!rec) return 0;
+      const cutoff = this.#now() - abandonAfterMs;
+      const stale = rec.pending.filter((p) => p.stagedAt <= cutoff);
+      if (stale.length === 0) return 0;
+      const account = pointToHex(ref.pub, true);
+      const base = await this.#storage.getNonce(account);
+      if ((base === null) !== (rec.confirmed === null)) return 0; // the account was created meanwhile, or vanished: leave it to reconcile
+      const abandoned = [...new Set([...rec.abandoned, ...stale.map((p) => epochDigest(p))])];
+      try {
+        await this.#storage.commit({ account, baseNonce: base, nonce: (base ?? 0) + 1, writes: [{ address: fenceAddress(ref.pub, ref.tag), value: encodeRecord(ref.pub, { abandoned }, this.#rng) }] });
+      } catch (e) {
+        if (isTkeyTssError(e) && e.kind === 'StorageConflict') return 0;
+        throw e;
+      }
+      const pending = rec.pending.filter((p) => !stale.includes(p));
+      if (rec.confirmed === null && pending.length === 0) await this.#shares.delete(ref.key);
+      else await this.#shares.put(ref.key, { ...rec, pending, abandoned });
+      wipe(...stale.map((p) => p.share));
+      return stale.length;
+    });
+  }
+
+  toJSON(): unknown {
+    return { identityPub: bytesToHex(this.identityPub), identityKey: '<redacted>' };
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `ServiceParty(${bytesToHex(this.identityPub)}, key redacted)`;
+  }
+}
+
