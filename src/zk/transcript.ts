@@ -133,6 +133,10 @@ export class Transcript {
   int(label: string, x: bigint): this {
     return this.#item(T_INT, label, encodeInt(x));
   }
+  /** The verifier's ring-Pedersen parameters (N̂, s, t) a Paillier proof is made under. */
+  ringPedersen(rp: { readonly N: bigint; readonly s: bigint; readonly t: bigint }): this {
+    return this.int('Nhat', rp.N).int('s', rp.s).int('t', rp.t);
+  }
   ints(label: string, xs: readonly bigint[]): this {
     this.uint(label + '#', xs.length);
     for (let i = 0; i < xs.length; i++) this.int(label, xs[i]!);
