@@ -114,3 +114,9 @@ export function ownRingPedersenFast(aux: AuxInfo): RingPedersenParams {
   fastRpCache.set(aux.secret, fast);
   return fast;
 }
+
+/** A party's own keys as the presign rounds use them: the secret key, its public key, and the fast own-key paths. */
+export function ownAuxKeys(aux: AuxInfo): { sk: PaillierSecretKey; pk: PaillierPublicKey; rpMine: RingPedersenParams; pkFast: PaillierPublicKey } {
+  const sk = paillierSecretFromAux(aux);
+  return { sk, pk: sk.publicKey, rpMine: ownRingPedersenFast(aux), pkFast: ownPaillierFast(aux) };
+}

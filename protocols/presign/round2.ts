@@ -15,7 +15,7 @@ import * as logstar from '../../src/zk/logstar.js';
 import { pow2 } from '../../src/zk/params.js';
 import { randomSigned } from '../../src/zk/util.js';
 import { abortUnless } from '../../src/zk/verdict.js';
-import { ownPaillierFast, ownRingPedersenFast, paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize.js';
 import type { Outgoing, Round } from '../types.js';
 import { PayloadReader, pointBytes } from '../util.js';
 import { ctBytes, type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
@@ -24,10 +24,7 @@ export const round2: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
   run(state, inbox, ctx) {
     const { aux, cfg } = state;
-    const sk = paillierSecretFromAux(aux);
-    const pk = sk.publicKey;
-    const rpMine = ownRingPedersenFast(aux);
-    const pkFast = ownPaillierFast(aux);
+    const { sk, pk, rpMine, pkFast } = ownAuxKeys(aux);
     const peerK: [number, bigint][] = [];
     const peerG: [number, bigint][] = [];
     for (const [j, rec] of inbox) {

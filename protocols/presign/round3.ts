@@ -12,7 +12,7 @@ import { ProtocolAbort } from '../../src/errors.js';
 import * as affg from '../../src/zk/affg.js';
 import * as logstar from '../../src/zk/logstar.js';
 import { abortUnless } from '../../src/zk/verdict.js';
-import { ownPaillierFast, ownRingPedersenFast, paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize.js';
 import type { Outgoing, Payload, Round } from '../types.js';
 import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
 import { type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
@@ -21,10 +21,7 @@ export const round3: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
   run(state, inbox, ctx) {
     const { aux, cfg } = state;
-    const sk = paillierSecretFromAux(aux);
-    const pk = sk.publicKey;
-    const rpMine = ownRingPedersenFast(aux);
-    const pkFast = ownPaillierFast(aux);
+    const { sk, pk, rpMine, pkFast } = ownAuxKeys(aux);
     const Xof = new Map(state.X);
     const Gof = new Map(state.peerG!);
     let Gamma: Point = pointFromBytes(state.Gamma_i!);

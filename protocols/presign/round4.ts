@@ -18,7 +18,7 @@ import * as logstar from '../../src/zk/logstar.js';
 import * as mul from '../../src/zk/mul.js';
 import * as mulstar from '../../src/zk/mulstar.js';
 import { abortUnless } from '../../src/zk/verdict.js';
-import { ownRingPedersenFast, paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize.js';
 import { echoHash } from '../session.js';
 import type { Outgoing, Payload, Round } from '../types.js';
 import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
@@ -41,9 +41,7 @@ export const round4: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
   run(state, inbox, ctx) {
     const { aux, cfg } = state;
-    const sk = paillierSecretFromAux(aux);
-    const pk = sk.publicKey;
-    const rpMine = ownRingPedersenFast(aux);
+    const { sk, pk, rpMine } = ownAuxKeys(aux);
     const Gamma = pointFromBytes(state.Gamma!);
     const Kof = new Map(state.peerK!);
     const bcOf = new Map<number, Payload>([[ctx.self, state.bc3!]]);
