@@ -78,6 +78,16 @@ export const ERROR_CODES = {
   ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
   SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
+  // bus (src/bus): secure channel, transports, RPC
+  BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
+  BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },
+  BUS_FRAME_INVALID: { kind: 'InvalidInput', text: 'a bus frame is malformed (not canonical, unknown version or fields, or from a party not bound to this connection)' },
+  BUS_CLOSED: { kind: 'InternalBug', text: 'the bus connection was closed (and not re-established in time) while a call or session needed it' },
+  BUS_TIMEOUT: { kind: 'InternalBug', text: 'a remote call over the bus got no response in time' },
+  BUS_REMOTE_ERROR: { kind: 'InternalBug', text: 'the remote side failed with an error that is not one of ours (details.message)' },
+  // workers (workers/)
+  SESSION_CANCELLED: { kind: 'InvalidInput', text: 'the worker session was cancelled; it holds no state any more and every later call on it fails' },
+  WORKER_CRASHED: { kind: 'InternalBug', text: 'a worker died (uncaught error, out of memory, or terminated) while it hosted sessions; they are lost (details.cause)' },
   // storage
   STORAGE_CONFLICT: { kind: 'StorageConflict', text: 'the batch was built on a stale metadata nonce; nothing was written' },
   STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },

@@ -84,7 +84,7 @@ describe('account flow', () => {
     expect(up).toEqual({ tssNonce: 4, threshold: 3, finalized: true });
     same(acc2);
     await assertAccountWorks(env, [recoveryFactor, saKey, newDevice], Y); // any 3 of {1,3,4,5}, no 2 (interpolation only)
-    await expectCode(acc2.sign(new Uint8Array(32).fill(1)), 'OUT_OF_RANGE'); // signing needs t = 2 (one device share + service)
+    await expectCode(acc2.sign({ personalMessage: 'threshold 3' }), 'OUT_OF_RANGE'); // signing needs t = 2 (one device share + service)
     const down = await acc2.changeThreshold(2);
     expect(down).toEqual({ tssNonce: 5, threshold: 2, finalized: true });
     same(acc2);

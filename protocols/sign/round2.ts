@@ -12,7 +12,7 @@
  * explicitly before the final check. Y′ is long-lived: its multiplication table is cached.
  * @module
  */
-import { equalBytes } from '../../src/bytes.js';
+import { bytesToHex, equalBytes } from '../../src/bytes.js';
 import { G, invN, modN, N as q, pointFromBytes, pointX, type Point } from '../../src/curve.js';
 import { ProtocolAbort } from '../../src/errors.js';
 import type { Round } from '../types.js';
@@ -23,7 +23,7 @@ const MAX_CACHED = 32;
 const tables = new Map<string, Point>();
 /** Y′ with a precomputed window table (public data, memoised by value). */
 function keyPoint(bytes: Uint8Array): Point {
-  const id = Buffer.from(bytes).toString('hex');
+  const id = bytesToHex(bytes);
   let P = tables.get(id);
   if (!P) {
     P = pointFromBytes(bytes);

@@ -24,8 +24,11 @@ import { loginCore, unlockFactor } from './login.js';
 import { finalize, type LifecycleResult } from './two-phase.js';
 import { ThresholdKey } from '../metadata/threshold-key.js';
 import { envOf } from './core.js';
-import { setupAux, sign, type Signature } from './signing.js';
+import { presignMany, setupAux, sign, type Signature } from './signing.js';
+import { exportKey } from './export-key.js';
+import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
+import type { PresignPool } from '../signature/presign-pool.js';
 
 export class TssAccount {
   readonly #c: Core;
@@ -49,7 +52,10 @@ export class TssAccount {
 
   /** Log in with postbox key + one factor key (device key, recovery mnemonic, answer-derived, dApp key). */
   static async login(opts: ClientOptions, factorKey: FactorKey): Promise<TssAccount> {
-    return new TssAccount(await loginCore(opts, factorKey));
+    const core = await loginCore(opts, factorKey);
+    const tss = readTss(core.tk.getMetadata(), core.tssTag);
+    await core.pool.prune(pointToBytes(tss.commitments[0]!, true), tss.tssNonce); // a durable pool may hold older epochs
+    return new TssAccount(core);
   }
 
   /** Derive the security-answer factor key of an account (checked against the recorded factor; WRONG_ANSWER otherwise). */
@@ -124,9 +130,36 @@ export class TssAccount {
   get signingIndices(): number[] {
     return this.#c.device.auxIndices.filter((i) => this.#c.device.heldIndices.includes(i));
   }
-  /** Sign a 32-byte digest with the service (presign + sign, threshold 2). The signature is verified before it is returned. */
-  sign(digest: Uint8Array, opts: { index?: number } = {}): Promise<Signature> {
-    return this.#locked(() => sign(this.#c, digest, opts));
+  /**
+   * Sign a request with the service (threshold 2): `{message}`, `{personalMessage}` (EIP-191),
+   * `{typedData}` (EIP-712), `{transaction}` (unsigned serialized), or `{digest, allowRawDigest: true}`
+   * (`RAW_DIGEST_REFUSED` without the opt-in). The library hashes it (`signingDigest`); a pooled
+   * presignature is used when one matches (`presign(n)`), else presign + sign in one go. The
+   * signature is verified before it is returned, in every form (r, s, v, DER, 65-byte, Ethereum).
+   */
+  sign(request: SigningRequest, opts: { index?: number } = {}): Promise<Signature> {
+    return this.#locked(() => sign(this.#c, request, opts));
+  }
+  /**
+   * Presign `count` times with the service into the presignature pool (bound to key, epoch, signer
+   * set, derivation shift, profile; single use; pruned after every refresh). Returns how many the
+   * pool now holds for this account's current binding.
+   */
+  presign(count: number, opts: { index?: number } = {}): Promise<number> {
+    return this.#locked(() => presignMany(this.#c, count, opts.index));
+  }
+  /** The presignature pool this account signs from. */
+  get presignPool(): PresignPool {
+    return this.#c.pool;
+  }
+  /**
+   * EXPORT THE TSS PRIVATE KEY, assembled from `t` user factor keys (the service's share is never
+   * used). The only place the key ever exists in one piece: `NOT_ENOUGH_SHARES` with fewer than t
+   * distinct user shares, `FACTOR_UNKNOWN` for a factor not on the account. Returns 32 bytes the
+   * caller must protect and zero.
+   */
+  exportKey(factorKeys: readonly (FactorKey | Uint8Array)[]): Promise<Uint8Array> {
+    return this.#locked(() => exportKey(this.#c, factorKeys));
   }
   /** Re-read the account from storage (another device may have changed it). */
   reload(): Promise<void> {

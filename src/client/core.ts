@@ -8,6 +8,7 @@ import { abytes, aInt } from '../bytes.js';
 import { fail } from '../errors.js';
 import type { ThresholdKey } from '../metadata/threshold-key.js';
 import type { Rng } from '../rng.js';
+import { MemoryPresignStore, PresignPool } from '../signature/presign-pool.js';
 import type { MetadataStorage } from '../storage/types.js';
 import { DEFAULT_TSS_TAG, aTssTag } from '../tss/tss-tag.js';
 import type { DeviceParty } from './device-party.js';
@@ -31,6 +32,11 @@ export interface ClientOptions {
   now?: () => number;
   /** How often a batch refused with STORAGE_CONFLICT is rebased and retried (default 3). */
   conflictAttempts?: number;
+  /**
+   * The device's presignature pool (`account.presign(n)` fills it, `sign` takes from it). Default: a
+   * fresh in-memory pool per login; a `FilePresignStore` pool survives restarts (single use across processes).
+   */
+  presignPool?: PresignPool;
 }
 
 export interface Env {
@@ -42,6 +48,7 @@ export interface Env {
   tssTag: string;
   now: () => number;
   conflictAttempts: number;
+  pool: PresignPool;
 }
 
 export interface Core extends Env {
@@ -66,6 +73,7 @@ export function envOf(o: ClientOptions): Env {
   if (!o.transport || typeof o.transport.run !== 'function') fail('INVALID_ARGUMENT', 'transport: expected a PartyTransport');
   if (typeof o.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'rng: expected an Rng');
   if (o.now !== undefined && typeof o.now !== 'function') fail('INVALID_ARGUMENT', 'now: expected a function');
+  if (o.presignPool !== undefined && !(o.presignPool instanceof PresignPool)) fail('INVALID_ARGUMENT', 'presignPool: expected a PresignPool');
   return {
     storage: s,
     postboxKey: o.postboxKey,
@@ -75,6 +83,7 @@ export function envOf(o: ClientOptions): Env {
     tssTag: aTssTag(o.tssTag ?? DEFAULT_TSS_TAG),
     now: o.now ?? Date.now,
     conflictAttempts: aInt(o.conflictAttempts ?? 3, 'conflictAttempts', 1, 100),
+    pool: o.presignPool ?? new PresignPool(new MemoryPresignStore()),
   };
 }
 

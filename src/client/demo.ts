@@ -1,5 +1,5 @@
 /**
- * `npm start`: a walkthrough of the tKey v1 metadata layer on the embedded file store
+ * `npm run demo:metadata` (was `npm start` before the TSS demo, `demo/main.ts`): a walkthrough of the tKey v1 metadata layer on the embedded file store
  * ($TKEY_DATA_DIR, default ./.tkey-data; a fresh sub-directory per run). Creates an account,
  * adds a recovery mnemonic, loses the device, recovers with postbox key + mnemonic, deletes the lost
  * device's share in one atomic batch, and shows that the stale device share is refused.

@@ -13,4 +13,6 @@ export type { Participant, PartyTransport, PlanProtocol, SessionPlan, SimulatorT
 export { checkpointAddress, readCheckpoint } from './checkpoint.js';
 export type { TssCheckpoint } from './checkpoint.js';
 export type { Signature } from './signing.js';
+export type { SigningRequest, SigningRequestKind } from '../signature/request.js';
+export { PresignPool, MemoryPresignStore } from '../signature/presign-pool.js';
 export { auxDomain } from './aux-store.js';

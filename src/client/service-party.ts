@@ -306,12 +306,24 @@ export class ServiceParty implements ServiceConnection {
         if (p.tssNonce <= durable.tssNonce) drop.push(p);
         else pending.push(p);
       }
+      if (confirmed) this.#prunePresigs(confirmed);
       if (drop.length === 0 && confirmed === rec.confirmed) return result(rec, 0);
       const next: ServiceAccountRecord = { ...rec, confirmed, pending };
       await this.#shares.put(ref.key, next);
       wipe(...drop.map((d) => d.share));
       return result(next, drop.length);
     });
+  }
+
+  /** Burn this service's presignatures of the account's key made at an epoch older than `current`. */
+  #prunePresigs(current: EpochShare): void {
+    const Y = current.commitments[0]!;
+    for (const [sid, p] of this.#presigs) {
+      if (p.epoch < current.tssNonce && bytesToHex(p.publicKey) === bytesToHex(Y)) {
+        if (!p.consumed) p.consume();
+        this.#presigs.delete(sid);
+      }
+    }
   }
 
   /**

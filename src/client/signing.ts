@@ -10,14 +10,18 @@
  * before it is returned. Signing needs threshold 2 (one device share + the service).
  * @module
  */
-import { abytes } from '../bytes.js';
+import { aInt, bytesToHex, bytesToNumberBE, equalBytes, hexToBytes } from '../bytes.js';
 import { pointFromBytes } from '../curve.js';
-import { fail } from '../errors.js';
+import { fail, InternalBug, isTkeyTssError } from '../errors.js';
+import { ethAddress, recoverPublicKey, toCompact65, toDer, toEthSignature, verifyDigest } from '../signature/ecdsa.js';
+import type { PresignBinding } from '../signature/presign-pool.js';
+import { signingDigest, type SigningRequest, type SigningRequestKind } from '../signature/request.js';
+import type { TssCheckpoint } from './checkpoint.js';
 import { factorEncKey as factorKeyOf, readTss } from '../tss/tss-metadata.js';
 import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
-import { presign, type PresignOutput } from '../../protocols/presign/index.js';
-import { sign as signProtocol, type SignOutput } from '../../protocols/sign/index.js';
+import { presign, Presignature, type PresignOutput } from '../../protocols/presign/index.js';
+import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
 import { freshState, refOf, type Core } from './core.js';
 import { commitOps, queueChange, settle } from './metadata-ops.js';
@@ -25,16 +29,30 @@ import { SERVICE_INDEX } from './service-party.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import type { Participant } from './transport.js';
 
+/** A finished signature in every form a wallet needs. Verified (noble, low-s, key recovery) before it is returned. */
 export interface Signature {
+  /** What was signed: the request kind and the 32-byte digest the library computed from it. */
+  kind: SigningRequestKind;
+  digest: Uint8Array;
   /** 32-byte big-endian r and s (low-s). */
   r: Uint8Array;
   s: Uint8Array;
-  /** Recovery id (0..3). */
-  recovery: number;
+  /** Recovery id / yParity (0 or 1). */
+  v: number;
   /** r ‖ s, 64 bytes. */
   signature: Uint8Array;
+  /** X9.62 DER. */
+  der: Uint8Array;
+  /** r ‖ s ‖ v (v ∈ {0, 1}). */
+  compact65: Uint8Array;
+  /** r ‖ s ‖ (27 + v): what personal_sign / eth_signTypedData return. */
+  ethSignature: Uint8Array;
   /** The key it verifies under (compressed SEC1). */
   publicKey: Uint8Array;
+  /** EIP-55 Ethereum address of `publicKey` (what `recoverAddress` gives back). */
+  address: string;
+  /** True when a pooled presignature was used (`presign(n)`), false when presigned on the spot. */
+  presigned: boolean;
 }
 
 function signingIndex(c: Core, index: number | undefined, needAux: boolean): number {
@@ -78,20 +96,24 @@ export async function runAux(c: Core, input: AuxInput, index: number): Promise<A
   return out!;
 }
 
-/** Sign a 32-byte digest with the service (presign + sign). */
-export async function sign(c: Core, digest: Uint8Array, opts: { index?: number } = {}): Promise<Signature> {
-  abytes(digest, 'digest', 32);
-  const i = signingIndex(c, opts.index, true);
-  await freshState(c);
-  const m = c.tk.getMetadata();
-  const base = checkpointOf(m, c.tssTag);
+const ZERO_SHIFT = new Uint8Array(32);
+
+/** What one signing needs: the durable epoch, the signing index, its aux and the pool binding. */
+function signingContext(c: Core, index: number | undefined): { i: number; base: TssCheckpoint; aux: AuxInfo; binding: PresignBinding } {
+  const i = signingIndex(c, index, true);
+  const base = checkpointOf(c.tk.getMetadata(), c.tssTag);
   if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `signing needs threshold 2 (one device share + the service); the account is ${base.commitments.length}-of-n`);
   c.device.assertCurrent(base.commitments, [i]);
   const aux = c.device.aux(i)!;
+  const binding: PresignBinding = { publicKey: base.commitments[0]!, epoch: base.tssNonce, signers: [SERVICE_INDEX, i], shift: ZERO_SHIFT, profile: aux.profile };
+  return { i, base, aux, binding };
+}
+
+/** One presign session with the service; the service keeps its half under `sid`. */
+async function presignOnce(c: Core, ctx: { i: number; base: TssCheckpoint; aux: AuxInfo }, sid: Uint8Array): Promise<Presignature> {
+  const { i, base, aux } = ctx;
   const share = c.device.share(i).valueBytes();
-  const sid = c.rng.bytes(32);
-  const ref = refOf(c);
-  const svcPre = await c.service.presignParticipant(ref, { sid, index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N });
+  const svcPre = await c.service.presignParticipant(refOf(c), { sid, index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N });
   let pre: PresignOutput | undefined;
   const devPre: Participant<typeof svcPre.input, PresignOutput> = {
     id: i,
@@ -105,17 +127,104 @@ export async function sign(c: Core, digest: Uint8Array, opts: { index?: number }
   } finally {
     share.fill(0);
   }
-  const sid2 = c.rng.bytes(32);
-  const svcSign = await c.service.signParticipant(ref, { sid: sid2, index: i, base, presignSid: sid, digest });
+  return pre!.presignature;
+}
+
+/**
+ * Fill the presignature pool with `count` presignatures for signing with share `index` (each
+ * bound to key, epoch, signer set {1, index}, zero shift, profile; the service keeps its half
+ * under the same id). Returns how many the pool holds for that binding afterwards.
+ */
+export async function presignMany(c: Core, count: number, index?: number): Promise<number> {
+  aInt(count, 'count', 1, 1000);
+  await freshState(c);
+  const ctx = signingContext(c, index);
+  for (let k = 0; k < count; k++) {
+    const sid = c.rng.bytes(32);
+    const p = await presignOnce(c, ctx, sid);
+    const data = p.toBytes();
+    try {
+      await c.pool.add({ id: bytesToHex(sid), binding: ctx.binding, data });
+    } finally {
+      data.fill(0);
+      p.consume();
+    }
+  }
+  return c.pool.count(ctx.binding);
+}
+
+/**
+ * Sign a request (hashed here: `signingDigest`) with the service. A pooled presignature of the
+ * exact binding is taken atomically when there is one; otherwise presign + sign in one go.
+ */
+export async function sign(c: Core, request: SigningRequest, opts: { index?: number } = {}): Promise<Signature> {
+  const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
+  if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'opts: expected an object');
+  await freshState(c);
+  const ctx = signingContext(c, opts.index);
+  let pooled: { sid: Uint8Array; presignature: Presignature } | null = null;
+  try {
+    const rec = await c.pool.take(ctx.binding);
+    pooled = { sid: hexToBytes(rec.id), presignature: Presignature.fromBytes(rec.data) };
+    rec.data.fill(0);
+  } catch (e) {
+    if (!isTkeyTssError(e, 'PRESIGN_POOL_EMPTY')) throw e;
+  }
+  if (pooled) {
+    const out = await signWith(c, ctx, pooled.sid, pooled.presignature, digest, true);
+    if (out) return finished(kind, digest, out, true);
+    // the service no longer holds its half (restarted): sign now with a fresh presignature
+  }
+  const sid = c.rng.bytes(32);
+  const presignature = await presignOnce(c, ctx, sid);
+  const out = await signWith(c, ctx, sid, presignature, digest, false);
+  return finished(kind, digest, out!, false);
+}
+
+async function signWith(c: Core, ctx: { i: number; base: TssCheckpoint }, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
+  const { i, base } = ctx;
+  const sid = c.rng.bytes(32);
+  let svcSign: Participant<SignInput, SignOutput>;
+  try {
+    svcSign = await c.service.signParticipant(refOf(c), { sid, index: i, base, presignSid, digest });
+  } catch (e) {
+    if (pooled && isTkeyTssError(e, 'NOT_FOUND')) {
+      if (!presignature.consumed) presignature.consume(); // burn our half too
+      return null;
+    }
+    throw e;
+  }
   let out: SignOutput | undefined;
-  const devSign: Participant<typeof svcSign.input, SignOutput> = {
+  const devSign: Participant<SignInput, SignOutput> = {
     id: i,
     owns: [i],
-    input: { presignature: pre!.presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce },
+    input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce },
     rng: c.rng,
     finish: async (o) => void (out = o),
   };
-  await c.transport.run({ protocol: signProtocol, sid: sid2, threshold: 2, participants: [svcSign, devSign] });
-  return { r: out!.r, s: out!.s, recovery: out!.recovery, signature: out!.signature, publicKey: out!.publicKey };
+  await c.transport.run({ protocol: signProtocol, sid, threshold: 2, participants: [svcSign, devSign] });
+  return out!;
 }
 
+function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
+  const r = bytesToNumberBE(out.r);
+  const s = bytesToNumberBE(out.s);
+  const v = out.recovery;
+  // the protocol verified it already; this is the client's own check of what it hands out
+  if (!verifyDigest(digest, r, s, out.publicKey) || !equalBytes(recoverPublicKey(digest, r, s, v), out.publicKey))
+    throw new InternalBug('the signature returned by the sign protocol does not verify');
+  return {
+    kind,
+    digest: Uint8Array.from(digest),
+    r: out.r,
+    s: out.s,
+    v,
+    signature: out.signature,
+    der: toDer(r, s),
+    compact65: toCompact65(r, s, v),
+    ethSignature: toEthSignature(r, s, v),
+    publicKey: out.publicKey,
+    address: ethAddress(out.publicKey),
+    presigned,
+  };
+}

@@ -183,6 +183,8 @@ export async function refreshTwoPhase(c: Core, plan: RefreshPlan): Promise<Lifec
   c.device.commitStaged([...new Set(plan.heldAfter.values())]);
   c.heldFactors = new Map(plan.heldAfter);
   const finalized = await finalize(c);
+  // presignatures of the old epoch are useless now: raise the pool's floor and burn them
+  await c.pool.prune(out.commitments[0]!, out.tssNonce);
   return { tssNonce: out.tssNonce, threshold: plan.threshold, finalized };
 }
 

@@ -113,10 +113,11 @@ export async function assertAccountWorks(env: AccountEnv, factors: readonly Fact
 /** The account signs with the service: a message digest, verified with @noble/curves (low-s) and by key recovery. */
 export async function assertSigns(account: TssAccount, publicKey: Uint8Array, message = 'tkey-tss account flow'): Promise<void> {
   const digest = sha256(utf8ToBytes(message));
-  const sig = await account.sign(digest);
+  const sig = await account.sign({ message: utf8ToBytes(message), hash: 'sha256' });
+  expect(bytesToHex(sig.digest)).toBe(bytesToHex(digest));
   expect(bytesToHex(sig.publicKey)).toBe(bytesToHex(publicKey));
   expect(nobleVerify(digest, sig.signature, publicKey), 'noble verifies').toBe(true);
-  expect(recovers(digest, sig.r, sig.s, sig.recovery, publicKey)).toBe(true);
+  expect(recovers(digest, sig.r, sig.s, sig.v, publicKey)).toBe(true);
 }
 
 /** TEST ONLY (interpolation stand-in for the sign check): service + any t−1 distinct user shares give the key, t−1 shares in all do not. */

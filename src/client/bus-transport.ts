@@ -1,0 +1,92 @@
+/**
+ * `BusPartyTransport`: a `PartyTransport` that runs only the LOCAL participants of a plan; the
+ * others are `remoteParticipant`s living at the node at the other end of a bus `Link`, whose own
+ * `BusPartyTransport` (or `serveService`) runs them there. Messages to remote parties go over the
+ * link (sealed by the secure channel); the session layer (`runSessions`) resends, dedups, times out
+ * naming the stalled peer, and resolves once every local `finish` ran and every remote party
+ * reported done — the same contract as `SimulatorTransport`.
+ * @module
+ */
+import { fail, InternalBug } from '../errors.js';
+import type { Rng } from '../rng.js';
+import { reportSessionFailure, runSessions, type Link, type LocalSession } from '../bus/session-link.js';
+import { Session, type ProgressEvent } from '../../protocols/session.js';
+import type { Participant, PartyTransport, SessionPlan } from './transport.js';
+
+const REMOTE = Symbol.for('tkey-tss/bus/remote');
+
+const noRng: Rng = Object.freeze({
+  bytes(): Uint8Array {
+    throw new InternalBug('a remote participant has no RNG here: it runs at its own node');
+  },
+});
+
+/** A participant that runs at the node behind `link` (its input, RNG and output stay there). */
+export function remoteParticipant<I, O>(link: Link, id: number, owns: readonly number[]): Participant<I, O> {
+  if (!Number.isSafeInteger(id) || id < 1) fail('INVALID_ARGUMENT', 'id: expected a positive party id');
+  const p = {
+    id,
+    owns: [...owns],
+    input: undefined as unknown as I,
+    rng: noRng,
+    finish: async () => {
+      throw new InternalBug('a remote participant finishes at its own node');
+    },
+    [REMOTE]: link,
+  };
+  return p;
+}
+
+/** The link of a remote participant, or null for a local one. */
+export function remoteLinkOf(p: Participant<unknown, unknown>): Link | null {
+  return ((p as unknown as Record<symbol, unknown>)[REMOTE] as Link | undefined) ?? null;
+}
+
+export interface BusPartyTransportOptions {
+  /** No progress for this long → SESSION_STALLED naming the stalled peer (default 60 s). */
+  stallMs?: number;
+  /** Resend the last rounds after this long without progress (default 2 s). */
+  resendMs?: number;
+  onProgress?: (party: number, e: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+export class BusPartyTransport implements PartyTransport {
+  readonly #opts: BusPartyTransportOptions;
+  constructor(opts: BusPartyTransportOptions = {}) {
+    if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
+    this.#opts = opts;
+  }
+
+  async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
+    if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
+      fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
+    const local = plan.participants.filter((p) => !remoteLinkOf(p as Participant<unknown, unknown>));
+    const remote = plan.participants.filter((p) => remoteLinkOf(p as Participant<unknown, unknown>)).map((p) => ({ id: p.id, link: remoteLinkOf(p as Participant<unknown, unknown>)! }));
+    if (local.length === 0) fail('INVALID_ARGUMENT', 'plan: no local participant');
+    const protocol = typeof plan.protocol === 'function' ? plan.protocol((self) => local.find((p) => p.id === self)?.extensionInput) : plan.protocol;
+    const parties = plan.participants.map((p) => ({ id: p.id, owns: [...p.owns] }));
+    const sessions: LocalSession[] = [];
+    for (const p of local) {
+      const onProgress = this.#opts.onProgress ? (e: ProgressEvent) => this.#opts.onProgress!(p.id, e) : undefined;
+      let session: Session<I, S, O>;
+      try {
+        session = Session.create(protocol, { sid: plan.sid, self: p.id, parties, threshold: plan.threshold }, p.input, { rng: p.rng, ...(onProgress ? { onProgress } : {}) });
+      } catch (e) {
+        // bad input: nothing was sent; tell the remote parties so they do not wait for us
+        reportSessionFailure(remote.map((r) => r.link), plan.sid, p.id, e instanceof Error ? e.message : 'session not created');
+        throw e;
+      }
+      sessions.push({ id: p.id, session, finish: () => p.finish(session.output as O) });
+    }
+    await runSessions({
+      sid: plan.sid,
+      protocol: protocol.name,
+      local: sessions,
+      remote,
+      ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
+      ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
+      ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
+    });
+  }
+}

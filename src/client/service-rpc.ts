@@ -1,0 +1,254 @@
+/**
+ * The `ServiceConnection` over the bus: `serveService` on the service's node, `connectService` on
+ * the device's. Requests and responses are envelopes `{sid: the link's connection sid, protocol:
+ * "bus/rpc", round: 0, from: 0, to: 0, payload}` sealed by the secure channel (authenticated and
+ * encrypted between the two identity keys; the connection sid is fresh per handshake, so a request
+ * can never be replayed into another connection).
+ *
+ *   request  := { a: args, id: uint, m: method }
+ *   response := { id, ok: result } | { id, err: { code, kind, message, reason?, round?, culprits?, details? } }
+ *
+ * A `*Participant` request makes the service build its participant, start its session at once
+ * (its own `BusPartyTransport`, the device's parties remote over this link) and answer `{id, owns}`;
+ * the device gets a `remoteParticipant` for its plan. Errors come back with their code and class
+ * (`ProtocolAbort` with reason, round and culprits); foreign errors as `BUS_REMOTE_ERROR`.
+ * Big integers (`deviceN`) travel as big-endian bytes.
+ * @module
+ */
+import { abytes, bytesToNumberBE, numberToBytesBE } from '../bytes.js';
+import { ERROR_CODES, fail, InternalBug, isTkeyTssError, ProtocolAbort, type ErrorCode } from '../errors.js';
+import type { Envelope, WirePayload } from '../bus/codec.js';
+import { encodePayload } from '../bus/codec.js';
+import { RPC_PROTOCOL, type Link, type LinkServer } from '../bus/session-link.js';
+import { keygen } from '../../protocols/keygen/index.js';
+import { refresh, refreshProtocol } from '../../protocols/refresh/index.js';
+import { aux, auxRotation, type AuxInput } from '../../protocols/aux/index.js';
+import { presign } from '../../protocols/presign/index.js';
+import { sign } from '../../protocols/sign/index.js';
+import type { PartySpec } from '../../protocols/types.js';
+import { BusPartyTransport, remoteParticipant, type BusPartyTransportOptions } from './bus-transport.js';
+import type { AccountRef, ServiceConnection } from './service-api.js';
+import type { Participant, PlanProtocol } from './transport.js';
+
+const METHODS = ['identityPub', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant'] as const;
+type Method = (typeof METHODS)[number];
+
+function isMap(v: unknown): v is Record<string, WirePayload> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** Request args → wire (bigints as big-endian bytes). */
+function argsToWire(req: Record<string, unknown> | undefined): WirePayload {
+  if (req === undefined) return null;
+  const out: Record<string, unknown> = { ...req };
+  if (typeof out.deviceN === 'bigint') {
+    const n = out.deviceN;
+    if (n <= 0n) fail('INVALID_ARGUMENT', 'deviceN: expected a positive modulus');
+    out.deviceN = numberToBytesBE(n, Math.ceil(n.toString(16).length / 2));
+  }
+  return out as WirePayload;
+}
+
+function errorToWire(e: unknown): WirePayload {
+  if (e instanceof ProtocolAbort) return { code: e.code, culprits: [...e.culprits], kind: e.kind, message: e.message, reason: e.reason, round: e.round };
+  if (isTkeyTssError(e)) {
+    let details: WirePayload = null;
+    try {
+      if (e.details) {
+        encodePayload(e.details as WirePayload);
+        details = e.details as WirePayload;
+      }
+    } catch {
+      details = null;
+    }
+    return { code: e.code, details, kind: e.kind, message: e.message.replace(/^\[[A-Z_]+\] /, '') };
+  }
+  return { code: 'BUS_REMOTE_ERROR', kind: 'InternalBug', message: e instanceof Error ? e.message : String(e) };
+}
+
+function errorFromWire(w: WirePayload): Error {
+  if (!isMap(w) || typeof w.code !== 'string' || typeof w.message !== 'string') return new InternalBug('a malformed error response', {}, 'BUS_REMOTE_ERROR');
+  if (w.kind === 'ProtocolAbort' && typeof w.reason === 'string' && typeof w.round === 'number' && Array.isArray(w.culprits)) {
+    return new ProtocolAbort(w.reason, w.round, w.culprits as number[], 'reported by the service');
+  }
+  if (w.code in ERROR_CODES && w.code !== 'PROTOCOL_ABORT') {
+    try {
+      fail(w.code as ErrorCode, w.message, isMap(w.details) ? (w.details as Record<string, unknown>) : undefined);
+    } catch (e) {
+      return e as Error;
+    }
+  }
+  return new InternalBug(`the service failed: ${w.message}`, { message: w.message, code: w.code }, 'BUS_REMOTE_ERROR');
+}
+
+/** Keep `fn` subscribed to the link's current connection sid (it changes on every reconnection). */
+function followConnection(link: Link, fn: (env: Envelope) => void): () => void {
+  let off: (() => void) | null = null;
+  const sub = (): void => {
+    off?.();
+    off = link.connectionSid ? link.subscribe(link.connectionSid, (env) => env.protocol === RPC_PROTOCOL && env.from === 0 && env.to === 0 && fn(env)) : null;
+  };
+  sub();
+  const offReady = link.onReady(sub);
+  return () => {
+    offReady();
+    off?.();
+  };
+}
+
+export interface ServeServiceOptions extends BusPartyTransportOptions {
+  /** Errors of background sessions (a stalled or aborted session on the service side). */
+  onError?: (e: unknown, info: { method: string; link: Link }) => void;
+}
+
+/**
+ * Serve `party` (a `ServiceParty`, or anything implementing `ServiceConnection`) to every link of
+ * `links` (a `LinkServer`, e.g. `listenLinks(...).links`, or a single `Link`). Returns a stop function.
+ */
+export function serveService(party: ServiceConnection, links: LinkServer | Link, opts: ServeServiceOptions = {}): () => void {
+  if (typeof party !== 'object' || party === null || typeof party.keygenParticipant !== 'function') fail('INVALID_ARGUMENT', 'party: expected a ServiceConnection (e.g. ServiceParty)');
+  const transport = new BusPartyTransport(opts);
+  const offs: (() => void)[] = [];
+  const serveLink = (link: Link): void => {
+    offs.push(
+      followConnection(link, (env) => {
+        const p = env.payload;
+        if (!isMap(p) || typeof p.id !== 'number' || typeof p.m !== 'string' || !('a' in p)) return;
+        const id = p.id;
+        const reply = (payload: WirePayload): void => {
+          link.send({ sid: env.sid, protocol: RPC_PROTOCOL, round: 0, from: 0, to: 0, payload });
+        };
+        handle(link, p.m, p.a).then(
+          (ok) => reply({ id, ok }),
+          (e: unknown) => reply({ err: errorToWire(e), id }),
+        );
+      }),
+    );
+  };
+  const background = <I, S, O>(method: string, link: Link, plan: { protocol: PlanProtocol<I, S, O>; sid: Uint8Array; threshold: number; participants: Participant<I, O>[] }): void => {
+    transport.run(plan).catch((e: unknown) => opts.onError?.(e, { method, link }));
+  };
+  const handle = async (link: Link, m: string, a: WirePayload): Promise<WirePayload> => {
+    if (!(METHODS as readonly string[]).includes(m)) return fail('INVALID_ARGUMENT', `unknown method ${m}`);
+    const method = m as Method;
+    if (method === 'identityPub') return party.identityPub;
+    if (!isMap(a) || !isMap(a.account) || !isMap(a.req ?? {})) return fail('INVALID_ARGUMENT', 'args: expected {account, req}');
+    const account = a.account as unknown as AccountRef;
+    const req = (a.req ?? {}) as Record<string, WirePayload>;
+    if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
+    const sid = abytes(req.sid, 'req.sid');
+    const remotesOf = (parties: readonly PartySpec[], self: number) => parties.filter((q) => q.id !== self).map((q) => remoteParticipant<never, never>(link, q.id, q.owns));
+    const signer = (index: number) => [remoteParticipant<never, never>(link, index, [index])];
+    let part: Participant<unknown, unknown>;
+    switch (method) {
+      case 'keygenParticipant': {
+        const r = req as unknown as Parameters<ServiceConnection['keygenParticipant']>[1];
+        const p = await party.keygenParticipant(account, r);
+        background(method, link, { protocol: keygen, sid, threshold: r.threshold, participants: [p, ...remotesOf(r.parties, p.id)] });
+        part = p as Participant<unknown, unknown>;
+        break;
+      }
+      case 'refreshParticipant': {
+        const r = req as unknown as Parameters<ServiceConnection['refreshParticipant']>[1];
+        const p = await party.refreshParticipant(account, r);
+        const protocol: PlanProtocol<never, never, never> = r.rotateAux ? ((inputOf: (self: number) => unknown) => refreshProtocol(auxRotation((self) => inputOf(self) as AuxInput))) as never : (refresh as never);
+        background(method, link, { protocol, sid, threshold: r.threshold, participants: [p as never, ...remotesOf(r.parties, p.id)] });
+        part = p as Participant<unknown, unknown>;
+        break;
+      }
+      case 'auxParticipant': {
+        const r = req as unknown as Parameters<ServiceConnection['auxParticipant']>[1];
+        const p = await party.auxParticipant(account, r);
+        background(method, link, { protocol: aux, sid, threshold: 2, participants: [p, ...signer(r.index)] });
+        part = p as Participant<unknown, unknown>;
+        break;
+      }
+      case 'presignParticipant': {
+        const w = req as Record<string, WirePayload>;
+        const r = { ...(w as object), deviceN: bytesToNumberBE(abytes(w.deviceN, 'req.deviceN')) } as unknown as Parameters<ServiceConnection['presignParticipant']>[1];
+        const p = await party.presignParticipant(account, r);
+        background(method, link, { protocol: presign, sid, threshold: 2, participants: [p, ...signer(r.index)] });
+        part = p as Participant<unknown, unknown>;
+        break;
+      }
+      case 'signParticipant': {
+        const r = req as unknown as Parameters<ServiceConnection['signParticipant']>[1];
+        const p = await party.signParticipant(account, r);
+        background(method, link, { protocol: sign, sid, threshold: 2, participants: [p, ...signer(r.index)] });
+        part = p as Participant<unknown, unknown>;
+        break;
+      }
+    }
+    return { id: part.id, owns: [...part.owns] };
+  };
+  if ('onLink' in links) offs.push(links.onLink(serveLink));
+  else serveLink(links);
+  return () => {
+    for (const f of offs) f();
+  };
+}
+
+export interface ConnectServiceOptions {
+  /** Per-call timeout (default 120 s). */
+  callMs?: number;
+  /** How long to wait for the link (default 30 s). */
+  readyMs?: number;
+}
+
+/** The device's `ServiceConnection` to the service behind `link`. Participants it returns are remote: run them with a `BusPartyTransport`. */
+export async function connectService(link: Link, opts: ConnectServiceOptions = {}): Promise<ServiceConnection> {
+  if (typeof link !== 'object' || link === null || typeof link.subscribe !== 'function') fail('INVALID_ARGUMENT', 'link: expected a bus Link');
+  const callMs = opts.callMs ?? 120_000;
+  await link.whenReady(opts.readyMs ?? 30_000);
+  let next = 1;
+  const pending = new Map<number, { resolve: (v: WirePayload) => void; reject: (e: unknown) => void; timer: ReturnType<typeof setTimeout> }>();
+  followConnection(link, (env) => {
+    const p = env.payload;
+    if (!isMap(p) || typeof p.id !== 'number') return;
+    const w = pending.get(p.id);
+    if (!w) return;
+    pending.delete(p.id);
+    clearTimeout(w.timer);
+    if ('err' in p) w.reject(errorFromWire(p.err!));
+    else w.resolve(p.ok ?? null);
+  });
+  link.onDown(() => {
+    for (const [id, w] of pending) {
+      clearTimeout(w.timer);
+      w.reject(new InternalBug('the connection to the service dropped during the call; retry', { id }, 'BUS_CLOSED'));
+    }
+    pending.clear();
+  });
+  const call = async (m: Method, a: WirePayload): Promise<WirePayload> => {
+    await link.whenReady(opts.readyMs ?? 30_000);
+    const id = next++;
+    return new Promise<WirePayload>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        reject(new InternalBug(`service call ${m} got no response in ${callMs} ms`, { method: m }, 'BUS_TIMEOUT'));
+      }, callMs);
+      pending.set(id, { resolve, reject, timer });
+      if (!link.send({ sid: link.connectionSid!, protocol: RPC_PROTOCOL, round: 0, from: 0, to: 0, payload: { a, id, m } })) {
+        pending.delete(id);
+        clearTimeout(timer);
+        reject(new InternalBug('the connection to the service is down', { method: m }, 'BUS_CLOSED'));
+      }
+    });
+  };
+  const identityPub = abytes(await call('identityPub', null), 'identityPub', 33);
+  const participant = async <I, O>(m: Method, account: AccountRef, req: object): Promise<Participant<I, O>> => {
+    const r = await call(m, { account: account as unknown as WirePayload, req: argsToWire(req as Record<string, unknown>) });
+    if (!isMap(r) || typeof r.id !== 'number' || !Array.isArray(r.owns)) return fail('BUS_FRAME_INVALID', `${m}: malformed response`);
+    return remoteParticipant<I, O>(link, r.id, r.owns as number[]);
+  };
+  const conn: ServiceConnection = {
+    identityPub,
+    keygenParticipant: (account, req) => participant('keygenParticipant', account, req),
+    refreshParticipant: (account, req) => participant('refreshParticipant', account, req),
+    auxParticipant: (account, req) => participant('auxParticipant', account, req),
+    presignParticipant: (account, req) => participant('presignParticipant', account, req),
+    signParticipant: (account, req) => participant('signParticipant', account, req),
+    finalize: async (account) => (await call('finalize', { account: account as unknown as WirePayload, req: null })) as unknown as Awaited<ReturnType<ServiceConnection['finalize']>>,
+  };
+  return conn;
+}

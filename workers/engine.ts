@@ -1,0 +1,210 @@
+/**
+ * The party engine: what a worker exposes (platform-free; `party-worker.ts` wires it to
+ * `worker_threads` or a Web Worker through comlink). It hosts any number of protocol sessions
+ * (`protocols/session.ts`) by handle and speaks plain data only: messages in and out are the
+ * canonical wire bytes, inputs and outputs the plain forms of `protocols.ts`, errors `PlainError`s
+ * (nothing throws across the boundary). The math tasks of the pool live here too, so one worker
+ * entry serves both.
+ * @module
+ */
+import { fail } from '../src/errors.js';
+import { generatePrime, type PrimeKind } from '../src/bigint/primes.js';
+import { cryptoRng, seededRng } from '../src/rng.js';
+import { RingPedersenParams } from '../src/paillier/ring-pedersen.js';
+import { PROFILES, type ProfileName } from '../src/paillier/profiles.js';
+import { verifyPeerAux, type PeerAux } from '../src/zk/aux.js';
+import type { Verdict } from '../src/zk/verdict.js';
+import { type ProgressEvent, Session, type SessionSnapshot } from '../protocols/session.js';
+import type { SessionConfig } from '../protocols/types.js';
+import { decodeMessage, encodeMessage } from '../protocols/wire.js';
+import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, outputToPlain, type PlainError, protocolFor } from './protocols.js';
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: PlainError };
+
+export interface CreateRequest {
+  protocol: EngineProtocol;
+  config: SessionConfig;
+  /** The input in plain form (`inputToPlain`). */
+  input: unknown;
+  /** `refresh/aux-rotation`: this party's aux input, plain. */
+  extensionInput?: unknown;
+  /** A seed for a deterministic DRBG (tests, vectors); absent: the platform CSPRNG. */
+  seed?: Uint8Array;
+  /** Post this session's progress events on the progress port (`setProgressPort`) as they happen. */
+  progress?: boolean;
+}
+
+/** What the progress port carries. */
+export interface ProgressNote {
+  handle: number;
+  /** Per-session sequence number (0, 1, …): the host delivers each event once, in order. */
+  seq: number;
+  event: ProgressEvent;
+}
+
+/** The part of a MessagePort the engine uses (browser and Node ports both fit). */
+export interface PortLike {
+  postMessage(m: unknown): void;
+}
+
+/** One outgoing message: its recipient (null = every other party) and its wire bytes. */
+export interface WireOut {
+  to: number | null;
+  bytes: Uint8Array;
+}
+
+export interface Step {
+  out: WireOut[];
+  status: 'ready' | 'running' | 'done' | 'aborted';
+  /** Once, with the step that finishes the session: the output in plain form. */
+  output?: unknown;
+  /** Progress events of this step (also posted live on the progress port), numbered from `firstSeq`. */
+  progress: ProgressEvent[];
+  firstSeq: number;
+}
+
+interface Entry {
+  protocol: EngineProtocol;
+  session: Session;
+  events: ProgressEvent[];
+  seq: number;
+  exported: boolean;
+}
+
+/** Math-pool tasks: profile by name so everything stays plain data. */
+export interface VerifyAuxTask {
+  peer: PeerAux;
+  ctx: { sid: Uint8Array; rho: Uint8Array; profile: ProfileName };
+  /** prover i, verifier j */
+  i: number;
+  j: number;
+  /** The verifier's own ring-Pedersen parameters (Πfac is made under them). */
+  ownRp: { N: bigint; s: bigint; t: bigint };
+}
+
+const wrap = <T>(fn: () => T): Result<T> => {
+  try {
+    return { ok: true, value: fn() };
+  } catch (e) {
+    return { ok: false, error: errorToPlain(e) };
+  }
+};
+
+export class PartyEngine {
+  readonly #sessions = new Map<number, Entry>();
+  readonly #cancelled = new Set<number>();
+  #next = 1;
+  #port: PortLike | null = null;
+
+  /** The port progress events are posted on (one per worker; the host dispatches by handle). */
+  setProgressPort(port: PortLike): void {
+    this.#port = port;
+  }
+
+  /** A round trip with no work (warm-worker latency). */
+  ping(x: number): number {
+    return x;
+  }
+
+  create(req: CreateRequest): Result<number> {
+    return wrap(() => {
+      if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'create: expected {protocol, config, input}');
+      const p = aEngineProtocol(req.protocol);
+      const protocol = protocolFor(p, req.extensionInput);
+      const rng = req.seed === undefined ? cryptoRng : seededRng(req.seed);
+      const h = this.#next;
+      const live = req.progress === true ? this.#port : null;
+      const entry: Entry = { protocol: p, session: null as unknown as Session, events: [], seq: 0, exported: false };
+      entry.session = Session.create(protocol, req.config, inputFromPlain(p, req.input), {
+        rng,
+        onProgress: (e) => {
+          entry.events.push(e);
+          const seq = entry.seq++;
+          live?.postMessage({ handle: h, seq, event: e } satisfies ProgressNote);
+        },
+      });
+      this.#next++;
+      this.#sessions.set(h, entry);
+      return h;
+    });
+  }
+
+  #entry(h: number): Entry {
+    const e = this.#sessions.get(h);
+    if (e) return e;
+    if (this.#cancelled.has(h)) fail('SESSION_CANCELLED', `session ${h} was cancelled`);
+    return fail('NOT_FOUND', `no session ${String(h)} in this worker (finished and collected, or never created)`);
+  }
+
+  #step(h: number, run: (s: Session) => ReturnType<Session['start']>): Result<Step> {
+    return wrap(() => {
+      const e = this.#entry(h);
+      e.events = [];
+      const firstSeq = e.seq;
+      const msgs = run(e.session);
+      const step: Step = { out: msgs.map((m) => ({ to: m.to, bytes: encodeMessage(m) })), status: e.session.status, progress: e.events, firstSeq };
+      if (e.session.status === 'done' && !e.exported) {
+        e.exported = true;
+        step.output = outputToPlain(e.protocol, e.session.output);
+        this.#sessions.delete(h);
+      }
+      return step;
+    });
+  }
+
+  start(h: number): Result<Step> {
+    return this.#step(h, (s) => s.start());
+  }
+
+  /** Deliver messages (wire bytes, in order); runs every round they complete. */
+  receive(h: number, msgs: Uint8Array[]): Result<Step> {
+    return this.#step(h, (s) => {
+      if (!Array.isArray(msgs)) fail('INVALID_ARGUMENT', 'receive: expected an array of wire messages');
+      const out = [];
+      for (const b of msgs) out.push(...s.receive(decodeMessage(b)));
+      return out;
+    });
+  }
+
+  snapshot(h: number): Result<SessionSnapshot> {
+    return wrap(() => this.#entry(h).session.snapshot());
+  }
+
+  /** Drop a session (its state is gone); later calls on it fail with SESSION_CANCELLED. */
+  cancel(h: number): Result<boolean> {
+    return wrap(() => {
+      const had = this.#sessions.delete(h);
+      if (had) this.#cancelled.add(h);
+      return had;
+    });
+  }
+
+  /** How many sessions this worker holds. */
+  size(): number {
+    return this.#sessions.size;
+  }
+
+  // ---- math tasks ------------------------------------------------------------------------
+
+  /** A random prime (default: safe) of `bits` bits: OpenSSL in Node, the JS sieve in browsers. */
+  async prime(bits: number, kind: PrimeKind = 'safe'): Promise<Result<bigint>> {
+    try {
+      return { ok: true, value: await generatePrime(bits, { kind }) };
+    } catch (e) {
+      return { ok: false, error: errorToPlain(e) };
+    }
+  }
+
+  /** `verifyPeerAux` of src/zk/aux.ts (Πprm, Πmod, Πfac of one peer). */
+  verifyAux(task: VerifyAuxTask): Result<Verdict> {
+    return wrap(() => {
+      const profile = PROFILES[task.ctx.profile];
+      if (!profile) fail('INVALID_ARGUMENT', 'ctx.profile: expected "default" or "high"');
+      const rp = new RingPedersenParams(task.ownRp.N, task.ownRp.s, task.ownRp.t, task.ctx.profile);
+      return verifyPeerAux(task.peer, { sid: task.ctx.sid, rho: task.ctx.rho, profile }, task.i, task.j, rp);
+    });
+  }
+}
+
+/** The object a worker exposes. */
+export type EngineApi = PartyEngine;
