@@ -29,7 +29,9 @@ const CHUNK = 64 * BLOCK;
 
 /**
  * Deterministic DRBG: the ChaCha20 keystream under key = SHA-256("tkey-tss/drbg/v1" ‖ seed), nonce 0.
- * For tests and vectors only: never use a seeded RNG for real keys.
+ * With a known seed it is for tests and vectors only: never use a guessable seed for real keys. The
+ * library itself seeds one only from ≥ 32 fresh CSPRNG bytes, where a queued metadata operation
+ * must replay byte-identically (src/client/metadata-ops.ts).
  */
 export class SeededRng implements Rng {
   readonly #key: Uint8Array;

@@ -24,7 +24,7 @@ import { loginCore, unlockFactor } from './login.js';
 import { finalize, type LifecycleResult } from './two-phase.js';
 import { ThresholdKey } from '../metadata/threshold-key.js';
 import { envOf } from './core.js';
-import { presignMany, setupAux, sign, type Signature } from './signing.js';
+import { presignMany, setupAux, sign, type DerivationOption, type Signature } from './signing.js';
 import { exportKey } from './export-key.js';
 import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
@@ -136,17 +136,20 @@ export class TssAccount {
    * (`RAW_DIGEST_REFUSED` without the opt-in). The library hashes it (`signingDigest`); a pooled
    * presignature is used when one matches (`presign(n)`), else presign + sign in one go. The
    * signature is verified before it is returned, in every form (r, s, v, DER, 65-byte, Ethereum).
+   * `accountIndex` (peer-compatible account nonce) or `bip32Path` (non-hardened, from the key and
+   * the keygen chain code) signs for a derived key: `publicKey`/`address` are then the derived ones.
    */
-  sign(request: SigningRequest, opts: { index?: number } = {}): Promise<Signature> {
+  sign(request: SigningRequest, opts: { index?: number } & DerivationOption = {}): Promise<Signature> {
     return this.#locked(() => sign(this.#c, request, opts));
   }
   /**
    * Presign `count` times with the service into the presignature pool (bound to key, epoch, signer
    * set, derivation shift, profile; single use; pruned after every refresh). Returns how many the
-   * pool now holds for this account's current binding.
+   * pool now holds for this account's current binding. `accountIndex` / `bip32Path` as in `sign`:
+   * the presignatures are for that derived key only.
    */
-  presign(count: number, opts: { index?: number } = {}): Promise<number> {
-    return this.#locked(() => presignMany(this.#c, count, opts.index));
+  presign(count: number, opts: { index?: number } & DerivationOption = {}): Promise<number> {
+    return this.#locked(() => presignMany(this.#c, count, opts.index, opts));
   }
   /** The presignature pool this account signs from. */
   get presignPool(): PresignPool {

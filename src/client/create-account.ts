@@ -20,6 +20,7 @@ import { factorDescriptionJSON } from '../tss/factor-descriptions.js';
 import { FactorKey, factorPubPoint } from '../tss/factor-key.js';
 import { factorEncKey } from '../tss/tss-metadata.js';
 import { TssShare } from '../tss/tss-share.js';
+import { newAccountSalt } from '../tss/account-index.js';
 import { pointFromBytes } from '../curve.js';
 import { keygen } from '../../protocols/keygen/index.js';
 import { envOf, type ClientOptions, type Core } from './core.js';
@@ -115,6 +116,7 @@ export async function createAccountCore(opts: CreateAccountOptions): Promise<Cre
       ],
       ...(aux ? { aux: new Map([[factorEncKey(deviceFactor.pubPoint), sealAuxFor(aux, deviceFactor.pubPoint, env.rng)]]) } : {}),
       servicePub: factorPubPoint(env.service.identityPub, 'service.identityPub'),
+      derivation: { accountSalt: newAccountSalt(env.rng), chainCode: out.chainCode!, seed: env.rng.bytes(32) },
     });
     await commitOps(tk, 1);
   } catch (e) {

@@ -30,6 +30,8 @@ export interface DeviceOutput {
   shares: Map<number, Uint8Array>;
   /** Rotated aux info (refresh with `auxRotation`). */
   aux?: AuxInfo;
+  /** The keygen chain code (32 bytes; keygen only). */
+  chainCode?: Uint8Array;
 }
 
 export class DeviceParty {
@@ -92,7 +94,7 @@ export class DeviceParty {
       input: {},
       rng,
       finish: async (out) => {
-        this.#stage({ tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), shares: new Map(owns.map((i) => [i, out.shares.export(i)])) });
+        this.#stage({ tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), shares: new Map(owns.map((i) => [i, out.shares.export(i)])), chainCode: out.chainCode.slice() });
         out.shares.wipe();
       },
     };

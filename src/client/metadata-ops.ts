@@ -14,7 +14,11 @@
  * the operation is built (factorEncs are encrypted up front), so a replay writes the same bytes.
  * @module
  */
-import { pointToBytes, pointToHex, type Point } from '../curve.js';
+import { abytes, bytesToHex, hexToBytes } from '../bytes.js';
+import { pointToBytes, pointToHex, scalarToBytes, type Point } from '../curve.js';
+import type { Metadata } from '../metadata/metadata.js';
+import { seededRng } from '../rng.js';
+import { readAccountSalt, setAccountSalt } from '../tss/account-index.js';
 import { fail, isTkeyTssError } from '../errors.js';
 import type { AccountContext } from '../metadata/context.js';
 import { shareDeletedMarker } from '../metadata/record.js';
@@ -47,6 +51,23 @@ export interface TssChange {
   aux?: ReadonlyMap<string, AuxEntry>;
   /** The service identity key that owns the checkpoint record. */
   servicePub: Point;
+  /**
+   * Key derivation data (creation): the account salt (peer format, `tkeyStore.tssModule`) and the
+   * keygen chain code (`generalStore["tssChainCode:<tag>"]`, hex), each written only if absent.
+   * `seed` makes the salt's encryption replay the same bytes.
+   */
+  derivation?: { accountSalt: string; chainCode: Uint8Array; seed: Uint8Array };
+}
+
+/** generalStore domain of a tag's keygen chain code (64 hex). */
+export const chainCodeDomain = (tssTag: string): string => `tssChainCode:${tssTag}`;
+
+/** The tag's stored chain code (32 bytes), or `undefined`. */
+export function readChainCode(m: Metadata, tssTag: string): Uint8Array | undefined {
+  const v = m.getGeneralStoreDomain(chainCodeDomain(tssTag));
+  if (v === undefined) return undefined;
+  if (typeof v !== 'string' || !/^[0-9a-f]{64}$/.test(v)) return fail('INVALID_JSON', `generalStore.${chainCodeDomain(tssTag)}: expected 64 hex`);
+  return hexToBytes(v);
 }
 
 const checkpointOfState = (s: TssState): TssCheckpoint => ({ tssTag: s.tssTag, tssNonce: s.tssNonce, commitments: s.commitments.map((c) => pointToBytes(c, true)) });
@@ -94,6 +115,13 @@ async function applyChange(ctx: AccountContext, change: TssChange): Promise<void
   if (removedKeys.length || change.aux?.size) updateAuxEntries(m, tag, change.aux ?? new Map(), removedKeys);
   for (const d of change.descriptions ?? []) addFactorDescription(m, d.factorPub, d.description);
   if (change.securityQuestion) setTssSecurityQuestion(m, tag, change.securityQuestion);
+  if (change.derivation) {
+    const d = change.derivation;
+    const k = scalarToBytes(key);
+    if (readAccountSalt(m, k) === undefined) setAccountSalt(m, k, d.accountSalt, seededRng(d.seed));
+    k.fill(0);
+    if (readChainCode(m, tag) === undefined) m.setGeneralStoreDomain(chainCodeDomain(tag), bytesToHex(abytes(d.chainCode, 'chainCode', 32)));
+  }
   if ((change.newFactors ?? []).length > 0) {
     const share = factorRecordShare(ctx);
     for (const pub of change.newFactors!) ctx.queue.put(pub, share);

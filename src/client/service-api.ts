@@ -58,9 +58,9 @@ export interface ServiceConnection {
   /** Aux info for the signer group {service, device signing with share `index`} (the service re-proves its long-lived key). */
   auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<Participant<AuxInput, AuxInfo>>;
   /** Presign with the share of the durable epoch `base`; the service keeps its presignature under `req.sid`. */
-  presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint }): Promise<Participant<PresignInput, PresignOutput>>;
+  presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<Participant<PresignInput, PresignOutput>>;
   /** Sign `digest` with the presignature of session `presignSid` (single use). */
-  signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array }): Promise<Participant<SignInput, SignOutput>>;
+  signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<Participant<SignInput, SignOutput>>;
 }
 
 /** A session of the signer group {service (id 1), device (id = its share index)}. */
@@ -68,5 +68,10 @@ export interface ServiceSignerRequest {
   sid: Uint8Array;
   /** The device's share index (its party id in aux, presign and sign). */
   index: number;
+  /**
+   * Presign and sign: the public derivation shift δ (32 bytes; absent or zero = the root key), an
+   * account index's nonce or a BIP32 path's tweak. Both parties presign under Y' = Y + δ·G.
+   */
+  shift?: Uint8Array;
 }
 

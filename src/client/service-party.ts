@@ -70,6 +70,11 @@ export interface ServicePartyOptions {
   aux?: AuxInput;
 }
 
+/** The request's derivation shift as a protocol input field (absent: the root key). */
+function shiftOf(shift: Uint8Array | undefined): { shift?: Uint8Array } {
+  return shift === undefined ? {} : { shift: abytes(shift, 'shift', 32).slice() };
+}
+
 function aRef(a: AccountRef): { pub: Point; tag: string; key: string } {
   if (typeof a !== 'object' || a === null) fail('INVALID_ARGUMENT', 'account: expected {metadataPub, tssTag}');
   const pub = aMetadataPub(abytes(a.metadataPub, 'account.metadataPub'), 'account.metadataPub');
@@ -242,12 +247,12 @@ export class ServiceParty implements ServiceConnection {
     return { share: rec.confirmed.share, aux };
   }
 
-  async presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint }): Promise<Participant<PresignInput, PresignOutput>> {
+  async presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<Participant<PresignInput, PresignOutput>> {
     const ref = aRef(account);
     this.#signerParties(req.index);
     if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
     const { share, aux } = await this.#signing(ref, req.base, req.index, req.deviceN);
-    const input: PresignInput = { publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, publicShares: publicSharesAt(req.base.commitments, [SERVICE_INDEX, req.index]), share, aux };
+    const input: PresignInput = { publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, publicShares: publicSharesAt(req.base.commitments, [SERVICE_INDEX, req.index]), share, aux, ...shiftOf(req.shift) };
     return {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
@@ -260,7 +265,7 @@ export class ServiceParty implements ServiceConnection {
     };
   }
 
-  async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array }): Promise<Participant<SignInput, SignOutput>> {
+  async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<Participant<SignInput, SignOutput>> {
     aRef(account);
     this.#signerParties(req.index);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
@@ -270,7 +275,7 @@ export class ServiceParty implements ServiceConnection {
     return {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
-      input: { presignature, digest: abytes(req.digest, 'digest', 32), publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce },
+      input: { presignature, digest: abytes(req.digest, 'digest', 32), publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, ...shiftOf(req.shift) },
       rng: this.#rng,
       finish: async () => undefined,
     };

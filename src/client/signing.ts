@@ -11,7 +11,10 @@
  * @module
  */
 import { aInt, bytesToHex, bytesToNumberBE, equalBytes, hexToBytes } from '../bytes.js';
-import { pointFromBytes } from '../curve.js';
+import { pointFromBytes, scalarToBytes } from '../curve.js';
+import { thresholdKeyInternals } from '../metadata/threshold-key.js';
+import { accountNonce, readAccountSalt } from '../tss/account-index.js';
+import { deriveNonHardened, parseDerivationPath } from '../tss/bip32.js';
 import { fail, InternalBug, isTkeyTssError } from '../errors.js';
 import { ethAddress, recoverPublicKey, toCompact65, toDer, toEthSignature, verifyDigest } from '../signature/ecdsa.js';
 import type { PresignBinding } from '../signature/presign-pool.js';
@@ -24,7 +27,7 @@ import { presign, Presignature, type PresignOutput } from '../../protocols/presi
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
 import { freshState, refOf, type Core } from './core.js';
-import { commitOps, queueChange, settle } from './metadata-ops.js';
+import { commitOps, queueChange, readChainCode, settle } from './metadata-ops.js';
 import { SERVICE_INDEX } from './service-party.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import type { Participant } from './transport.js';
@@ -98,27 +101,67 @@ export async function runAux(c: Core, input: AuxInput, index: number): Promise<A
 
 const ZERO_SHIFT = new Uint8Array(32);
 
-/** What one signing needs: the durable epoch, the signing index, its aux and the pool binding. */
-function signingContext(c: Core, index: number | undefined): { i: number; base: TssCheckpoint; aux: AuxInfo; binding: PresignBinding } {
+/** Which key to sign for: the root key (neither), account `accountIndex` (peer-compatible nonce) or a non-hardened BIP32 path. */
+export type DerivationOption = { accountIndex?: number; bip32Path?: undefined } | { bip32Path?: readonly number[] | string; accountIndex?: undefined };
+
+/** The public derivation shift δ (32 bytes, zero for the root key) for `opts` on the durable metadata. */
+function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
+  const { accountIndex, bip32Path } = opts;
+  if (accountIndex !== undefined && bip32Path !== undefined) fail('INVALID_ARGUMENT', 'accountIndex and bip32Path: give one of them');
+  const m = c.tk.getMetadata();
+  if (accountIndex !== undefined) {
+    aInt(accountIndex, 'accountIndex');
+    if (accountIndex === 0) return ZERO_SHIFT;
+    const k = scalarToBytes(thresholdKeyInternals(c.tk).ctx.state.requireKey().key);
+    let salt: string | undefined;
+    try {
+      salt = readAccountSalt(m, k);
+    } finally {
+      k.fill(0);
+    }
+    if (salt === undefined) return fail('NOT_FOUND', 'the account has no accountSalt (tkeyStore.tssModule)');
+    return accountNonce(accountIndex, salt);
+  }
+  if (bip32Path !== undefined) {
+    const path = parseDerivationPath(bip32Path); // hardened indices: BIP32_HARDENED_INDEX
+    const chainCode = readChainCode(m, c.tssTag);
+    if (chainCode === undefined) return fail('NOT_FOUND', `the account has no stored chain code (generalStore.tssChainCode:${c.tssTag})`);
+    return deriveNonHardened(rootPub, chainCode, path).tweak;
+  }
+  return ZERO_SHIFT;
+}
+
+/** What one signing needs: the durable epoch, the signing index, its aux, the derivation shift and the pool binding. */
+function signingContext(c: Core, index: number | undefined, derivation: DerivationOption = {}): SigningContext {
+  if (typeof derivation !== 'object' || derivation === null) fail('INVALID_ARGUMENT', 'derivation: expected an object');
   const i = signingIndex(c, index, true);
   const base = checkpointOf(c.tk.getMetadata(), c.tssTag);
   if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `signing needs threshold 2 (one device share + the service); the account is ${base.commitments.length}-of-n`);
   c.device.assertCurrent(base.commitments, [i]);
   const aux = c.device.aux(i)!;
-  const binding: PresignBinding = { publicKey: base.commitments[0]!, epoch: base.tssNonce, signers: [SERVICE_INDEX, i], shift: ZERO_SHIFT, profile: aux.profile };
-  return { i, base, aux, binding };
+  const shift = derivationShift(c, derivation, base.commitments[0]!);
+  const binding: PresignBinding = { publicKey: base.commitments[0]!, epoch: base.tssNonce, signers: [SERVICE_INDEX, i], shift, profile: aux.profile };
+  return { i, base, aux, shift, binding };
+}
+
+interface SigningContext {
+  i: number;
+  base: TssCheckpoint;
+  aux: AuxInfo;
+  shift: Uint8Array;
+  binding: PresignBinding;
 }
 
 /** One presign session with the service; the service keeps its half under `sid`. */
-async function presignOnce(c: Core, ctx: { i: number; base: TssCheckpoint; aux: AuxInfo }, sid: Uint8Array): Promise<Presignature> {
-  const { i, base, aux } = ctx;
+async function presignOnce(c: Core, ctx: SigningContext, sid: Uint8Array): Promise<Presignature> {
+  const { i, base, aux, shift } = ctx;
   const share = c.device.share(i).valueBytes();
-  const svcPre = await c.service.presignParticipant(refOf(c), { sid, index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N });
+  const svcPre = await c.service.presignParticipant(refOf(c), { sid, index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N, shift });
   let pre: PresignOutput | undefined;
   const devPre: Participant<typeof svcPre.input, PresignOutput> = {
     id: i,
     owns: [i],
-    input: { publicKey: base.commitments[0]!, epoch: base.tssNonce, publicShares: publicSharesAt(base.commitments, [SERVICE_INDEX, i]), share, aux },
+    input: { publicKey: base.commitments[0]!, epoch: base.tssNonce, publicShares: publicSharesAt(base.commitments, [SERVICE_INDEX, i]), share, shift, aux },
     rng: c.rng,
     finish: async (o) => void (pre = o),
   };
@@ -132,13 +175,13 @@ async function presignOnce(c: Core, ctx: { i: number; base: TssCheckpoint; aux: 
 
 /**
  * Fill the presignature pool with `count` presignatures for signing with share `index` (each
- * bound to key, epoch, signer set {1, index}, zero shift, profile; the service keeps its half
+ * bound to key, epoch, signer set {1, index}, derivation shift, profile; the service keeps its half
  * under the same id). Returns how many the pool holds for that binding afterwards.
  */
-export async function presignMany(c: Core, count: number, index?: number): Promise<number> {
+export async function presignMany(c: Core, count: number, index?: number, derivation: DerivationOption = {}): Promise<number> {
   aInt(count, 'count', 1, 1000);
   await freshState(c);
-  const ctx = signingContext(c, index);
+  const ctx = signingContext(c, index, derivation);
   for (let k = 0; k < count; k++) {
     const sid = c.rng.bytes(32);
     const p = await presignOnce(c, ctx, sid);
@@ -157,11 +200,11 @@ export async function presignMany(c: Core, count: number, index?: number): Promi
  * Sign a request (hashed here: `signingDigest`) with the service. A pooled presignature of the
  * exact binding is taken atomically when there is one; otherwise presign + sign in one go.
  */
-export async function sign(c: Core, request: SigningRequest, opts: { index?: number } = {}): Promise<Signature> {
+export async function sign(c: Core, request: SigningRequest, opts: { index?: number } & DerivationOption = {}): Promise<Signature> {
   const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
   if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'opts: expected an object');
   await freshState(c);
-  const ctx = signingContext(c, opts.index);
+  const ctx = signingContext(c, opts.index, opts);
   let pooled: { sid: Uint8Array; presignature: Presignature } | null = null;
   try {
     const rec = await c.pool.take(ctx.binding);
@@ -181,12 +224,12 @@ export async function sign(c: Core, request: SigningRequest, opts: { index?: num
   return finished(kind, digest, out!, false);
 }
 
-async function signWith(c: Core, ctx: { i: number; base: TssCheckpoint }, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
-  const { i, base } = ctx;
+async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
+  const { i, base, shift } = ctx;
   const sid = c.rng.bytes(32);
   let svcSign: Participant<SignInput, SignOutput>;
   try {
-    svcSign = await c.service.signParticipant(refOf(c), { sid, index: i, base, presignSid, digest });
+    svcSign = await c.service.signParticipant(refOf(c), { sid, index: i, base, presignSid, digest, shift });
   } catch (e) {
     if (pooled && isTkeyTssError(e, 'NOT_FOUND')) {
       if (!presignature.consumed) presignature.consume(); // burn our half too
@@ -198,7 +241,7 @@ async function signWith(c: Core, ctx: { i: number; base: TssCheckpoint }, presig
   const devSign: Participant<SignInput, SignOutput> = {
     id: i,
     owns: [i],
-    input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce },
+    input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift },
     rng: c.rng,
     finish: async (o) => void (out = o),
   };
