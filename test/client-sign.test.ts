@@ -10,38 +10,13 @@ import { bytesToHex, hexToBytes, utf8ToBytes } from '../src/bytes.js';
 import { mulG, pointFromBytes, scalarFromBytes } from '../src/curve.js';
 import { TssAccount } from '../src/client/account.js';
 import { keccak256, sha256 } from '../src/hash.js';
-import { ethAddress, fromCompact65, fromDer, recoverAddress, signingDigest, type SigningRequest, type TypedData } from '../src/signature/index.js';
+import { ethAddress, fromCompact65, fromDer, recoverAddress, signingDigest, type SigningRequest } from '../src/signature/index.js';
 import { accountEnv, deviceAux, expectCode, factorShare, interpolatesTo } from './helpers/account.js';
 import { verifyDigest as opensslDigest, verifyMessageSha256 } from './helpers/openssl-verify.js';
 import { nobleVerify } from './helpers/verify-signature.js';
 import type { Signature } from '../src/client/signing.js';
+import { mail } from './helpers/eip712-mail.js';
 
-const mail: TypedData = {
-  types: {
-    EIP712Domain: [
-      { name: 'name', type: 'string' },
-      { name: 'version', type: 'string' },
-      { name: 'chainId', type: 'uint256' },
-      { name: 'verifyingContract', type: 'address' },
-    ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
 // an unsigned EIP-155 legacy transaction (EIP-155's example: nonce 9, 20 gwei, 21000 gas, chainId 1)
 const legacyTx = hexToBytes('ec098504a817c800825208943535353535353535353535353535353535353535880de0b6b3a764000080018080');
 

@@ -18,6 +18,7 @@ import {
   type TypedData,
   type TypedDataTypes,
 } from '../src/signature/index.js';
+import { mail } from './helpers/eip712-mail.js';
 
 const hex = (b: Uint8Array): string => '0x' + bytesToHex(b);
 async function code(fn: () => unknown): Promise<string | undefined> {
@@ -29,32 +30,6 @@ async function code(fn: () => unknown): Promise<string | undefined> {
   return undefined;
 }
 
-const mail: TypedData = {
-  types: {
-    EIP712Domain: [
-      { name: 'name', type: 'string' },
-      { name: 'version', type: 'string' },
-      { name: 'chainId', type: 'uint256' },
-      { name: 'verifyingContract', type: 'address' },
-    ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
 
 describe('plain and EIP-191 messages', () => {
   it('hashMessage: keccak256 by default, sha256 on request, nothing else', async () => {
