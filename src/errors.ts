@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   INVALID_HEX: { kind: 'InvalidInput', text: 'a string is not valid hex' },
   INVALID_JSON: { kind: 'InvalidInput', text: 'a JSON document is malformed or misses a required field' },
   OUT_OF_RANGE: { kind: 'InvalidInput', text: 'a number is outside its allowed range' },
+  PAYLOAD_TOO_LARGE: { kind: 'InvalidInput', text: 'an input exceeds its size limit (details.limit); nothing of it was processed' },
   // bigint / Paillier (src/bigint, src/paillier)
   NOT_INVERTIBLE: { kind: 'InvalidInput', text: 'a value has no inverse modulo the given modulus (gcd ≠ 1)' },
   INVALID_MODULUS: { kind: 'InvalidInput', text: 'a modulus is not usable here (zero, negative, even where odd is required, or not coprime)' },
