@@ -5,9 +5,9 @@
  *
  * Measured basis (`npx tsx bench/bus-frame-sizes.ts`: HIGH profile, 3072-bit N, 5 parties, echo on):
  * the largest protocol message is the aux round-2 broadcast (Πprm: 128 × 2 values of 384 bytes)
- * at 101,092 bytes, then the aux round-3 broadcast (Πmod) at 100,322; presign and keygen messages
- * are far smaller (see the README table), and refresh with aux rotation carries the same proofs.
- * No message has more than 40 msgpack elements or more than 5 levels of nesting.
+ * at 101,092 bytes, then the aux round-3 broadcast (Πmod) at 100,322; the largest presign message
+ * (round-2 p2p) is 16,368 and keygen's 581 (README table); refresh with aux rotation carries the
+ * same proofs. No message has more than 40 msgpack elements or more than 5 levels of nesting.
  * @module
  */
 import type { FrameLimits } from './msgpack-scan.js';
@@ -43,5 +43,8 @@ export const UNCLAIMED_PEER_BYTES = 8 * 1024 * 1024;
 export const UNCLAIMED_PEER_COUNT = 512;
 /** The same buffer over every link of one `LinkServer` (any client key may connect). */
 export const UNCLAIMED_TOTAL_BYTES = 64 * 1024 * 1024;
-/** Early protocol messages (one round ahead) a running session holds per remote party: bytes. */
-export const EARLY_PEER_BYTES = 2 * 1024 * 1024;
+/**
+ * Early protocol messages (one round ahead) a local session holds per remote party, in bytes: one
+ * round's broadcast + p2p from one party is ≤ ~110 KB at the high profile.
+ */
+export const EARLY_PEER_BYTES = 1024 * 1024;

@@ -200,7 +200,7 @@ export class SecureChannel {
     return encodePayload({ ...head, body, iv });
   }
 
-  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_AUTH_FAILED, BUS_REPLAY). */
+  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_FRAME_TOO_LARGE, BUS_AUTH_FAILED, BUS_REPLAY). */
   open(frame: Uint8Array): Envelope {
     const peer = this.peerPub;
     const v = decodeCapped(abytes(frame, 'frame'), CHANNEL_FRAME_LIMITS, 'frame', null, peer);
