@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
   BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },
   BUS_FRAME_INVALID: { kind: 'InvalidInput', text: 'a bus frame is malformed (not canonical, unknown version or fields, or from a party not bound to this connection)' },
+  BUS_FRAME_TOO_LARGE: { kind: 'InvalidInput', text: 'a bus frame or buffered message exceeds a resource cap (bytes, elements, nesting depth or string length; details.limit, details.max) and was refused before decoding' },
   BUS_CLOSED: { kind: 'InternalBug', text: 'the bus connection was closed (and not re-established in time) while a call or session needed it' },
   BUS_TIMEOUT: { kind: 'InternalBug', text: 'a remote call over the bus got no response in time' },
   BUS_REMOTE_ERROR: { kind: 'InternalBug', text: 'the remote side failed with an error that is not one of ours (details.message)' },

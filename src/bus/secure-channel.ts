@@ -45,6 +45,8 @@ import { fail, type ErrorCode, type TkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { decodePayload, encodeMessage, encodePayload, type Envelope, type WirePayload } from './codec.js';
+import { CHANNEL_FRAME_LIMITS, HANDSHAKE_LIMITS, MAX_HANDSHAKE_FRAME, PROTOCOL_LIMITS } from './frame-limits.js';
+import { peekUint, scanMsgpack, type FrameLimits } from './msgpack-scan.js';
 
 export const FRAME_VERSION = 1;
 /** Replay window (frames) per (sid, sender node). */
@@ -101,14 +103,24 @@ export function anIdentity(k: Identity | Uint8Array, title = 'identityKey'): Ide
   return new Identity(abytes(k, title, 32));
 }
 
-function refuse(code: ErrorCode, message: string, sender: unknown, peer: Uint8Array): never {
-  return fail(code, message, { sender: typeof sender === 'number' ? sender : null, peer: bytesToHex(peer) });
+function refuse(code: ErrorCode, message: string, sender: unknown, peer: Uint8Array, more?: Record<string, unknown>): never {
+  return fail(code, message, { ...more, sender: typeof sender === 'number' ? sender : null, peer: bytesToHex(peer) });
 }
 
-/** Is `e` a refused frame (auth, replay, malformed)? */
+/** Is `e` a refused frame (auth, replay, malformed, over a cap)? */
 export function isRefusedFrame(e: unknown): e is TkeyTssError {
   const c = (e as { code?: unknown })?.code;
-  return c === 'BUS_AUTH_FAILED' || c === 'BUS_REPLAY' || c === 'BUS_FRAME_INVALID';
+  return c === 'BUS_AUTH_FAILED' || c === 'BUS_REPLAY' || c === 'BUS_FRAME_INVALID' || c === 'BUS_FRAME_TOO_LARGE';
+}
+
+/** decodePayload under `limits`; a cap hit stays BUS_FRAME_TOO_LARGE (with its details), anything else is BUS_FRAME_INVALID. */
+function decodeCapped(b: Uint8Array, limits: FrameLimits, what: string, sender: unknown, peer: Uint8Array): WirePayload {
+  try {
+    return decodePayload(b, limits);
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'BUS_FRAME_TOO_LARGE') return refuse('BUS_FRAME_TOO_LARGE', `${what}: ${(e as Error).message}`, sender, peer, (e as TkeyTssError).details);
+    return refuse('BUS_FRAME_INVALID', `${what}: not canonical MessagePack`, sender, peer);
+  }
 }
 
 interface Window {
@@ -188,15 +200,10 @@ export class SecureChannel {
     return encodePayload({ ...head, body, iv });
   }
 
-  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_AUTH_FAILED, BUS_REPLAY). */
+  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_FRAME_TOO_LARGE, BUS_AUTH_FAILED, BUS_REPLAY). */
   open(frame: Uint8Array): Envelope {
     const peer = this.peerPub;
-    let v: WirePayload;
-    try {
-      v = decodePayload(abytes(frame, 'frame'));
-    } catch {
-      return refuse('BUS_FRAME_INVALID', 'frame: not canonical MessagePack', null, peer);
-    }
+    const v = decodeCapped(abytes(frame, 'frame'), CHANNEL_FRAME_LIMITS, 'frame', null, peer);
     if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return refuse('BUS_FRAME_INVALID', 'frame: expected a map', null, peer);
     const f = v as Record<string, WirePayload>;
     const from = f.from;
@@ -230,12 +237,7 @@ export class SecureChannel {
     if (bc) {
       const sig = f.sig;
       if (!(sig instanceof Uint8Array) || sig.length !== 64) return refuse('BUS_FRAME_INVALID', 'frame: signature must be 64 bytes', from, peer);
-      let p: WirePayload;
-      try {
-        p = decodePayload(body);
-      } catch {
-        return refuse('BUS_FRAME_INVALID', `broadcast from party ${from}: body is not canonical`, from, peer);
-      }
+      const p = decodeCapped(body, PROTOCOL_LIMITS, `broadcast from party ${from}: body`, from, peer);
       const digest = sha256(concatBytes(T_BC, u64(n), envelopeBytes({ ...head, payload: p }, true)));
       if (!ecdsaVerifyDigest(sig, digest, this.#peer, { lowS: true })) return refuse('BUS_AUTH_FAILED', `broadcast from party ${from}: the signature does not verify under the peer's identity key`, from, peer);
       payload = p;
@@ -248,11 +250,7 @@ export class SecureChannel {
       } catch {
         return refuse('BUS_AUTH_FAILED', `p2p frame from party ${from}: authentication failed (tampered, wrong key or wrong session)`, from, peer);
       }
-      try {
-        payload = decodePayload(pt);
-      } catch {
-        return refuse('BUS_FRAME_INVALID', `p2p frame from party ${from}: payload is not canonical`, from, peer);
-      }
+      payload = decodeCapped(pt, PROTOCOL_LIMITS, `p2p frame from party ${from}: payload`, from, peer);
     }
     // authentic: record the counter
     if (n > w.high) {
@@ -292,7 +290,7 @@ export function helloChallenge(self: Identity, rng: Rng = cryptoRng): { frame: U
 
 /** Handshake, client side: answer a challenge (checks it comes from `expectServer` when given). */
 export function helloAnswer(self: Identity, challenge: Uint8Array, expectServer?: Uint8Array): { frame: Uint8Array; serverPub: Uint8Array; nonce: Uint8Array } {
-  const v = decodePayload(challenge) as Record<string, WirePayload>;
+  const v = decodePayload(challenge, HANDSHAKE_LIMITS) as Record<string, WirePayload>;
   if (typeof v !== 'object' || v === null || v.hs !== 1 || v.v !== FRAME_VERSION || !(v.nonce instanceof Uint8Array) || v.nonce.length !== 32 || !(v.pub instanceof Uint8Array)) {
     return fail('BUS_FRAME_INVALID', 'handshake: expected a challenge {hs: 1, nonce, pub, v}');
   }
@@ -306,8 +304,9 @@ export function helloAnswer(self: Identity, challenge: Uint8Array, expectServer?
 export function helloVerify(self: Identity, nonce: Uint8Array, answer: Uint8Array): Uint8Array {
   let v: Record<string, WirePayload>;
   try {
-    v = decodePayload(answer) as Record<string, WirePayload>;
-  } catch {
+    v = decodePayload(answer, HANDSHAKE_LIMITS) as Record<string, WirePayload>;
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'BUS_FRAME_TOO_LARGE') throw e;
     return fail('BUS_FRAME_INVALID', 'handshake: not canonical');
   }
   if (typeof v !== 'object' || v === null || v.hs !== 2 || v.v !== FRAME_VERSION || !(v.pub instanceof Uint8Array) || !(v.sig instanceof Uint8Array) || v.sig.length !== 64) {
@@ -326,12 +325,16 @@ export function helloVerify(self: Identity, nonce: Uint8Array, answer: Uint8Arra
   return pubBytes;
 }
 
-/** Is this decoded frame a handshake frame? */
+/**
+ * Is this frame a handshake frame (a map with an integer `hs`)? Never decodes: frames over
+ * `MAX_HANDSHAKE_FRAME` are not, others are scanned under `HANDSHAKE_LIMITS` and `hs` is peeked.
+ */
 export function isHandshake(frame: Uint8Array): number | null {
+  if (!(frame instanceof Uint8Array) || frame.length > MAX_HANDSHAKE_FRAME) return null;
   try {
-    const v = decodePayload(frame) as Record<string, WirePayload>;
-    return typeof v === 'object' && v !== null && typeof v.hs === 'number' ? v.hs : null;
+    scanMsgpack(frame, HANDSHAKE_LIMITS);
   } catch {
     return null;
   }
+  return peekUint(frame, 'hs');
 }
