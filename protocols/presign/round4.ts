@@ -22,6 +22,7 @@ import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize
 import { echoHash } from '../session.js';
 import type { Outgoing, Payload, Round } from '../types.js';
 import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
+import { blameBits } from './blame-bound.js';
 import { ctBytes, type MtaCts, PROTOCOL, proofTranscript, readProof, type PresignOutput, type PresignState } from './messages.js';
 
 /** C·Π_j D_j·F_j⁻¹ mod N² (the ciphertext of δ_i or χ_i under the prover's key). */
@@ -118,11 +119,12 @@ export const round4: Round<PresignState, PresignOutput> = {
       },
     });
     const Xi = pointFromBytes(state.X.find(([id]) => id === ctx.self)![1]);
+    const yBits = blameBits(aux.profile, state.signers.length);
     for (const j of others) {
       const rpj = ringPedersenOf(aux, j);
-      const decDelta = dec.prove({ key: pk, C: Cd, x: state.delta_i!, rp: rpj }, { y: yd, rho: rd }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-delta', j), ctx.rng);
+      const decDelta = dec.prove({ key: pk, C: Cd, x: state.delta_i!, yBits, rp: rpj }, { y: yd, rho: rd }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-delta', j), ctx.rng);
       const ms = mulstar.prove({ key: pk, C: K, D: Hh, X: Xi, rp: rpj }, { x: state.x, rho: rhoHh }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-mulstar', j), ctx.rng);
-      const decChi = dec.prove({ key: pk, C: Cc, x: state.chi_i!, rp: rpj }, { y: yc, rho: rc }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-chi', j), ctx.rng);
+      const decChi = dec.prove({ key: pk, C: Cc, x: state.chi_i!, yBits, rp: rpj }, { y: yc, rho: rc }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-chi', j), ctx.rng);
       outbox.push({ to: j, payload: { proofs: { decDelta: dec.proofToBytes(decDelta), mulStar: mulstar.proofToBytes(ms), decChi: dec.proofToBytes(decChi) } } });
     }
     return { state: base, outbox };
