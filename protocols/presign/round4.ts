@@ -6,7 +6,8 @@
  * Either fails: broadcast the view and the blame material, and to each j the proofs under j's
  * ring-Pedersen parameters (cggmp-recipe §2.9; see messages.ts):
  *   H_i = G_i^{k_i}·ρ^{N_i} + Πmul;  Ĥ_i = K_i^{x_i}·ρ̂^{N_i} + Πmul*;
- *   Πdec(C_δ → δ_i), Πdec(C_χ → χ_i) with C_δ = H_i·Π_j D_{i,j}·F_{j,i}⁻¹, C_χ = Ĥ_i·Π_j D̂_{i,j}·F̂_{j,i}⁻¹.
+ *   Πdec(C_δ → δ_i), Πdec(C_χ → χ_i) with C_δ = H_i·Π_j D_{i,j}·F_{j,i}⁻¹, C_χ = Ĥ_i·Π_j D̂_{i,j}·F̂_{j,i}⁻¹,
+ *   witness the centred decryption, |y| ≤ 2^{ℓ_y}, ℓ_y = blameBits(profile, n) (blame-bound.ts).
  * @module
  */
 import { modInv } from '../../src/bigint/arith.js';

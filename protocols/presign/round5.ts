@@ -4,7 +4,8 @@
  * same view every party reaches the same verdict, so a party that claims the opposite of ours is
  * blamed (BLAME_INCONSISTENT). Checks passed: output the presignature. Checks failed: cross-check
  * every pair's MtA ciphertexts (MTA_TRANSCRIPT_MISMATCH, [i, j], or [j] when one side is us), then
- * verify each party's Πmul, Πdec(δ), Πmul*, Πdec(χ) and χ_i·Γ = S_i; abort with the verdict
+ * verify each party's Πmul, Πdec(δ), Πmul*, Πdec(χ) (plaintext range ℓ_y = blameBits(profile, n):
+ * a forged witness y + k·N_j fails DEC_Z1_RANGE) and χ_i·Γ = S_i; abort with the verdict
  * (DELTA_MISMATCH / CHI_MISMATCH) naming every party whose blame proofs fail.
  * @module
  */
