@@ -38,12 +38,18 @@ export function maxBlameSigners(profile: ProfileName | SecurityProfile): number 
   return n1 + 1n > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(n1) + 1;
 }
 
-/** ℓ_y for n signers; DEC_BOUND_UNFIT when it does not fit the profile's smallest N0. */
+const cache = new Map<string, number>();
+
+/** ℓ_y for n signers; DEC_BOUND_UNFIT when it does not fit the profile's smallest N0. Memoised (init calls it). */
 export function blameBits(profile: ProfileName | SecurityProfile, n: number): number {
   const p = getProfile(profile);
   if (!Number.isSafeInteger(n) || n < 1) fail('INVALID_ARGUMENT', 'blameBits: n must be a positive integer');
+  const key = `${p.name}/${n}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
   const { own, peer } = terms(p);
   const bits = bitLength(own + BigInt(n - 1) * peer);
   if (bits > maxBits(p)) fail('DEC_BOUND_UNFIT', `presign: ${n} signers need ℓ_y = ${bits}, the ${p.name} profile's Πdec carries at most ${maxBits(p)} (at most ${maxBlameSigners(p)} signers)`);
+  if (cache.size < 64) cache.set(key, bits);
   return bits;
 }
