@@ -203,14 +203,15 @@ describe('ℓ_y of the blame round (a checked parameter)', () => {
     expect(dec.maxYBits(PROFILES.high, 3071)).toBe(2839);
   });
 
-  it('beyond the largest signer count the configuration is refused (typed DEC_BOUND_UNFIT), by presign and by Πdec', () => {
+  it('beyond the largest signer count the configuration is refused (typed DEC_BOUND_UNFIT): blameBits (presign init) and the Πdec prover', () => {
     const max = maxBlameSigners('default');
     expect(max).toBe(2 ** 22);
     expect(blameBits('default', max)).toBe(1815);
     expect(() => blameBits('default', max + 1)).toThrow(expect.objectContaining({ code: 'DEC_BOUND_UNFIT' }));
     expect(maxBlameSigners('high')).toBe(Number.MAX_SAFE_INTEGER);
     expect(() => blameBits('default', 0)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
-    // the Πdec prover and verifier refuse an ℓ_y one bit above the smallest default N0 (2047 bits)
+    // the Πdec prover refuses an ℓ_y one bit above what a real N0 carries (the verifier's
+    // DEC_BOUND_UNFIT reason is tested in zk-paillier-proofs)
     const aux = auxFixtures([1, 2]).get(2)!;
     const pk = paillierPublicOf(aux, 1);
     const yBits = dec.maxYBits(PROFILES.default, pk.n.toString(2).length) + 1;
