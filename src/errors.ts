@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   PAILLIER_INVALID_KEY: { kind: 'InvalidInput', text: 'Paillier key material is inconsistent: p, q not distinct primes, p·q ≠ N, or g ≠ N + 1' },
   PAILLIER_INVALID_CIPHERTEXT: { kind: 'InvalidInput', text: 'a Paillier ciphertext is not in Z*_{N²}' },
   PAILLIER_PLAINTEXT_RANGE: { kind: 'InvalidInput', text: 'a Paillier plaintext or nonce is outside its range' },
+  DEC_BOUND_UNFIT: { kind: 'InvalidInput', text: 'the Πdec plaintext bound ℓ_y does not fit the Paillier modulus (ℓ_y + c + λ + 4 > bitlen(N0)): too many signers for the profile' },
   RING_PEDERSEN_INVALID: { kind: 'InvalidInput', text: 'ring-Pedersen parameters are malformed (s, t not in Z*_N, degenerate, or s = t)' },
   PRIME_GENERATION_FAILED: { kind: 'InternalBug', text: 'prime generation returned a value that fails verification' },
   // curve
