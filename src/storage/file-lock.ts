@@ -277,7 +277,7 @@ export class StoreLock {
       try {
         return { kind: 'legacy', text: await this.fs.readFile(this.path, 'utf8') };
       } catch (e2) {
-        if (errnoOf(e2) === 'ENOENT' || errnoOf(e2) === 'EISDIR') return { kind: 'entries', names: ['?'] }; // changed meanwhile: look again
+        if (errnoOf(e2) === 'ENOENT' || errnoOf(e2) === 'EISDIR') return { kind: 'absent' }; // changed meanwhile: #create fails safely if it exists
         throw e2;
       }
     }
@@ -332,7 +332,7 @@ export class StoreLock {
         { path, holder: { pid: e.pid, host: e.host, gen: e.gen, entry: e.name } },
       );
     }
-    return fail('STORAGE_LOCKED', `${path} does not hold exactly one lock entry (${seen.names.join(', ')}): it was changed by hand; remove the directory if no tkey process runs`, {
+    return fail('STORAGE_LOCKED', `${path} holds no single lock entry (${seen.names.join(', ') || 'empty'}): changed by hand? remove the directory if no tkey process runs`, {
       path,
       entries: seen.names,
     });
