@@ -52,6 +52,8 @@ import { addressKey, type MetadataStorage, type RecordAddress, type StorageBatch
 import { errnoOf, fsyncDir, type FsLike, pidAlive } from './durable-fs.js';
 import { lockIdentity, type LockLease, StoreLock } from './file-lock.js';
 
+export type { FsLike } from './durable-fs.js';
+
 const VERSION = 1;
 
 /** Durable steps of a commit, in order (`record` once per distinct address). */
