@@ -80,6 +80,8 @@ export const ERROR_CODES = {
   ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
   SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
+  ACCOUNT_LOCKED: { kind: 'InvalidInput', text: 'the co-signing service locked the account after repeated aborted sessions blamed on the same party (details: culprit, count, since); nothing ran — an operator must clear it (clearAbortLock)' },
+  SERVICE_AUX_MISMATCH: { kind: 'InvalidInput', text: "the service's aux key (Paillier modulus, ring-Pedersen parameters) in the aux info held for signing is not the pinned or verified one; nothing was sent — run setupAux again" },
   // bus (src/bus): secure channel, transports, RPC
   BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
   BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },
