@@ -78,6 +78,8 @@ export const ERROR_CODES = {
   ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
   SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
+  POLICY_VIOLATION: { kind: 'InvalidInput', text: "the co-signing service refuses a request outside its policy (threshold floor, its own index, index or signer set, profile, session binding; details.rule); no session ran, nothing was stored" },
+  SID_REUSED: { kind: 'InvalidInput', text: 'the co-signing service has already taken part in a session with this session id (or device sid part) for the account; no session ran' },
   // bus (src/bus): secure channel, transports, RPC
   BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
   BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },

@@ -1,12 +1,14 @@
 /**
  * The co-signing service's durable share store: per account, the `confirmed` share of the durable
  * epoch, `pending` shares staged by refreshes (phase 1), the abandoned epochs it fenced off, and
- * the verified aux groups. `MemoryServiceShareStore` for tests and as a cache.
+ * the verified aux groups, the index set of each epoch (policy checks) and the recent session ids
+ * (`service-sid.ts`). `MemoryServiceShareStore` for tests and as a cache.
  * @module
  */
 import { wipe } from '../bytes.js';
 import type { ProfileName } from '../paillier/profiles.js';
 import type { AuxPublic } from '../../protocols/aux/types.js';
+import type { SidRegistry } from './service-sid.js';
 
 /** A service share of one epoch. */
 export interface EpochShare {
@@ -17,6 +19,12 @@ export interface EpochShare {
   share: Uint8Array;
   /** When the service staged it (ms). */
   stagedAt: number;
+  /**
+   * Every share index of that sharing (the parties' `owns` of the keygen/refresh session the
+   * service took part in): what the service itself knows of the account's index set. Absent in
+   * records staged before it was kept (then index checks are skipped, see `service-policy.ts`).
+   */
+  indices?: number[];
 }
 
 /** What the service stores per account. */
@@ -29,6 +37,8 @@ export interface ServiceAccountRecord {
   abandoned: string[];
   /** Verified aux groups {service, device at `index`}: every party's public part (the service's secret is its long-lived key). */
   aux?: { index: number; profile: ProfileName; parties: AuxPublic[] }[];
+  /** The session ids the service took part in for this account (`service-sid.ts`). */
+  sids?: SidRegistry;
 }
 
 /**
