@@ -59,7 +59,7 @@ import {
   type ServicePolicy,
   type ServicePolicyOptions,
 } from './service-policy.js';
-import { aSidPart, assertFreshSid, jointSid, registerSid, nextSeq, SID_PART_BYTES, type SessionKind } from './service-sid.js';
+import { aSidPart, assertFreshSid, jointSid, nextSeq, registerSid, servicePart, type SessionKind } from './service-sid.js';
 
 export { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
 
@@ -180,7 +180,7 @@ export class ServiceParty implements ServiceConnection {
     return this.#locked(ref.key, async () => {
       const rec = await this.#shares.get(ref.key);
       if (!rec) return fail('SERVICE_STATE_MISMATCH', 'the account vanished from the service');
-      const sid = jointSid({ kind, account: ref.key, context, seq: nextSeq(rec.sids), device, service: this.#rng.bytes(SID_PART_BYTES) });
+      const sid = jointSid({ kind, account: ref.key, context, seq: nextSeq(rec.sids), device, service: servicePart(this.#rng) });
       rec.sids = registerSid(rec.sids, device, sid);
       await this.#shares.put(ref.key, rec);
       wipe(...shareBuffers(rec));
@@ -198,7 +198,7 @@ export class ServiceParty implements ServiceConnection {
     if (rec?.confirmed) fail('ACCOUNT_EXISTS', `the service already holds a share for ${ref.key.slice(0, 20)}…`);
     assertFreshSid(rec?.sids, device);
     // an account the service holds nothing for has no record to write into: its sid goes in with the staged share
-    const sid = rec ? await this.#join(ref, 'keygen', device, '') : jointSid({ kind: 'keygen', account: ref.key, seq: 0, device, service: this.#rng.bytes(SID_PART_BYTES) });
+    const sid = rec ? await this.#join(ref, 'keygen', device, '') : jointSid({ kind: 'keygen', account: ref.key, seq: 0, device, service: servicePart(this.#rng) });
     const joined = rec ? undefined : { device: device.slice(), sid };
     return {
       id: SERVICE_PARTY,

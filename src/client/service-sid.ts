@@ -9,7 +9,9 @@
  *   context  the digest of the epoch the session starts from (refresh, presign, sign; "" otherwise)
  *   seq      the account's session counter, durable in its record, +1 per session
  *   device   the device's part (the request's `sid`, 32 bytes it drew fresh)
- *   service  32 bytes the service draws fresh for this session
+ *   service  32 bytes the service draws fresh for this session: its RNG's draw hashed with the
+ *            platform CSPRNG's (`servicePart`), so a seeded service RNG — restarted with the same
+ *            seed, say — still never repeats a part
  *
  * The service returns the sid (with the threshold and parties it agreed to: `SessionBinding`)
  * before anything runs; the device runs the session under it. The registry, kept in the account's
@@ -18,17 +20,18 @@
  *
  * Why a bounded registry is enough: a sid can only recur if the same (seq, service part) recur.
  * `seq` strictly increases in the durable record, so no two sessions of an account share it while
- * the record lives; and the service part is fresh entropy, so even a store rolled back to an old
- * backup (seq repeats) yields a new sid unless the service's RNG repeats too. The list of recent
+ * the record lives; and the service part is fresh platform entropy, so even a store rolled back to
+ * an old backup (seq repeats) or an account without a record (keygen, below) yields a new sid. The list of recent
  * entries (`SID_WINDOW`) is there to refuse a device that re-sends a part — a replay attempt, or a
  * device RNG that repeats — which is where an attacker would try; older entries cannot come back
  * through the joint sid and are dropped. Keygen of an account the service holds nothing for has
  * no record to write into: its sid (seq 0, fresh service part) is recorded with the staged share.
  * @module
  */
-import { abytes, bytesToHex, utf8ToBytes } from '../bytes.js';
+import { abytes, bytesToHex, concatBytes, utf8ToBytes, wipe } from '../bytes.js';
 import { fail } from '../errors.js';
 import { sha256 } from '../hash.js';
+import { cryptoRng, type Rng } from '../rng.js';
 import { stableStringify } from '../metadata/stable-stringify.js';
 
 export const SID_DOMAIN = 'tkey-tss/service-sid/v1';
@@ -48,6 +51,17 @@ export interface SidRegistry {
 /** The device's part of a session id: exactly 32 bytes. */
 export function aSidPart(part: unknown, title = 'sid'): Uint8Array {
   return abytes(part, title, SID_PART_BYTES);
+}
+
+/** The service's fresh part: H(domain, its RNG's 32 bytes, 32 bytes of the platform CSPRNG). */
+export function servicePart(rng: Rng): Uint8Array {
+  const a = rng.bytes(SID_PART_BYTES);
+  const b = cryptoRng.bytes(SID_PART_BYTES);
+  try {
+    return sha256(concatBytes(utf8ToBytes(`${SID_DOMAIN}/service-part`), a, b));
+  } finally {
+    wipe(a, b);
+  }
 }
 
 /** The joint session id (see the module comment). */
