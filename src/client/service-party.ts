@@ -162,13 +162,17 @@ export class ServiceParty implements ServiceConnection {
    */
   async #stage(ref: { pub: Point; tag: string; key: string }, staged: Omit<EpochShare, 'stagedAt'>, joined?: { device: Uint8Array; sid: Uint8Array }): Promise<void> {
     const entry: EpochShare = { ...staged, stagedAt: this.#now() };
-    await this.#locked(ref.key, async () => {
-      const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
-      if (joined) rec.sids = registerSid(rec.sids, joined.device, joined.sid);
-      rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
-      await this.#shares.put(ref.key, rec);
-    });
-    wipe(entry.share);
+    try {
+      await this.#locked(ref.key, async () => {
+        const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
+        if (joined) rec.sids = registerSid(rec.sids, joined.device, joined.sid);
+        rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
+        await this.#shares.put(ref.key, rec);
+        wipe(...shareBuffers(rec));
+      });
+    } finally {
+      wipe(entry.share);
+    }
   }
 
   /**
@@ -287,7 +291,6 @@ export class ServiceParty implements ServiceConnection {
 
   #signerParties(index: number): PartySpec[] {
     if (!Number.isSafeInteger(index) || index < 2) fail('OUT_OF_RANGE', `index ${String(index)}: expected a user share index ≥ 2`);
-    checkSigner(index, undefined);
     return [
       { id: SERVICE_PARTY, owns: [SERVICE_INDEX] },
       { id: index, owns: [index] },
