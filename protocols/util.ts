@@ -6,7 +6,7 @@
  */
 import { bytesToNumberBE, numberToBytesBE } from '../src/bytes.js';
 import { N, pointFromBytes, pointToBytes, type Point } from '../src/curve.js';
-import { ProtocolAbort } from '../src/errors.js';
+import { fail, ProtocolAbort } from '../src/errors.js';
 import type { Payload } from './types.js';
 
 /** Reads one received payload; every failure blames `from` for its message of round `round`. */
@@ -65,6 +65,17 @@ export class PayloadReader {
     if (x >= N || (nonZero && x === 0n)) this.fail(`${this.what}.${title}: scalar out of range`);
     return x;
   }
+}
+
+/**
+ * Keygen and refresh refuse t = 1: a degree-0 sharing makes every share equal to the key, so each
+ * holder (the service's share store among them) would hold the key. `allowThresholdOne: true` in
+ * the input states it explicitly (tests only).
+ */
+export function assertThresholdAllowed(threshold: number, allowThresholdOne: unknown, protocol: string): void {
+  if (allowThresholdOne !== undefined && typeof allowThresholdOne !== 'boolean') fail('INVALID_ARGUMENT', `${protocol} input.allowThresholdOne: expected a boolean`);
+  if (threshold === 1 && allowThresholdOne !== true)
+    fail('OUT_OF_RANGE', `${protocol}: threshold 1 makes every share equal to the key; refused (allowThresholdOne: true states it, tests only)`, { threshold });
 }
 
 export const scalarBytes = (x: bigint): Uint8Array => numberToBytesBE(x, 32);

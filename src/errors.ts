@@ -82,6 +82,8 @@ export const ERROR_CODES = {
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
   ACCOUNT_LOCKED: { kind: 'InvalidInput', text: 'the co-signing service locked the account after repeated aborted sessions blamed on the same party (details: culprit, count, since); nothing ran — an operator must clear it (clearAbortLock)' },
   SERVICE_AUX_MISMATCH: { kind: 'InvalidInput', text: "the service's aux key (Paillier modulus, ring-Pedersen parameters) in the aux info held for signing is not the pinned or verified one; nothing was sent — run setupAux again" },
+  POLICY_VIOLATION: { kind: 'InvalidInput', text: "the co-signing service refuses a request outside its policy (threshold floor, its own index, index or signer set, profile, session binding; details.rule); no session ran, nothing was stored" },
+  SID_REUSED: { kind: 'InvalidInput', text: 'the co-signing service has already taken part in a session with this session id (or device sid part) for the account; no session ran' },
   // bus (src/bus): secure channel, transports, RPC
   BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
   BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },

@@ -16,7 +16,7 @@ import { MemoryServiceShareStore, ServiceParty } from '../src/client/service-par
 import { isTkeyTssError, ProtocolAbort, type TkeyTssError } from '../src/errors.js';
 import { seededRng } from '../src/rng.js';
 import { MemoryStorage } from '../src/storage/memory-store.js';
-import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
+import { keygen, type KeygenInput, type KeygenOutput } from '../protocols/keygen/index.js';
 import type { Participant } from '../src/client/transport.js';
 
 const KEY_A = new Uint8Array(32).fill(0x11);
@@ -35,7 +35,9 @@ function nodes(ta: FrameTransport, tb: FrameTransport, refusedA: TkeyTssError[] 
 async function keygenAcross(linkA: Link, linkB: Link, opts: { stallMs?: number; resendMs?: number; thresholdB?: number; skipB?: boolean } = {}) {
   const sid = utf8ToBytes(`kg-${Math.random()}`);
   const out = new Map<number, KeygenOutput>();
-  const local = (id: number): Participant<Record<string, never>, KeygenOutput> => ({ id, owns: [id], input: {}, rng: seededRng(`kg/${id}`), finish: async (o) => void out.set(id, o) });
+  // a t = 1 run (a deliberate config mismatch) states it: keygen refuses t = 1 otherwise
+  const input = (id: number): KeygenInput => (id === 2 && opts.thresholdB === 1 ? { allowThresholdOne: true } : {});
+  const local = (id: number): Participant<KeygenInput, KeygenOutput> => ({ id, owns: [id], input: input(id), rng: seededRng(`kg/${id}`), finish: async (o) => void out.set(id, o) });
   const t = { stallMs: opts.stallMs ?? 20_000, resendMs: opts.resendMs ?? 60_000 };
   const runA = new BusPartyTransport(t).run({ protocol: keygen, sid, threshold: 2, participants: [local(1), remoteParticipant(linkA, 2, [2])] });
   const runB = opts.skipB ? Promise.resolve() : new BusPartyTransport(t).run({ protocol: keygen, sid, threshold: opts.thresholdB ?? 2, participants: [remoteParticipant(linkB, 1, [1]), local(2)] });

@@ -9,6 +9,7 @@
  */
 import { fail } from '../../src/errors.js';
 import type { PartyContext, Protocol } from '../types.js';
+import { assertThresholdAllowed } from '../util.js';
 import { configHash, type KeygenInput, type KeygenOutput, type KeygenState, PROTOCOL } from './messages.js';
 import { round1 } from './round1.js';
 import { round2 } from './round2.js';
@@ -20,7 +21,8 @@ export * from './messages.js';
 export const keygen: Protocol<KeygenInput, KeygenState, KeygenOutput> = Object.freeze({
   name: PROTOCOL,
   init(input: KeygenInput, ctx: PartyContext): KeygenState {
-    if (typeof input !== 'object' || input === null || Object.keys(input).length !== 0) fail('INVALID_ARGUMENT', 'keygen input: expected {}');
+    if (typeof input !== 'object' || input === null || Object.keys(input).some((k) => k !== 'allowThresholdOne')) fail('INVALID_ARGUMENT', 'keygen input: expected {} (or {allowThresholdOne} in tests)');
+    assertThresholdAllowed(ctx.threshold, input.allowThresholdOne, 'keygen');
     return { cfg: configHash(ctx) };
   },
   rounds: [round1, round2, round3, round4],

@@ -68,8 +68,14 @@ export interface KeygenState {
   peerA?: [number, Uint8Array[]][];
 }
 
-/** Keygen needs no input beyond the session config (parties, owned indices, t). */
-export type KeygenInput = Record<string, never>;
+/**
+ * Keygen needs no input beyond the session config (parties, owned indices, t). t = 1 is refused
+ * (every share would equal the key) unless `allowThresholdOne: true` states it, for tests only.
+ */
+export interface KeygenInput {
+  /** TESTS ONLY: accept t = 1 (a degree-0 sharing: every share IS the key). */
+  allowThresholdOne?: boolean;
+}
 
 export interface KeygenOutput {
   protocol: 'keygen';

@@ -16,7 +16,7 @@ import { fail } from '../../src/errors.js';
 import { lagrangeCoefficient } from '../../src/shamir/index.js';
 import { IDENTITY, modN, msm, mulGUnsafe, pointFromBytes, scalarFromBytes, type Point } from '../../src/curve.js';
 import type { PartyContext, Protocol } from '../types.js';
-import { pointBytes } from '../util.js';
+import { assertThresholdAllowed, pointBytes } from '../util.js';
 import { configHash, PROTOCOL, type RefreshExtension, type RefreshInput, type RefreshOutput, type RefreshState } from './messages.js';
 import { round1 } from './round1.js';
 import { round2 } from './round2.js';
@@ -26,6 +26,7 @@ export * from './messages.js';
 
 function init(input: RefreshInput, ctx: PartyContext, ext: RefreshExtension | undefined): RefreshState {
   if (typeof input !== 'object' || input === null) fail('INVALID_ARGUMENT', 'refresh input: expected an object');
+  assertThresholdAllowed(ctx.threshold, input.allowThresholdOne, 'refresh');
   const Y = pointFromBytes(abytes(input.publicKey, 'publicKey'), 'publicKey');
   if (!Number.isSafeInteger(input.epoch) || input.epoch < 0) fail('INVALID_ARGUMENT', 'epoch: expected a non-negative integer');
   if (!Number.isSafeInteger(input.oldThreshold) || input.oldThreshold < 1) fail('INVALID_ARGUMENT', 'oldThreshold: expected a positive integer');

@@ -36,6 +36,8 @@ export interface RefreshInput {
   dealers: readonly { party: number; indices: readonly number[] }[];
   /** Own old shares (32-byte scalars): exactly the indices listed for self in `dealers`. */
   oldShares: readonly { index: number; share: Uint8Array }[];
+  /** TESTS ONLY: accept a new threshold t' = 1 (a degree-0 re-sharing: every new share IS the key). */
+  allowThresholdOne?: boolean;
 }
 
 export interface RefreshState {

@@ -15,7 +15,7 @@
 import { aInt, wipe } from '../bytes.js';
 import { fail, type ProtocolAbort } from '../errors.js';
 import { shareBuffers, type ServiceShareStore } from './service-store.js';
-import type { Participant } from './transport.js';
+import type { ServiceParticipant } from './service-api.js';
 
 /** One aborted session as the service observed it. */
 export interface AbortEntry {
@@ -140,7 +140,7 @@ export class AbortBook {
   }
 
   /** `p` with `aborted` recording its own session's abort (the transport calls it; the run waits for it). */
-  watch<I, O>(a: AbortAccount, protocol: string, p: Participant<I, O>): Participant<I, O> {
+  watch<I, O>(a: AbortAccount, protocol: string, p: ServiceParticipant<I, O>): ServiceParticipant<I, O> {
     // the update is queued synchronously, so a request arriving right after the abort waits for it
     return { ...p, aborted: (abort: ProtocolAbort) => this.#update(a, (h) => withAbort(h, abortEntry(protocol, abort, this.#o.now()), this.#o.policy, this.#o.self)) };
   }

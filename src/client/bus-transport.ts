@@ -13,7 +13,7 @@ import { fail, InternalBug, ProtocolAbort } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../bus/session-link.js';
 import { Session, type ProgressEvent } from '../../protocols/session.js';
-import type { Participant, PartyTransport, SessionPlan } from './transport.js';
+import { assertBindings, type Participant, type PartyTransport, type SessionPlan } from './transport.js';
 
 const REMOTE = Symbol.for('tkey-tss/bus/remote');
 
@@ -63,6 +63,7 @@ export class BusPartyTransport implements PartyTransport {
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
     if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
       fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
+    assertBindings(plan);
     const local = plan.participants.filter((p) => !remoteLinkOf(p as Participant<unknown, unknown>));
     const remote = plan.participants.filter((p) => remoteLinkOf(p as Participant<unknown, unknown>)).map((p) => ({ id: p.id, link: remoteLinkOf(p as Participant<unknown, unknown>)! }));
     if (local.length === 0) fail('INVALID_ARGUMENT', 'plan: no local participant');

@@ -69,15 +69,15 @@ export async function createAccountCore(opts: CreateAccountOptions): Promise<Cre
   const core: Core = { ...env, tk, device: new DeviceParty(), metadataPub, heldFactors: new Map(), finalizePending: false };
   const ref = { metadataPub, tssTag: env.tssTag };
 
-  const sid = env.rng.bytes(32);
   const parties = [
     { id: SERVICE_PARTY, owns: [SERVICE_INDEX] },
     { id: DEVICE_PARTY, owns: [DEVICE_INDEX, RECOVERY_INDEX] },
   ];
-  const svc = await env.service.keygenParticipant(ref, { sid, parties, threshold: 2 });
+  // our part of the session id; the service answers with the joint sid the session runs under
+  const svc = await env.service.keygenParticipant(ref, { sid: env.rng.bytes(32), parties, threshold: 2 });
   const dev = core.device.keygenParticipant([DEVICE_INDEX, RECOVERY_INDEX], env.rng);
   try {
-    await env.transport.run({ protocol: keygen, sid, threshold: 2, participants: [svc, dev] });
+    await env.transport.run({ protocol: keygen, sid: svc.session.sid, threshold: 2, participants: [svc, dev] });
   } catch (e) {
     core.device.dropStaged();
     throw e;

@@ -11,7 +11,14 @@ import type { AuxInfo } from '../../protocols/aux/types.js';
 import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
 import type { TssCheckpoint } from './checkpoint.js';
-import type { Participant } from './transport.js';
+import type { Participant, SessionBinding } from './transport.js';
+
+/**
+ * A participant of the service, bound to the session it agreed to: `session.sid` is the JOINT sid
+ * (`service-sid.ts`: the device's part and a fresh service part) — run the session under it, with
+ * exactly `session.threshold` and `session.parties` (transports refuse anything else).
+ */
+export type ServiceParticipant<I, O> = Participant<I, O> & { readonly session: SessionBinding };
 
 /** Which account (and tag) a request is about. */
 export interface AccountRef {
@@ -21,6 +28,7 @@ export interface AccountRef {
 }
 
 export interface ServiceSessionRequest {
+  /** The device's part of the session id: 32 fresh bytes, never sent twice (SID_REUSED). The session runs under the joint sid returned in `session`. */
   sid: Uint8Array;
   parties: readonly PartySpec[];
   threshold: number;
@@ -51,20 +59,21 @@ export interface ReconcileResult {
 export interface ServiceConnection {
   /** The service identity public key (SEC1): owner of the checkpoint records. */
   readonly identityPub: Uint8Array;
-  keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<Participant<KeygenInput, KeygenOutput>>;
-  refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<Participant<RefreshInput, RefreshOutput>>;
+  keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<ServiceParticipant<KeygenInput, KeygenOutput>>;
+  refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<ServiceParticipant<RefreshInput, RefreshOutput>>;
   /** Phase 2: the device reports its batch durable; the service checks the checkpoint and drops the old share. */
   finalize(account: AccountRef): Promise<ReconcileResult>;
   /** Aux info for the signer group {service, device signing with share `index`} (the service re-proves its long-lived key). */
-  auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<Participant<AuxInput, AuxInfo>>;
-  /** Presign with the share of the durable epoch `base`; the service keeps its presignature under `req.sid`. */
-  presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<Participant<PresignInput, PresignOutput>>;
-  /** Sign `digest` with the presignature of session `presignSid` (single use). */
-  signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<Participant<SignInput, SignOutput>>;
+  auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<ServiceParticipant<AuxInput, AuxInfo>>;
+  /** Presign with the share of the durable epoch `base`; the service keeps its presignature under the joint sid (`session.sid`). */
+  presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<ServiceParticipant<PresignInput, PresignOutput>>;
+  /** Sign `digest` with the presignature of the presign session `presignSid` (its joint sid; single use). */
+  signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<ServiceParticipant<SignInput, SignOutput>>;
 }
 
 /** A session of the signer group {service (id 1), device (id = its share index)}. */
 export interface ServiceSignerRequest {
+  /** The device's part of the session id (32 fresh bytes; see `ServiceSessionRequest.sid`). */
   sid: Uint8Array;
   /** The device's share index (its party id in aux, presign and sign). */
   index: number;

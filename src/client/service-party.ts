@@ -48,14 +48,27 @@ import type { Presignature } from '../../protocols/presign/presignature.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
 import { publicSharesAt } from './shares.js';
-import type { Participant } from './transport.js';
 import { shareBuffers, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
 import { AbortBook, anAbortPolicy, type AbortHistory, type AbortLock, type AbortPolicy } from './abort-record.js';
 import { serviceAuxFingerprint } from './service-aux-pin.js';
-import type { AccountRef, ReconcileResult, ServiceConnection, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
+import type { AccountRef, ReconcileResult, ServiceConnection, ServiceParticipant, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
+import {
+  accountProfile,
+  checkKeygen,
+  checkProfile,
+  checkRefresh,
+  checkSignBinding,
+  checkSigner,
+  knownIndices,
+  servicePolicy,
+  SERVICE_INDEX,
+  SERVICE_PARTY,
+  type ServicePolicy,
+  type ServicePolicyOptions,
+} from './service-policy.js';
+import { aSidPart, assertFreshSid, jointSid, nextSeq, registerSid, servicePart, type SessionKind } from './service-sid.js';
 
-export const SERVICE_PARTY = 1;
-export const SERVICE_INDEX = 1;
+export { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
 
 export * from './service-store.js';
 export * from './service-api.js';
@@ -81,7 +94,21 @@ export interface ServicePartyOptions {
    * same non-service party within `windowMs` (default 24 h); `clearAbortLock` unlocks it.
    */
   abortPolicy?: Partial<AbortPolicy>;
+  /** What the service agrees to run (`service-policy.ts`): threshold floor (default 2, never below). */
+  policy?: ServicePolicyOptions;
 }
+
+const ZERO_SHIFT = new Uint8Array(32);
+
+/** A durable epoch as a request names it (shape only; the service compares it with its own state). */
+function aBase(b: unknown, title = 'base'): TssCheckpoint {
+  const c = b as TssCheckpoint;
+  if (typeof c !== 'object' || c === null || !Number.isSafeInteger(c.tssNonce) || c.tssNonce < 0 || !Array.isArray(c.commitments) || c.commitments.length === 0 || !c.commitments.every((x) => x instanceof Uint8Array))
+    fail('INVALID_ARGUMENT', `${title}: expected {tssTag, tssNonce, commitments: [SEC1]}`);
+  return c;
+}
+
+const copyParties = (ps: readonly PartySpec[]): PartySpec[] => ps.map((p) => ({ id: p.id, owns: [...p.owns] }));
 
 /** The request's derivation shift as a protocol input field (absent: the root key). */
 function shiftOf(shift: Uint8Array | undefined): { shift?: Uint8Array } {
@@ -103,6 +130,7 @@ export class ServiceParty implements ServiceConnection {
   readonly #rng: Rng;
   readonly #now: () => number;
   #aux: AuxInput | undefined;
+  readonly #policy: ServicePolicy;
   /** Presignatures by presign sid (hex), single use. */
   readonly #presigs = new Map<string, Presignature>();
   /** Per-account serialisation of store updates. */
@@ -125,6 +153,12 @@ export class ServiceParty implements ServiceConnection {
     this.#now = opts.now ?? Date.now;
     this.#aux = opts.aux;
     this.#aborts = new AbortBook({ shares: st, now: this.#now, policy: anAbortPolicy(opts.abortPolicy), self: SERVICE_PARTY, locked: (k, fn) => this.#locked(k, fn) });
+    this.#policy = servicePolicy(opts.policy ?? {});
+  }
+
+  /** The policy this service enforces. */
+  get policy(): ServicePolicy {
+    return this.#policy;
   }
 
   get identityPub(): Uint8Array {
@@ -154,54 +188,102 @@ export class ServiceParty implements ServiceConnection {
     return run;
   }
 
-  /** Stage a new share next to the existing ones (phase 1, durable when this resolves). */
-  async #stage(ref: { pub: Point; tag: string; key: string }, staged: Omit<EpochShare, 'stagedAt'>): Promise<void> {
+  /**
+   * Stage a new share next to the existing ones (phase 1, durable when this resolves). `joined`: a
+   * keygen sid of an account that had no record yet, registered now in the record it creates.
+   */
+  async #stage(ref: { pub: Point; tag: string; key: string }, staged: Omit<EpochShare, 'stagedAt'>, joined?: { device: Uint8Array; sid: Uint8Array }): Promise<void> {
     const entry: EpochShare = { ...staged, stagedAt: this.#now() };
-    await this.#locked(ref.key, async () => {
-      const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
-      rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
-      await this.#shares.put(ref.key, rec);
-    });
-    wipe(entry.share);
+    try {
+      await this.#locked(ref.key, async () => {
+        const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
+        if (joined) rec.sids = registerSid(rec.sids, joined.device, joined.sid);
+        rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
+        await this.#shares.put(ref.key, rec);
+        wipe(...shareBuffers(rec));
+      });
+    } finally {
+      wipe(entry.share);
+    }
   }
 
-  async keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<Participant<KeygenInput, KeygenOutput>> {
+  /**
+   * Join a session of the account: refuse a device sid part seen before (SID_REUSED), derive the
+   * joint sid with a fresh service part and the account's counter, and record it durably — all
+   * before the participant is handed out (`service-sid.ts`).
+   */
+  #join(ref: { key: string }, kind: SessionKind, device: Uint8Array, context: string): Promise<Uint8Array> {
+    return this.#locked(ref.key, async () => {
+      const rec = await this.#shares.get(ref.key);
+      if (!rec) return fail('SERVICE_STATE_MISMATCH', 'the account vanished from the service');
+      const sid = jointSid({ kind, account: ref.key, context, seq: nextSeq(rec.sids), device, service: servicePart(this.#rng) });
+      rec.sids = registerSid(rec.sids, device, sid);
+      await this.#shares.put(ref.key, rec);
+      wipe(...shareBuffers(rec));
+      return sid;
+    });
+  }
+
+  async keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<ServiceParticipant<KeygenInput, KeygenOutput>> {
     const ref = aRef(account);
     await this.#aborts.assertOpen(ref);
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, parties, threshold}');
+    const device = aSidPart(req.sid);
+    const indices = checkKeygen(this.#policy, req);
     const rec = await this.#shares.get(ref.key);
+    if (rec) wipe(...shareBuffers(rec));
     if (rec?.confirmed) fail('ACCOUNT_EXISTS', `the service already holds a share for ${ref.key.slice(0, 20)}…`);
-    const self = req.parties.find((p) => p.id === SERVICE_PARTY);
-    if (!self || self.owns.length !== 1 || self.owns[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'parties: the service is party 1 and owns exactly index 1');
+    assertFreshSid(rec?.sids, device);
+    // an account the service holds nothing for has no record to write into: its sid goes in with the staged share
+    const sid = rec ? await this.#join(ref, 'keygen', device, '') : jointSid({ kind: 'keygen', account: ref.key, seq: 0, device, service: servicePart(this.#rng) });
+    const joined = rec ? undefined : { device: device.slice(), sid };
     return this.#aborts.watch(ref, 'keygen', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input: {},
       rng: this.#rng,
+      session: { sid, threshold: req.threshold, parties: copyParties(req.parties) },
       finish: async (out) => {
         const share = out.shares.export(SERVICE_INDEX);
         out.shares.wipe();
-        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share });
+        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share, indices }, joined);
       },
     });
   }
 
-  async refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<Participant<RefreshInput, RefreshOutput>> {
+  async refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<ServiceParticipant<RefreshInput, RefreshOutput>> {
     const ref = aRef(account);
     await this.#aborts.assertOpen(ref);
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, parties, threshold, base, dealers}');
+    const device = aSidPart(req.sid);
+    aBase(req.base);
     await this.reconcile(account);
     const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
     const rec = await this.#shares.get(ref.key);
     const base = req.base;
     if (!durable || !sameEpoch(durable, base)) fail('SERVICE_STATE_MISMATCH', `the refresh starts from epoch ${base?.tssNonce}, the durable checkpoint is at ${durable?.tssNonce ?? 'none'}`);
     if (!rec?.confirmed || !sameEpoch(rec.confirmed, base)) fail('SERVICE_STATE_MISMATCH', `the service holds no share for epoch ${base.tssNonce} of this account`);
-    const self = req.parties.find((p) => p.id === SERVICE_PARTY);
-    if (!self || self.owns.length !== 1 || self.owns[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'parties: the service is party 1 and owns exactly index 1');
+    let indices: number[];
+    try {
+      indices = checkRefresh(this.#policy, req, rec.confirmed);
+      if (req.rotateAux && !this.#aux?.ringPedersen) fail('INVALID_ARGUMENT', 'rotateAux: the service has no long-lived aux key yet (ServicePartyOptions.aux, or one aux session first)');
+      if (req.rotateAux) checkProfile(this.#aux!.profile, accountProfile(rec));
+      assertFreshSid(rec.sids, device);
+    } catch (e) {
+      wipe(...shareBuffers(rec));
+      throw e;
+    }
     const dealt = req.dealers.flatMap((d) => [...d.indices]);
-    const mine = req.dealers.find((d) => d.party === SERVICE_PARTY);
-    if (!mine || mine.indices.length !== 1 || mine.indices[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'dealers: the service deals exactly index 1');
     const share = rec.confirmed.share;
-    const device = req.parties.find((p) => p.id !== SERVICE_PARTY);
-    if (req.rotateAux && !this.#aux?.ringPedersen) fail('INVALID_ARGUMENT', 'rotateAux: the service has no long-lived aux key yet (ServicePartyOptions.aux, or one aux session first)');
+    wipe(...rec.pending.map((p) => p.share));
+    let sid: Uint8Array;
+    try {
+      sid = await this.#join(ref, 'refresh', device, epochDigest(base));
+    } catch (e) {
+      wipe(share);
+      throw e;
+    }
+    const devParty = req.parties.find((p) => p.id !== SERVICE_PARTY);
     const input: RefreshInput = {
       publicKey: base.commitments[0]!,
       epoch: base.tssNonce,
@@ -215,13 +297,14 @@ export class ServiceParty implements ServiceConnection {
       owns: [SERVICE_INDEX],
       input,
       rng: this.#rng,
+      session: { sid, threshold: req.threshold, parties: copyParties(req.parties) },
       ...(req.rotateAux ? { extensionInput: this.#aux } : {}),
       finish: async (out) => {
         wipe(share);
         const s = out.shares.export(SERVICE_INDEX);
         out.shares.wipe();
-        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share: s });
-        if (req.rotateAux && device) await this.#addAuxGroup(ref, device.id, auxFromRefresh(out));
+        await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share: s, indices });
+        if (req.rotateAux && devParty) await this.#addAuxGroup(ref, devParty.id, auxFromRefresh(out));
       },
     });
   }
@@ -248,19 +331,27 @@ export class ServiceParty implements ServiceConnection {
     ];
   }
 
-  async auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<Participant<AuxInput, AuxInfo>> {
+  async auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<ServiceParticipant<AuxInput, AuxInfo>> {
     const ref = aRef(account);
+    await this.#aborts.assertOpen(ref);
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index}');
+    const device = aSidPart(req.sid);
     const input = this.#aux;
     if (!input) return fail('INVALID_ARGUMENT', 'the service has no aux key (ServicePartyOptions.aux)');
-    this.#signerParties(req.index);
-    await this.#aborts.assertOpen(ref);
+    const parties = this.#signerParties(req.index);
     const rec = await this.#shares.get(ref.key);
+    if (rec) wipe(...shareBuffers(rec));
     if (!rec?.confirmed && !rec?.pending.length) fail('SERVICE_STATE_MISMATCH', 'the service holds no share for this account');
+    checkSigner(req.index, knownIndices(rec, true)); // at creation the keygen share is still pending
+    checkProfile(input.profile, accountProfile(rec)); // the group's profile is the service key's
+    assertFreshSid(rec!.sids, device);
+    const sid = await this.#join(ref, 'aux', device, '');
     return this.#aborts.watch(ref, 'aux', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
       rng: this.#rng,
+      session: { sid, threshold: 2, parties },
       finish: async (out) => {
         if (!this.#aux?.ringPedersen) this.#aux = reuseAux(out); // keep the long-lived parameters
         await this.#addAuxGroup(ref, req.index, out);
@@ -268,52 +359,99 @@ export class ServiceParty implements ServiceConnection {
     });
   }
 
-  /** The service's share of the durable epoch `base` (after reconciling) and its aux for `index`. */
-  async #signing(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, index: number, deviceN: bigint): Promise<{ share: Uint8Array; aux: AuxInfo }> {
+  /**
+   * The account's record at the durable epoch `base` (after reconciling): SERVICE_STATE_MISMATCH
+   * unless the checkpoint and the service's confirmed share are both at `base`; the signer index
+   * must be one of that epoch's share indices (POLICY_VIOLATION, signer-set). The caller wipes.
+   */
+  async #durable(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, index: number): Promise<ServiceAccountRecord & { confirmed: EpochShare }> {
     await this.reconcile({ metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag });
     const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
     const rec = await this.#shares.get(ref.key);
-    if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base))
-      fail('SERVICE_STATE_MISMATCH', `the service signs only with the share of the durable epoch (${durable?.tssNonce ?? 'none'}); asked for ${base?.tssNonce}`);
+    if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base)) {
+      if (rec) wipe(...shareBuffers(rec));
+      return fail('SERVICE_STATE_MISMATCH', `the service signs only with the share of the durable epoch (${durable?.tssNonce ?? 'none'}); asked for ${base?.tssNonce}`);
+    }
+    wipe(...rec.pending.map((p) => p.share));
+    try {
+      checkSigner(index, knownIndices(rec));
+    } catch (e) {
+      wipe(rec.confirmed.share);
+      throw e;
+    }
+    return rec as ServiceAccountRecord & { confirmed: EpochShare };
+  }
+
+  /** The service's aux for the group {1, index} the device names by its modulus; at least the account's profile. */
+  #signingAux(rec: ServiceAccountRecord, index: number, deviceN: bigint): AuxInfo {
     const group = rec.aux?.find((a) => a.index === index && a.parties.some((p) => p.id === index && p.N === deviceN));
     const mine = this.#aux;
     if (!group || !mine?.ringPedersen) return fail('SERVICE_STATE_MISMATCH', `no aux info for the signer group {1, ${index}}: run setupAux first`);
-    const aux: AuxInfo = sealAux({ profile: group.profile, self: SERVICE_PARTY, secret: { p: mine.key.p, q: mine.key.q, lambda: mine.ringPedersen.lambda }, parties: group.parties });
-    return { share: rec.confirmed.share, aux };
+    checkProfile(group.profile, accountProfile(rec)); // an older, weaker group of the index is refused
+    return sealAux({ profile: group.profile, self: SERVICE_PARTY, secret: { p: mine.key.p, q: mine.key.q, lambda: mine.ringPedersen.lambda }, parties: group.parties });
   }
 
-  async presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<Participant<PresignInput, PresignOutput>> {
+  async presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<ServiceParticipant<PresignInput, PresignOutput>> {
     const ref = aRef(account);
-    this.#signerParties(req.index);
-    if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
     await this.#aborts.assertOpen(ref);
-    const { share, aux } = await this.#signing(ref, req.base, req.index, req.deviceN);
-    const input: PresignInput = { publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, publicShares: publicSharesAt(req.base.commitments, [SERVICE_INDEX, req.index]), share, aux, ...shiftOf(req.shift) };
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, deviceN}');
+    const device = aSidPart(req.sid);
+    const parties = this.#signerParties(req.index);
+    const base = aBase(req.base);
+    if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
+    const shift = shiftOf(req.shift);
+    const rec = await this.#durable(ref, base, req.index);
+    const share = rec.confirmed.share;
+    let aux: AuxInfo;
+    let sid: Uint8Array;
+    try {
+      aux = this.#signingAux(rec, req.index, req.deviceN);
+      assertFreshSid(rec.sids, device);
+      sid = await this.#join(ref, 'presign', device, epochDigest(base));
+    } catch (e) {
+      wipe(share);
+      throw e;
+    }
+    const input: PresignInput = { publicKey: base.commitments[0]!, epoch: base.tssNonce, publicShares: publicSharesAt(base.commitments, [SERVICE_INDEX, req.index]), share, aux, ...shift };
     return this.#aborts.watch(ref, 'presign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
       rng: this.#rng,
+      session: { sid, threshold: 2, parties },
       finish: async (out) => {
         wipe(share);
-        this.#presigs.set(bytesToHex(req.sid), out.presignature);
+        this.#presigs.set(bytesToHex(sid), out.presignature);
       },
     });
   }
 
-  async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<Participant<SignInput, SignOutput>> {
+  async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<ServiceParticipant<SignInput, SignOutput>> {
     const ref = aRef(account);
-    this.#signerParties(req.index);
     await this.#aborts.assertOpen(ref);
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, presignSid, digest}');
+    const device = aSidPart(req.sid);
+    const parties = this.#signerParties(req.index);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
+    if (!this.#presigs.has(key)) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
+    const base = aBase(req.base);
+    const digest = abytes(req.digest, 'digest', 32).slice();
+    const shift = shiftOf(req.shift);
+    const rec = await this.#durable(ref, base, req.index); // reconciling burns presignatures of older epochs
+    wipe(rec.confirmed.share);
     const presignature = this.#presigs.get(key);
     if (!presignature) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
+    checkSignBinding(presignature, { index: req.index, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
+    assertFreshSid(rec.sids, device);
+    const sid = await this.#join(ref, 'sign', device, epochDigest(base));
+    if (this.#presigs.get(key) !== presignature) return fail('NOT_FOUND', 'the presignature was taken by another sign request meanwhile');
     this.#presigs.delete(key); // single use, even if the session fails
     return this.#aborts.watch(ref, 'sign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
-      input: { presignature, digest: abytes(req.digest, 'digest', 32), publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, ...shiftOf(req.shift) },
+      input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, ...shift },
       rng: this.#rng,
+      session: { sid, threshold: 2, parties },
       finish: async () => undefined,
     });
   }

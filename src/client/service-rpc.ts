@@ -8,9 +8,12 @@
  *   request  := { a: args, id: uint, m: method }
  *   response := { id, ok: result } | { id, err: { code, kind, message, reason?, round?, culprits?, details? } }
  *
- * A `*Participant` request makes the service build its participant, start its session at once
- * (its own `BusPartyTransport`, the device's parties remote over this link) and answer `{id, owns}`;
- * the device gets a `remoteParticipant` for its plan. Errors come back with their code and class
+ * A `*Participant` request makes the service build its participant (its policy checks and sid
+ * registration run first: `service-policy.ts`, `service-sid.ts`), start its session at once — under
+ * the JOINT sid, with the threshold and parties it agreed to, never the request's word — on its own
+ * `BusPartyTransport` (the device's parties remote over this link), and answer
+ * `{id, owns, session: {sid, threshold, parties}}`; the device gets a `remoteParticipant` bound to
+ * that session (`Participant.session`) and runs its side under `session.sid`. Errors come back with their code and class
  * (`ProtocolAbort` with reason, round and culprits); foreign errors as `BUS_REMOTE_ERROR`.
  * Big integers (`deviceN`) travel as big-endian bytes.
  * @module
@@ -25,10 +28,9 @@ import { refresh, refreshProtocol } from '../../protocols/refresh/index.js';
 import { aux, auxRotation, type AuxInput } from '../../protocols/aux/index.js';
 import { presign } from '../../protocols/presign/index.js';
 import { sign } from '../../protocols/sign/index.js';
-import type { PartySpec } from '../../protocols/types.js';
 import { BusPartyTransport, remoteParticipant, type BusPartyTransportOptions } from './bus-transport.js';
-import type { AccountRef, ServiceConnection } from './service-api.js';
-import type { Participant, PlanProtocol } from './transport.js';
+import type { AccountRef, ServiceConnection, ServiceParticipant } from './service-api.js';
+import type { Participant, PlanProtocol, SessionBinding } from './transport.js';
 
 const METHODS = ['identityPub', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant'] as const;
 type Method = (typeof METHODS)[number];
@@ -136,50 +138,55 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
     const account = a.account as unknown as AccountRef;
     const req = (a.req ?? {}) as Record<string, WirePayload>;
     if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
-    const sid = abytes(req.sid, 'req.sid');
-    const remotesOf = (parties: readonly PartySpec[], self: number) => parties.filter((q) => q.id !== self).map((q) => remoteParticipant<never, never>(link, q.id, q.owns));
-    const signer = (index: number) => [remoteParticipant<never, never>(link, index, [index])];
-    let part: Participant<unknown, unknown>;
+    // the session runs exactly as the service agreed: its joint sid, threshold and parties
+    const planOf = <I, S, O>(p: ServiceParticipant<I, O>, protocol: PlanProtocol<I, S, O>) => ({
+      protocol,
+      sid: p.session.sid,
+      threshold: p.session.threshold,
+      participants: [p, ...p.session.parties.filter((q) => q.id !== p.id).map((q) => remoteParticipant<I, O>(link, q.id, q.owns))],
+    });
+    let part: ServiceParticipant<unknown, unknown>;
     switch (method) {
       case 'keygenParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['keygenParticipant']>[1];
         const p = await party.keygenParticipant(account, r);
-        background(method, link, { protocol: keygen, sid, threshold: r.threshold, participants: [p, ...remotesOf(r.parties, p.id)] });
-        part = p as Participant<unknown, unknown>;
+        background(method, link, planOf(p, keygen));
+        part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'refreshParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['refreshParticipant']>[1];
         const p = await party.refreshParticipant(account, r);
         const protocol: PlanProtocol<never, never, never> = r.rotateAux ? ((inputOf: (self: number) => unknown) => refreshProtocol(auxRotation((self) => inputOf(self) as AuxInput))) as never : (refresh as never);
-        background(method, link, { protocol, sid, threshold: r.threshold, participants: [p as never, ...remotesOf(r.parties, p.id)] });
-        part = p as Participant<unknown, unknown>;
+        background(method, link, planOf(p as never, protocol));
+        part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'auxParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['auxParticipant']>[1];
         const p = await party.auxParticipant(account, r);
-        background(method, link, { protocol: aux, sid, threshold: 2, participants: [p, ...signer(r.index)] });
-        part = p as Participant<unknown, unknown>;
+        background(method, link, planOf(p, aux));
+        part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'presignParticipant': {
         const w = req as Record<string, WirePayload>;
         const r = { ...(w as object), deviceN: bytesToNumberBE(abytes(w.deviceN, 'req.deviceN')) } as unknown as Parameters<ServiceConnection['presignParticipant']>[1];
         const p = await party.presignParticipant(account, r);
-        background(method, link, { protocol: presign, sid, threshold: 2, participants: [p, ...signer(r.index)] });
-        part = p as Participant<unknown, unknown>;
+        background(method, link, planOf(p, presign));
+        part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'signParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['signParticipant']>[1];
         const p = await party.signParticipant(account, r);
-        background(method, link, { protocol: sign, sid, threshold: 2, participants: [p, ...signer(r.index)] });
-        part = p as Participant<unknown, unknown>;
+        background(method, link, planOf(p, sign));
+        part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
     }
-    return { id: part.id, owns: [...part.owns] };
+    const b = part.session;
+    return { id: part.id, owns: [...part.owns], session: { parties: b.parties.map((q) => ({ id: q.id, owns: [...q.owns] })), sid: b.sid, threshold: b.threshold } };
   };
   if ('onLink' in links) offs.push(links.onLink(serveLink));
   else serveLink(links);
@@ -236,10 +243,14 @@ export async function connectService(link: Link, opts: ConnectServiceOptions = {
     });
   };
   const identityPub = abytes(await call('identityPub', null), 'identityPub', 33);
-  const participant = async <I, O>(m: Method, account: AccountRef, req: object): Promise<Participant<I, O>> => {
+  const participant = async <I, O>(m: Method, account: AccountRef, req: object): Promise<ServiceParticipant<I, O>> => {
     const r = await call(m, { account: account as unknown as WirePayload, req: argsToWire(req as Record<string, unknown>) });
-    if (!isMap(r) || typeof r.id !== 'number' || !Array.isArray(r.owns)) return fail('BUS_FRAME_INVALID', `${m}: malformed response`);
-    return remoteParticipant<I, O>(link, r.id, r.owns as number[]);
+    if (!isMap(r) || typeof r.id !== 'number' || !Array.isArray(r.owns) || !isMap(r.session)) return fail('BUS_FRAME_INVALID', `${m}: malformed response`);
+    const b = r.session;
+    if (!(b.sid instanceof Uint8Array) || typeof b.threshold !== 'number' || !Array.isArray(b.parties) || !b.parties.every((q) => isMap(q) && typeof q.id === 'number' && Array.isArray(q.owns)))
+      return fail('BUS_FRAME_INVALID', `${m}: malformed session in the response`);
+    const session: SessionBinding = { sid: b.sid, threshold: b.threshold, parties: (b.parties as { id: number; owns: number[] }[]).map((q) => ({ id: q.id, owns: [...q.owns] })) };
+    return Object.assign(remoteParticipant<I, O>(link, r.id, r.owns as number[]), { session });
   };
   const conn: ServiceConnection = {
     identityPub,

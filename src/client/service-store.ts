@@ -1,7 +1,8 @@
 /**
  * The co-signing service's durable share store: per account, the `confirmed` share of the durable
  * epoch, `pending` shares staged by refreshes (phase 1), the abandoned epochs it fenced off, and
- * the verified aux groups, and the aborts the service observed with its lock (`abort-record.ts`).
+ * the verified aux groups, the index set of each epoch (policy checks), the recent session ids
+ * (`service-sid.ts`), and the aborts the service observed with its lock (`abort-record.ts`).
  * `MemoryServiceShareStore` for tests and as a cache.
  * @module
  */
@@ -9,6 +10,7 @@ import { wipe } from '../bytes.js';
 import type { ProfileName } from '../paillier/profiles.js';
 import type { AuxPublic } from '../../protocols/aux/types.js';
 import type { AbortHistory } from './abort-record.js';
+import type { SidRegistry } from './service-sid.js';
 
 /** A service share of one epoch. */
 export interface EpochShare {
@@ -19,6 +21,12 @@ export interface EpochShare {
   share: Uint8Array;
   /** When the service staged it (ms). */
   stagedAt: number;
+  /**
+   * Every share index of that sharing (the parties' `owns` of the keygen/refresh session the
+   * service took part in): what the service itself knows of the account's index set. Absent in
+   * records staged before it was kept (then index checks are skipped, see `service-policy.ts`).
+   */
+  indices?: number[];
 }
 
 /** What the service stores per account. */
@@ -33,6 +41,8 @@ export interface ServiceAccountRecord {
   aux?: { index: number; profile: ProfileName; parties: AuxPublic[] }[];
   /** Aborts of the service's own sessions for this account (bounded) and the lock they caused (plain JSON). */
   aborts?: AbortHistory;
+  /** The session ids the service took part in for this account (`service-sid.ts`). */
+  sids?: SidRegistry;
 }
 
 /**

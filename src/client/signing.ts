@@ -23,7 +23,8 @@ import type { TssCheckpoint } from './checkpoint.js';
 import { factorEncKey as factorKeyOf, readTss } from '../tss/tss-metadata.js';
 import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
-import { presign, Presignature, type PresignOutput } from '../../protocols/presign/index.js';
+import { presign, Presignature, type PresignInput, type PresignOutput } from '../../protocols/presign/index.js';
+import type { ServiceParticipant } from './service-api.js';
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
 import { freshState, refOf, type Core } from './core.js';
@@ -92,11 +93,10 @@ export async function setupAux(c: Core, input: AuxInput, index?: number): Promis
 
 /** The aux session itself (also used inside account creation, before its batch). */
 export async function runAux(c: Core, input: AuxInput, index: number): Promise<AuxInfo> {
-  const sid = c.rng.bytes(32);
-  const svc = await c.service.auxParticipant(refOf(c), { sid, index });
+  const svc = await c.service.auxParticipant(refOf(c), { sid: c.rng.bytes(32), index });
   let out: AuxInfo | undefined;
   const dev: Participant<AuxInput, AuxInfo> = { id: index, owns: [index], input, rng: c.rng, finish: async (o) => void (out = o) };
-  await c.transport.run({ protocol: auxProtocol, sid, threshold: 2, participants: [svc, dev] });
+  await c.transport.run({ protocol: auxProtocol, sid: svc.session.sid, threshold: 2, participants: [svc, dev] });
   return out!;
 }
 
@@ -154,11 +154,18 @@ interface SigningContext {
   binding: PresignBinding;
 }
 
-/** One presign session with the service; the service keeps its half under `sid`. */
-async function presignOnce(c: Core, ctx: SigningContext, sid: Uint8Array): Promise<Presignature> {
+/** One presign session with the service; both halves are known by its joint sid (the service keeps its half under it). */
+async function presignOnce(c: Core, ctx: SigningContext): Promise<{ sid: Uint8Array; presignature: Presignature }> {
   const { i, base, aux, shift } = ctx;
   const share = c.device.share(i).valueBytes();
-  const svcPre = await c.service.presignParticipant(refOf(c), { sid, index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N, shift });
+  let svcPre: ServiceParticipant<PresignInput, PresignOutput>;
+  try {
+    svcPre = await c.service.presignParticipant(refOf(c), { sid: c.rng.bytes(32), index: i, base, deviceN: aux.parties.find((p) => p.id === i)!.N, shift });
+  } catch (e) {
+    share.fill(0);
+    throw e;
+  }
+  const sid = svcPre.session.sid;
   let pre: PresignOutput | undefined;
   const devPre: Participant<typeof svcPre.input, PresignOutput> = {
     id: i,
@@ -172,7 +179,7 @@ async function presignOnce(c: Core, ctx: SigningContext, sid: Uint8Array): Promi
   } finally {
     share.fill(0);
   }
-  return pre!.presignature;
+  return { sid, presignature: pre!.presignature };
 }
 
 /**
@@ -185,8 +192,7 @@ export async function presignMany(c: Core, count: number, index?: number, deriva
   await freshState(c);
   const ctx = signingContext(c, index, derivation);
   for (let k = 0; k < count; k++) {
-    const sid = c.rng.bytes(32);
-    const p = await presignOnce(c, ctx, sid);
+    const { sid, presignature: p } = await presignOnce(c, ctx);
     const data = p.toBytes();
     try {
       await c.pool.add({ id: bytesToHex(sid), binding: ctx.binding, data });
@@ -220,18 +226,16 @@ export async function sign(c: Core, request: SigningRequest, opts: { index?: num
     if (out) return finished(kind, digest, out, true);
     // the service no longer holds its half (restarted): sign now with a fresh presignature
   }
-  const sid = c.rng.bytes(32);
-  const presignature = await presignOnce(c, ctx, sid);
+  const { sid, presignature } = await presignOnce(c, ctx);
   const out = await signWith(c, ctx, sid, presignature, digest, false);
   return finished(kind, digest, out!, false);
 }
 
 async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
   const { i, base, shift } = ctx;
-  const sid = c.rng.bytes(32);
-  let svcSign: Participant<SignInput, SignOutput>;
+  let svcSign: ServiceParticipant<SignInput, SignOutput>;
   try {
-    svcSign = await c.service.signParticipant(refOf(c), { sid, index: i, base, presignSid, digest, shift });
+    svcSign = await c.service.signParticipant(refOf(c), { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift });
   } catch (e) {
     if (pooled && isTkeyTssError(e, 'NOT_FOUND')) {
       if (!presignature.consumed) presignature.consume(); // burn our half too
@@ -247,7 +251,7 @@ async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, pr
     rng: c.rng,
     finish: async (o) => void (out = o),
   };
-  await c.transport.run({ protocol: signProtocol, sid, threshold: 2, participants: [svcSign, devSign] });
+  await c.transport.run({ protocol: signProtocol, sid: svcSign.session.sid, threshold: 2, participants: [svcSign, devSign] });
   return out!;
 }
 

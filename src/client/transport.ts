@@ -14,11 +14,23 @@
  * itself (`abort-record.ts`).
  * @module
  */
+import { equalBytes } from '../bytes.js';
 import { fail, InternalBug, type ProtocolAbort } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { RoundHooks } from '../../protocols/session.js';
 import { simulate } from '../../protocols/simulate.js';
-import type { Message, Protocol } from '../../protocols/types.js';
+import type { Message, PartySpec, Protocol } from '../../protocols/types.js';
+
+/**
+ * What a party agreed to run (the co-signing service's participants carry it): the session id
+ * (the joint sid the service derived), the threshold and every party with its indices. A transport
+ * refuses to run such a participant in a plan that differs (`assertBindings`).
+ */
+export interface SessionBinding {
+  readonly sid: Uint8Array;
+  readonly threshold: number;
+  readonly parties: readonly PartySpec[];
+}
 
 /** One party's side of a session. */
 export interface Participant<I, O> {
@@ -35,6 +47,26 @@ export interface Participant<I, O> {
    * an abort). The run waits for it; if it throws, the run fails with that error instead.
    */
   aborted?(abort: ProtocolAbort): Promise<void>;
+  /** The session this participant may run in (set by the service): any other plan is refused. */
+  readonly session?: SessionBinding;
+}
+
+const partiesKey = (ps: readonly PartySpec[]): string =>
+  JSON.stringify([...ps].map((p) => [p.id, [...p.owns].sort((a, b) => a - b)]).sort((a, b) => (a[0] as number) - (b[0] as number)));
+
+/**
+ * Every participant bound to a session (`Participant.session`) is run only in exactly that
+ * session: same sid, threshold and parties (POLICY_VIOLATION, rule `session-binding`, before
+ * anything runs). Every transport calls it first.
+ */
+export function assertBindings(plan: { sid: Uint8Array; threshold: number; participants: readonly { id: number; owns: readonly number[]; session?: SessionBinding }[] }): void {
+  const parties = partiesKey(plan.participants.map((p) => ({ id: p.id, owns: p.owns })));
+  for (const p of plan.participants) {
+    const b = p.session;
+    if (b === undefined) continue;
+    if (!(plan.sid instanceof Uint8Array) || !equalBytes(b.sid, plan.sid) || b.threshold !== plan.threshold || partiesKey(b.parties) !== parties)
+      fail('POLICY_VIOLATION', `party ${p.id} agreed to another session (sid, threshold or parties); run it under the session it returned`, { rule: 'session-binding', party: p.id });
+  }
 }
 
 /**
@@ -82,6 +114,7 @@ export class SimulatorTransport implements PartyTransport {
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
     if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
       fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
+    assertBindings(plan);
     const hooks = this.#opts.hooks;
     const protocol = typeof plan.protocol === 'function' ? plan.protocol((self) => plan.participants.find((p) => p.id === self)?.extensionInput) : plan.protocol;
     const r = simulate(

@@ -125,17 +125,17 @@ export async function refreshTwoPhase(c: Core, plan: RefreshPlan): Promise<Lifec
     { id: SERVICE_PARTY, owns: [SERVICE_INDEX] },
     { id: devId, owns: userIdx },
   ];
-  const sid = c.rng.bytes(32);
   const rotate = plan.rotateAux;
   const protocol: PlanProtocol<RefreshInput, RefreshState, RefreshOutput> = rotate
     ? (inputOf) => refreshProtocol(auxRotation((self) => inputOf(self) as AuxInput))
     : refresh;
 
   // run: both sides stage their new shares next to the old ones
-  const svc = await c.service.refreshParticipant(refOf(c), { sid, parties, threshold: plan.threshold, base, dealers, ...(rotate ? { rotateAux: true } : {}) });
+  // our part of the session id; the session runs under the joint sid the service answers with
+  const svc = await c.service.refreshParticipant(refOf(c), { sid: c.rng.bytes(32), parties, threshold: plan.threshold, base, dealers, ...(rotate ? { rotateAux: true } : {}) });
   const dev = c.device.refreshParticipant(base, dealers, userIdx, c.rng, { id: devId, ...(rotate ? { rotateAux: rotate } : {}) });
   try {
-    await c.transport.run({ protocol, sid, threshold: plan.threshold, participants: [svc, dev] });
+    await c.transport.run({ protocol, sid: svc.session.sid, threshold: plan.threshold, participants: [svc, dev] });
   } catch (e) {
     c.device.dropStaged();
     throw e;

@@ -25,9 +25,9 @@ import { refresh, refreshProtocol } from '../../../protocols/refresh/index.js';
 import { aux as auxProtocol, auxRotation, type AuxInput } from '../../../protocols/aux/index.js';
 import { presign } from '../../../protocols/presign/index.js';
 import { sign } from '../../../protocols/sign/index.js';
-import type { AccountRef, ReconcileResult, ServiceConnection } from '../service-api.js';
+import type { AccountRef, ReconcileResult, ServiceConnection, ServiceParticipant } from '../service-api.js';
 import type { ServiceParty } from '../service-party.js';
-import type { Participant, PartyTransport, SessionPlan } from '../transport.js';
+import { assertBindings, type PartyTransport, type SessionBinding, type SessionPlan } from '../transport.js';
 
 /** What travels over the IPC channel: control fields plus codec bytes. */
 export type IpcFrame =
@@ -102,7 +102,7 @@ export function decodeError(b: Uint8Array): Error {
 // ---- device side -----------------------------------------------------------------------------
 
 const REMOTE = Symbol('tkey-tss/demo/remote-participant');
-type RemoteParticipant = Participant<never, never> & { [REMOTE]: true };
+type RemoteParticipant = ServiceParticipant<never, never> & { [REMOTE]: true };
 
 /** `ServiceConnection` over the IPC link. */
 export class IpcServiceConnection implements ServiceConnection {
@@ -132,8 +132,9 @@ export class IpcServiceConnection implements ServiceConnection {
     });
   }
   async #participant(method: string, account: AccountRef, req: unknown): Promise<never> {
-    const r = (await this.#call(method, account, req)) as { id: number; owns: number[] };
-    const stub: RemoteParticipant = { id: r.id, owns: r.owns, input: undefined as never, rng: cryptoRng, finish: async () => undefined, [REMOTE]: true };
+    const r = (await this.#call(method, account, req)) as { id: number; owns: number[]; session: SessionBinding };
+    // the session the service agreed to (its joint sid): the device runs its side under it
+    const stub: RemoteParticipant = { id: r.id, owns: r.owns, input: undefined as never, rng: cryptoRng, session: r.session, finish: async () => undefined, [REMOTE]: true };
     return stub as never;
   }
   keygenParticipant: ServiceConnection['keygenParticipant'] = (a, r) => this.#participant('keygenParticipant', a, r);
@@ -157,6 +158,7 @@ export class IpcTransport implements PartyTransport {
   }
 
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
+    assertBindings(plan);
     const sidHex = bytesToHex(plan.sid);
     const parties: PartySpec[] = plan.participants.map((p) => ({ id: p.id, owns: [...p.owns] }));
     const remote = plan.participants.filter((p) => (p as Partial<RemoteParticipant>)[REMOTE] === true);
@@ -227,7 +229,7 @@ export class IpcTransport implements PartyTransport {
 
 // ---- service side ----------------------------------------------------------------------------
 
-type AnyParticipant = Participant<unknown, unknown>;
+type AnyParticipant = ServiceParticipant<unknown, unknown>;
 const PROTOCOL_OF: Record<string, (p: AnyParticipant, req: { rotateAux?: boolean }) => Protocol<unknown, unknown, unknown>> = {
   keygenParticipant: () => keygen as Protocol<unknown, unknown, unknown>,
   refreshParticipant: (p, req) => (req.rotateAux ? refreshProtocol(auxRotation(() => p.extensionInput as AuxInput)) : refresh) as Protocol<unknown, unknown, unknown>,
@@ -275,8 +277,9 @@ export function serveIpc(service: ServiceParty, link: IpcEndpoint): void {
           if (!make) return fail('INVALID_ARGUMENT', `ipc: unknown method ${f.method}`);
           const call = (service as unknown as Record<string, (a: AccountRef, r: unknown) => Promise<AnyParticipant>>)[f.method]!.bind(service);
           const participant = await call(account, req);
-          waiting.set(bytesToHex(req.sid as Uint8Array), { participant, protocol: make(participant, req as { rotateAux?: boolean }) });
-          link.send({ t: 'result', id: f.id, body: encodeValue({ id: participant.id, owns: [...participant.owns] }) });
+          // kept under the joint sid the service derived; the device learns it from the answer
+          waiting.set(bytesToHex(participant.session.sid), { participant, protocol: make(participant, req as { rotateAux?: boolean }) });
+          link.send({ t: 'result', id: f.id, body: encodeValue({ id: participant.id, owns: [...participant.owns], session: participant.session }) });
         } catch (e) {
           link.send({ t: 'result', id: f.id, error: encodeError(e) });
         }
@@ -287,6 +290,8 @@ export function serveIpc(service: ServiceParty, link: IpcEndpoint): void {
       waiting.delete(f.sid);
       try {
         const { parties, threshold } = decodeValue(f.body) as { parties: PartySpec[]; threshold: number };
+        // only the session the service agreed to (threshold, parties) runs
+        assertBindings({ sid: hexToBytes(f.sid), threshold, participants: parties.map((p) => (p.id === w.participant.id ? { ...p, session: w.participant.session } : p)) });
         const session = Session.create(w.protocol, { sid: hexToBytes(f.sid), self: w.participant.id, parties, threshold }, w.participant.input, { rng: w.participant.rng });
         live.set(f.sid, { session, participant: w.participant, finishing: false });
         emit(f.sid, session.start());

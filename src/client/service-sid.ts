@@ -1,0 +1,99 @@
+/**
+ * Joint session ids and the service's sid registry (DESIGN §3.7). Every session the co-signing
+ * service takes part in runs under a sid the device cannot choose alone:
+ *
+ *   sid = SHA-256(stableStringify({domain, kind, account, context, seq, device, service}))
+ *
+ *   kind     keygen | refresh | aux | presign | sign        (what the service agreed to run)
+ *   account  "<G·k_m hex>/<tssTag>"                          (whose shares it uses)
+ *   context  the digest of the epoch the session starts from (refresh, presign, sign; "" otherwise)
+ *   seq      the account's session counter, durable in its record, +1 per session
+ *   device   the device's part (the request's `sid`, 32 bytes it drew fresh)
+ *   service  32 bytes the service draws fresh for this session: its RNG's draw hashed with the
+ *            platform CSPRNG's (`servicePart`), so a seeded service RNG — restarted with the same
+ *            seed, say — still never repeats a part
+ *
+ * The service returns the sid (with the threshold and parties it agreed to: `SessionBinding`)
+ * before anything runs; the device runs the session under it. The registry, kept in the account's
+ * `ServiceAccountRecord` (as durable as the shares) and written BEFORE the participant is handed
+ * out, refuses a device part or a sid it has seen for the account (`SID_REUSED`).
+ *
+ * Why a bounded registry is enough: a sid can only recur if the same (seq, service part) recur.
+ * `seq` strictly increases in the durable record, so no two sessions of an account share it while
+ * the record lives; and the service part is fresh platform entropy, so even a store rolled back to
+ * an old backup (seq repeats) or an account without a record (keygen, below) yields a new sid. The list of recent
+ * entries (`SID_WINDOW`) is there to refuse a device that re-sends a part — a replay attempt, or a
+ * device RNG that repeats — which is where an attacker would try; older entries cannot come back
+ * through the joint sid and are dropped. Keygen of an account the service holds nothing for has
+ * no record to write into: its sid (seq 0, fresh service part) is recorded with the staged share.
+ * @module
+ */
+import { abytes, bytesToHex, concatBytes, utf8ToBytes, wipe } from '../bytes.js';
+import { fail } from '../errors.js';
+import { sha256 } from '../hash.js';
+import { cryptoRng, type Rng } from '../rng.js';
+import { stableStringify } from '../metadata/stable-stringify.js';
+
+export const SID_DOMAIN = 'tkey-tss/service-sid/v1';
+/** Bytes of each party's sid part. */
+export const SID_PART_BYTES = 32;
+/** How many recent sessions an account's registry keeps. */
+export const SID_WINDOW = 256;
+
+export type SessionKind = 'keygen' | 'refresh' | 'aux' | 'presign' | 'sign';
+
+/** Per account: the session counter and the most recent sessions (hex). */
+export interface SidRegistry {
+  seq: number;
+  recent: { device: string; sid: string }[];
+}
+
+/** The device's part of a session id: exactly 32 bytes. */
+export function aSidPart(part: unknown, title = 'sid'): Uint8Array {
+  return abytes(part, title, SID_PART_BYTES);
+}
+
+/** The service's fresh part: H(domain, its RNG's 32 bytes, 32 bytes of the platform CSPRNG). */
+export function servicePart(rng: Rng): Uint8Array {
+  const a = rng.bytes(SID_PART_BYTES);
+  const b = cryptoRng.bytes(SID_PART_BYTES);
+  try {
+    return sha256(concatBytes(utf8ToBytes(`${SID_DOMAIN}/service-part`), a, b));
+  } finally {
+    wipe(a, b);
+  }
+}
+
+/** The joint session id (see the module comment). */
+export function jointSid(o: { kind: SessionKind; account: string; context?: string; seq: number; device: Uint8Array; service: Uint8Array }): Uint8Array {
+  const data = {
+    domain: SID_DOMAIN,
+    kind: o.kind,
+    account: o.account,
+    context: o.context ?? '',
+    seq: o.seq,
+    device: bytesToHex(aSidPart(o.device)),
+    service: bytesToHex(aSidPart(o.service, 'service part')),
+  };
+  return sha256(utf8ToBytes(stableStringify(data)));
+}
+
+/** The counter the next session of the account uses. */
+export function nextSeq(reg: SidRegistry | undefined): number {
+  return reg?.seq ?? 0;
+}
+
+/** SID_REUSED when the device part (or the sid) was seen for the account. */
+export function assertFreshSid(reg: SidRegistry | undefined, device: Uint8Array, sid?: Uint8Array): void {
+  const d = bytesToHex(device);
+  const s = sid ? bytesToHex(sid) : undefined;
+  if (reg?.recent.some((e) => e.device === d || e.sid === d || (s !== undefined && (e.sid === s || e.device === s))))
+    fail('SID_REUSED', 'the service has already taken part in a session with this session id for the account; draw a fresh one', { sid: d });
+}
+
+/** The registry with one more session (checked fresh; counter + 1; the oldest entries beyond `window` dropped). */
+export function registerSid(reg: SidRegistry | undefined, device: Uint8Array, sid: Uint8Array, window = SID_WINDOW): SidRegistry {
+  assertFreshSid(reg, device, sid);
+  const recent = [...(reg?.recent ?? []), { device: bytesToHex(device), sid: bytesToHex(sid) }];
+  return { seq: nextSeq(reg) + 1, recent: recent.slice(-window) };
+}
