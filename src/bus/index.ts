@@ -7,4 +7,7 @@
 export * from './codec.js';
 export * from './transport.js';
 export * from './secure-channel.js';
+export * from './handshake.js';
+export * from './control.js';
+export * from './frame-schema.js';
 export * from './session-link.js';
