@@ -279,6 +279,8 @@ export function connectLink(transport: FrameTransport, opts: LinkOptions & { ser
   const rng = opts.rng ?? cryptoRng;
   /** The handshake under way on this connection (hs2 sent, waiting for hs3). */
   let pending: ClientHandshake | null = null;
+  /** The hs1 of the connection that is up (a late copy of it is ignored, never answered). */
+  let current: Uint8Array | null = null;
   transport.listen({
     frame: (f) => {
       const kind = handshakeKind(f);
@@ -289,12 +291,14 @@ export function connectLink(transport: FrameTransport, opts: LinkOptions & { ser
           const hs = pending;
           pending = null;
           link.bind(transport, hs.finish(f)); // the server proved its identity: ready
+          current = hs.challenge;
           return;
         }
         if (pending && equalBytes(f, pending.challenge)) {
           transport.send(pending.answer); // a duplicated hs1: the same answer again
           return;
         }
+        if (current && equalBytes(f, current)) return; // a late copy of this connection's hs1
         pending?.abort();
         pending = null;
         pending = ClientHandshake.answer(link.self, f, { expectServer: expect ?? link.peerPub ?? undefined, rng });
@@ -309,6 +313,7 @@ export function connectLink(transport: FrameTransport, opts: LinkOptions & { ser
     close: () => {
       pending?.abort();
       pending = null;
+      current = null;
       link.unbindIfCurrent(transport);
     },
   });
