@@ -8,8 +8,15 @@
  *                                     canonical decode + re-encode check)
  *   bus/encode-presign-round2:plain   the codec alone (encodeMessage)
  *   bus/decode-presign-round2:plain   the codec alone (decodeMessage, with its canonicity check)
+ *   bus/refuse-amplification          issue 16 item 2: the 4 MiB frame 0xdd ‖ u32 count ‖ count × 0x80
+ *                                     (4,194,299 empty maps) refused by decodePayload, SecureChannel.open
+ *                                     and isHandshake — goal: well under 10 ms (refused on its length)
+ *   bus/refuse-amplification:in-cap   the same pattern at MAX_PROTOCOL_FRAME bytes, refused by the
+ *                                     element budget at the array header
  */
-import { decodeMessage, encodeMessage, type Envelope } from '../src/bus/codec.js';
+import { decodeMessage, decodePayload, encodeMessage, type Envelope } from '../src/bus/codec.js';
+import { MAX_PROTOCOL_FRAME } from '../src/bus/frame-limits.js';
+import { isHandshake } from '../src/bus/handshake.js';
 import { Identity, SecureChannel, type ConnectionSecret } from '../src/bus/secure-channel.js';
 import { utf8ToBytes } from '../src/bytes.js';
 import { sha256 } from '../src/hash.js';
@@ -18,6 +25,25 @@ import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
 import { simulate } from '../protocols/simulate.js';
 import { runPresign } from '../test/helpers/signing.js';
 import type { BenchRegistry } from './registry.js';
+
+/** 0xdd ‖ u32(size − 5) ‖ (size − 5) × 0x80. */
+function amplification(size: number): Uint8Array {
+  const b = new Uint8Array(size).fill(0x80);
+  b[0] = 0xdd;
+  new DataView(b.buffer).setUint32(1, size - 5);
+  return b;
+}
+
+/** Run `fn`, which must throw BUS_FRAME_TOO_LARGE. */
+function refused(fn: () => unknown): void {
+  try {
+    fn();
+  } catch (e) {
+    if ((e as { code?: string }).code === 'BUS_FRAME_TOO_LARGE') return;
+    throw e;
+  }
+  throw new Error('bench: the amplification frame was not refused');
+}
 
 function presignRound2(): Envelope {
   const ps = [1, 2].map((id) => ({ id, owns: [id], input: {}, rng: seededRng(`bench/bus/keygen/${id}`) }));
@@ -62,4 +88,17 @@ export default function suite(b: BenchRegistry): void {
   );
   b.add('bus/encode-presign-round2:plain', () => encodeMessage(msg), { iterations: 300, time: 500 });
   b.add('bus/decode-presign-round2:plain', () => decodeMessage(plain), { iterations: 300, time: 500 });
+  const amp = amplification(4 * 1024 * 1024);
+  const ampInCap = amplification(MAX_PROTOCOL_FRAME);
+  const opener = new SecureChannel(B, A.publicKey, conn());
+  b.add(
+    'bus/refuse-amplification',
+    () => {
+      refused(() => decodePayload(amp));
+      refused(() => opener.open(amp));
+      if (isHandshake(amp)) throw new Error('bench: amplification taken for a handshake');
+    },
+    { iterations: 300, time: 500 },
+  );
+  b.add('bus/refuse-amplification:in-cap', () => refused(() => decodePayload(ampInCap)), { iterations: 300, time: 500 });
 }

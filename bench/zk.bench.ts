@@ -62,7 +62,7 @@ function cases(profile: ProfileName): Record<string, Case> {
   const affPub = { key0: pk1, key1: pk0, C: K1, D: Dc, Y: F.ciphertext, X: mulG(gamma), rp: P1.rp };
   const y = -(randomScalar(rng) << 1500n);
   const Cy = pk0.encryptAndNonce(y, rng);
-  const decPub = { key: pk0, C: Cy.ciphertext, x: modN(y), rp: P1.rp };
+  const decPub = { key: pk0, C: Cy.ciphertext, x: modN(y), yBits: 1794, rp: P1.rp }; // ℓ_y of a 2-signer blame round
   const G0 = pk0.encrypt(randomScalar(rng), rng);
   const rhoM = pk0.sampleNonce(rng);
   const H = (pk0.mul(G0, k) * pk0.encryptWithNonce(0n, rhoM)) % pk0.n2;

@@ -15,6 +15,7 @@ export const ERROR_CODES = {
   INVALID_HEX: { kind: 'InvalidInput', text: 'a string is not valid hex' },
   INVALID_JSON: { kind: 'InvalidInput', text: 'a JSON document is malformed or misses a required field' },
   OUT_OF_RANGE: { kind: 'InvalidInput', text: 'a number is outside its allowed range' },
+  PAYLOAD_TOO_LARGE: { kind: 'InvalidInput', text: 'an input exceeds its size limit (details.limit); nothing of it was processed' },
   // bigint / Paillier (src/bigint, src/paillier)
   NOT_INVERTIBLE: { kind: 'InvalidInput', text: 'a value has no inverse modulo the given modulus (gcd ≠ 1)' },
   INVALID_MODULUS: { kind: 'InvalidInput', text: 'a modulus is not usable here (zero, negative, even where odd is required, or not coprime)' },
@@ -22,6 +23,7 @@ export const ERROR_CODES = {
   PAILLIER_INVALID_KEY: { kind: 'InvalidInput', text: 'Paillier key material is inconsistent: p, q not distinct primes, p·q ≠ N, or g ≠ N + 1' },
   PAILLIER_INVALID_CIPHERTEXT: { kind: 'InvalidInput', text: 'a Paillier ciphertext is not in Z*_{N²}' },
   PAILLIER_PLAINTEXT_RANGE: { kind: 'InvalidInput', text: 'a Paillier plaintext or nonce is outside its range' },
+  DEC_BOUND_UNFIT: { kind: 'InvalidInput', text: 'the Πdec plaintext bound ℓ_y does not fit the Paillier modulus (ℓ_y + c + λ + 4 > bitlen(N0)): too many signers for the profile' },
   RING_PEDERSEN_INVALID: { kind: 'InvalidInput', text: 'ring-Pedersen parameters are malformed (s, t not in Z*_N, degenerate, or s = t)' },
   PRIME_GENERATION_FAILED: { kind: 'InternalBug', text: 'prime generation returned a value that fails verification' },
   // curve
@@ -78,10 +80,13 @@ export const ERROR_CODES = {
   ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
   SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
+  ACCOUNT_LOCKED: { kind: 'InvalidInput', text: 'the co-signing service locked the account after repeated aborted sessions blamed on the same party (details: culprit, count, since); nothing ran — an operator must clear it (clearAbortLock)' },
+  SERVICE_AUX_MISMATCH: { kind: 'InvalidInput', text: "the service's aux key (Paillier modulus, ring-Pedersen parameters) in the aux info held for signing is not the pinned or verified one; nothing was sent — run setupAux again" },
   // bus (src/bus): secure channel, transports, RPC
   BUS_AUTH_FAILED: { kind: 'InvalidInput', text: 'a bus frame failed authentication (tampered, wrong key, wrong session or forged broadcast signature) and was refused; details.sender names the claimed sender' },
   BUS_REPLAY: { kind: 'InvalidInput', text: 'a bus frame was replayed or reordered beyond the replay window and was refused; details.sender names the sender' },
   BUS_FRAME_INVALID: { kind: 'InvalidInput', text: 'a bus frame is malformed (not canonical, unknown version or fields, or from a party not bound to this connection)' },
+  BUS_FRAME_TOO_LARGE: { kind: 'InvalidInput', text: 'a bus frame or buffered message exceeds a resource cap (bytes, elements, nesting depth or string length; details.limit, details.max) and was refused before decoding' },
   BUS_CLOSED: { kind: 'InternalBug', text: 'the bus connection was closed (and not re-established in time) while a call or session needed it' },
   BUS_TIMEOUT: { kind: 'InternalBug', text: 'a remote call over the bus got no response in time' },
   BUS_REMOTE_ERROR: { kind: 'InternalBug', text: 'the remote side failed with an error that is not one of ours (details.message)' },

@@ -190,6 +190,9 @@ describe('bus session layer', () => {
     expectKeys(out);
     expect(refused.map((e) => e.code).sort()).toEqual(['BUS_AUTH_FAILED', 'BUS_REPLAY']);
     expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    // counted by reason on the link
+    expect(linkA.stats.get('auth-failed')).toBe(1);
+    expect(linkA.stats.get('replay')).toBe(1);
   });
 
   it('every connection has its own keys: while down the old ones are wiped; a frame of the old connection is refused on the new one (BUS_AUTH_FAILED, not delivered)', async () => {
@@ -218,6 +221,7 @@ describe('bus session layer', () => {
     expect(seen).toEqual([]);
     expect(refused.map((e) => e.code)).toEqual(['BUS_AUTH_FAILED', 'BUS_AUTH_FAILED']);
     expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    expect(linkA.stats.get('auth-failed')).toBe(2);
     // the same envelope sealed on the new connection is delivered
     expect(b.send(env)).toBe(true);
     await tick();
@@ -238,6 +242,8 @@ describe('bus session layer', () => {
       expect(b.isReady, `hs${hs}`).toBe(false);
       const codes = [...refusedA, ...refusedB].map((e) => e.code);
       expect(codes, `hs${hs}`).toEqual(['BUS_FRAME_INVALID']);
+      // counted where it was refused: hs2 by the server, hs1 and hs3 by the client
+      expect([server.stats.get('handshake-invalid'), b.stats.get('handshake-invalid')], `hs${hs}`).toEqual(hs === 2 ? [1, 0] : [0, 1]);
       expect(({} as Record<string, unknown>).polluted).toBeUndefined();
       b.close();
       server.close();
@@ -260,6 +266,22 @@ describe('bus session layer', () => {
     expectKeys(out);
     expect(refused.map((e) => e.code)).toEqual(['BUS_FRAME_INVALID', 'BUS_FRAME_INVALID']);
     expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    expect(linkA.stats.get('frame-invalid')).toBe(2);
+  });
+
+  it('a handshake signed by another identity than expected is refused (BUS_AUTH_FAILED) and counted as auth-failed', async () => {
+    const p = memoryPair();
+    const refusedB: TkeyTssError[] = [];
+    const server = new LinkServer({ identityKey: KEY_A });
+    server.accept(p.a);
+    const b = connectLink(p.b, { identityKey: KEY_B, serverPub: new Link({ identityKey: new Uint8Array(32).fill(0x33) }).self.publicKey, onRefused: (e) => refusedB.push(e) });
+    await tick(50);
+    expect(b.isReady).toBe(false);
+    expect(refusedB.map((e) => e.code)).toEqual(['BUS_AUTH_FAILED']);
+    expect(b.stats.get('auth-failed')).toBe(1);
+    expect(server.links).toHaveLength(0);
+    b.close();
+    server.close();
   });
 
   it('MessagePort: Node worker_threads ports and browser-shaped ports (addEventListener)', async () => {

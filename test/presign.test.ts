@@ -118,6 +118,9 @@ describe('presign: malicious party 2 (2 signers)', () => {
     expectAbort(r, [1], [2], /EQUATION/, 1);
   });
 
+  // The two blame-round cases below name the liar even with a range-less Πdec: it proves with its TRUE
+  // plaintext (MOD_Q_EQUATION) or reveals a χ that does not match its S (S_j ≠ χ_j·Γ). A liar that
+  // forges the Πdec witness (y + k·N_2) is in test/presign-blame.test.ts.
   it('a wrong δ_i (consistent to everyone): the blame round names the party (Πdec)', () => {
     const r = mal(
       'delta',

@@ -4,7 +4,8 @@
  * values just outside the ranges, witnesses just outside the range (Alpha-Rays), tampered responses.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { IDENTITY, modN, mulG, randomScalar } from '../src/curve.js';
+import { bitLength } from '../src/bigint/arith.js';
+import { IDENTITY, invN, modN, mulG, randomScalar } from '../src/curve.js';
 import { seededRng } from '../src/rng.js';
 import * as affg from '../src/zk/affg.js';
 import * as dec from '../src/zk/dec.js';
@@ -195,14 +196,20 @@ describe('Πaff-g', () => {
 });
 
 describe('Πdec', () => {
+  const yBits = 1794; // ℓ_y of a 2-signer presign blame round
   it('every verifier check', () => {
     const key = P0.sk.publicKey;
     const y = -(randomScalar(rng) << 1500n);
     const { ciphertext: C, nonce: rho } = key.encryptAndNonce(y, rng);
-    const pub = { key, C, x: modN(y), rp: P1.rp };
+    const pub = { key, C, x: modN(y), yBits, rp: P1.rp };
     const pr = dec.prove(pub, { y, rho }, tr(), rng);
     const verify = (a: typeof pub, b: dec.DecProof) => dec.verify(a, b, tr());
+    const Z = pow2(dec.alphaBits(PROFILE_DEFAULT, yBits) + 1); // |z1| ≤ 2^{ℓ_y+c+λ+1}
+    const fit = dec.maxYBits(PROFILE_DEFAULT, bitLength(key.n));
     run(verify, pub, pr, [
+      ['ℓ_y not an integer', { yBits: 1794.5 }, null, 'STATEMENT_MALFORMED'],
+      ['ℓ_y < 0', { yBits: -1 }, null, 'STATEMENT_MALFORMED'],
+      ['ℓ_y one bit above what N0 carries', { yBits: fit + 1 }, null, 'DEC_BOUND_UNFIT'],
       ...ctMuts('C', key.n, p0, 'pub'),
       ...ctMuts('A', key.n, p0, 'proof'),
       ...rpMuts('S', P1.rp.N, p1),
@@ -211,15 +218,60 @@ describe('Πdec', () => {
       ['x = q', { x: modN(-1n) + 1n }, null, 'SCALAR_RANGE', 'x'],
       ['x < 0', { x: -1n }, null, 'SCALAR_RANGE', 'x'],
       ['γ = q', null, { gamma: modN(-1n) + 1n }, 'SCALAR_RANGE', 'gamma'],
+      ['z1 one past the bound', null, { z1: Z + 1n }, 'DEC_Z1_RANGE'],
+      ['z1 one below −bound', null, { z1: -Z - 1n }, 'DEC_Z1_RANGE'],
+      ['z1 + N0 (same residue mod N0)', null, { z1: pr.z1 + key.n }, 'DEC_Z1_RANGE'],
       ['wrong x (changes e)', { x: modN(y + 1n) }, null, 'PAILLIER_EQUATION'],
+      ['another ℓ_y (changes e)', { yBits: yBits + 1 }, null, 'PAILLIER_EQUATION'],
       ['γ+1 (changes e)', null, { gamma: modN(pr.gamma + 1n) }, 'PAILLIER_EQUATION'],
       ['z1+1', null, { z1: pr.z1 + 1n }, 'PAILLIER_EQUATION'],
       ['z2+1', null, { z2: pr.z2 + 1n }, 'RP_EQUATION'],
       ['C of another plaintext', { C: key.encrypt(y + 1n, rng) }, null, 'PAILLIER_EQUATION'],
     ]);
-    // claiming x = y + 1 mod q for C = enc(y): only the mod-q relation breaks
+    // claiming x = y + 1 mod q for C = enc(y) with the true y: only the mod-q relation breaks
     const bad = { ...pub, x: modN(y + 1n) };
     expect(dec.verify(bad, dec.prove(bad, { y, rho }, tr(), rng), tr())).toMatchObject({ ok: false, reason: 'MOD_Q_EQUATION' });
+  });
+
+  it('a lie x = y + 1 mod q proven with y + k·N0 (≡ y mod N0): the plaintext range rejects it', () => {
+    const key = P0.sk.publicKey;
+    const y = randomScalar(rng) << 1200n;
+    const { ciphertext: C, nonce: rho } = key.encryptAndNonce(y, rng);
+    const lie = modN(y + 1n);
+    const pub = { key, C, x: lie, yBits, rp: P1.rp };
+    // y' = y + k·N0 with y' ≡ x (mod q): every equation holds, only |y'| ≈ 2^{2048+256} is too big
+    const k = modN((lie - modN(y)) * invN(modN(key.n)));
+    const yLie = y + k * key.n;
+    expect(modN(yLie)).toBe(lie);
+    const forged = dec.__TEST.proveUnchecked(pub, { y: yLie, rho }, tr(), rng);
+    expect(dec.verify(pub, forged, tr())).toMatchObject({ ok: false, reason: 'DEC_Z1_RANGE' });
+    // the smallest lie, y ∓ N0 (|y'| < N0: what the v1 prover itself accepted), is caught too
+    const yShift = y - key.n;
+    const shifted = { ...pub, x: modN(yShift) };
+    expect(dec.verify(shifted, dec.__TEST.proveUnchecked(shifted, { y: yShift, rho }, tr(), rng), tr())).toMatchObject({ ok: false, reason: 'DEC_Z1_RANGE' });
+    expect(() => dec.prove(shifted, { y: yShift, rho }, tr(), rng)).toThrow(/OUT_OF_RANGE/);
+  });
+
+  it('completeness at the bound: |y| = 2^{ℓ_y} proves and verifies', () => {
+    const key = P0.sk.publicKey;
+    for (const y of [pow2(yBits), -pow2(yBits)]) {
+      const { ciphertext: C, nonce: rho } = key.encryptAndNonce(y, rng);
+      const pub = { key, C, x: modN(y), yBits, rp: P1.rp };
+      expect(dec.verify(pub, dec.prove(pub, { y, rho }, tr(), rng), tr())).toEqual({ ok: true });
+      expect(() => dec.prove(pub, { y: y + (y > 0n ? 1n : -1n), rho }, tr(), rng)).toThrow(/OUT_OF_RANGE/);
+    }
+  });
+
+  it('the prover refuses (typed) an ℓ_y that does not fit N0; the largest that fits works', () => {
+    const key = P0.sk.publicKey;
+    const fit = dec.maxYBits(PROFILE_DEFAULT, bitLength(key.n));
+    expect(fit).toBe(bitLength(key.n) - 4 - 128 - dec.LAMBDA);
+    const y = randomScalar(rng);
+    const { ciphertext: C, nonce: rho } = key.encryptAndNonce(y, rng);
+    const pub = { key, C, x: modN(y), yBits: fit, rp: P1.rp };
+    expect(dec.verify(pub, dec.prove(pub, { y, rho }, tr(), rng), tr())).toEqual({ ok: true });
+    expect(() => dec.prove({ ...pub, yBits: fit + 1 }, { y, rho }, tr(), rng)).toThrow(expect.objectContaining({ code: 'DEC_BOUND_UNFIT' }));
+    expect(() => dec.assertYBitsFit(PROFILE_DEFAULT, fit + 1, key.n)).toThrow(expect.objectContaining({ code: 'DEC_BOUND_UNFIT' }));
   });
 });
 

@@ -115,7 +115,7 @@ const cases: Case[] = [
       const key = P0.sk.publicKey;
       const y = -(randomScalar(rng) << 1200n);
       const { ciphertext: C, nonce: rho } = key.encryptAndNonce(y, rng);
-      const pub = { key, C, x: modN(y), rp: P1.rp };
+      const pub = { key, C, x: modN(y), yBits: 1794, rp: P1.rp };
       const proof = dec.prove(pub, { y, rho }, tr(), rng);
       return { verify: (t) => dec.verify(pub, proof, t), ...roundTrip(dec, proof, (p) => dec.verify(pub, p, tr())) };
     },

@@ -16,6 +16,7 @@ import { paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../aux/
 import type { AuxInfo } from '../aux/types.js';
 import type { PartyContext, Protocol } from '../types.js';
 import { pointBytes } from '../util.js';
+import { blameBits } from './blame-bound.js';
 import { configHash, PROTOCOL, type PresignInput, type PresignOutput, type PresignState } from './messages.js';
 import { round1 } from './round1.js';
 import { round2 } from './round2.js';
@@ -24,6 +25,7 @@ import { round4 } from './round4.js';
 import { round5 } from './round5.js';
 
 export * from './messages.js';
+export { blameBits, maxBlameSigners } from './blame-bound.js';
 export { Presignature } from './presignature.js';
 
 function checkAux(aux: AuxInfo, ctx: PartyContext): void {
@@ -54,6 +56,7 @@ function init(input: PresignInput, ctx: PartyContext): PresignState {
   if (delta >= q) fail('INVALID_SCALAR', 'shift: not below the group order');
   if (!Array.isArray(input.publicShares)) fail('INVALID_ARGUMENT', 'publicShares: expected an array');
   checkAux(input.aux, ctx);
+  blameBits(input.aux.profile, ctx.parties.length); // the blame round's Πdec must fit (DEC_BOUND_UNFIT)
   const ids = ctx.parties.map((p) => p.id);
   const Xs: [number, Uint8Array][] = ids.map((id) => {
     const e = input.publicShares.find((s) => s?.index === id);

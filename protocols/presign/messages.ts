@@ -22,7 +22,7 @@
  *   output              R = δ⁻¹·Γ, R̄_j = δ⁻¹·Δ_j, S̄_j = δ⁻¹·S_j; presignature (k_i, χ_i, R, R̄, S̄)
  *
  * Blame (round 4, only after a failed δ or S check): H_i = G_i^{k_i}·ρ^{N_i} (Πmul on K_i, G_i),
- * Ĥ_i = K_i^{x_i}·ρ̂^{N_i} (Πmul* against X_i), and Πdec that
+ * Ĥ_i = K_i^{x_i}·ρ̂^{N_i} (Πmul* against X_i), and Πdec (plaintext range ℓ_y, blame-bound.ts) that
  * C_δ = H_i·Π_j D_{i,j}·F_{j,i}⁻¹ decrypts to δ_i and C_χ = Ĥ_i·Π_j D̂_{i,j}·F̂_{j,i}⁻¹ to χ_i
  * (revealed; S_i = χ_i·Γ checked). Every party publishes the MtA ciphertexts it sent and received,
  * so every pair (i, j) is cross-checked: a disagreement blames [i, j] ([j] if one side is us).

@@ -6,7 +6,8 @@
  * Either fails: broadcast the view and the blame material, and to each j the proofs under j's
  * ring-Pedersen parameters (cggmp-recipe §2.9; see messages.ts):
  *   H_i = G_i^{k_i}·ρ^{N_i} + Πmul;  Ĥ_i = K_i^{x_i}·ρ̂^{N_i} + Πmul*;
- *   Πdec(C_δ → δ_i), Πdec(C_χ → χ_i) with C_δ = H_i·Π_j D_{i,j}·F_{j,i}⁻¹, C_χ = Ĥ_i·Π_j D̂_{i,j}·F̂_{j,i}⁻¹.
+ *   Πdec(C_δ → δ_i), Πdec(C_χ → χ_i) with C_δ = H_i·Π_j D_{i,j}·F_{j,i}⁻¹, C_χ = Ĥ_i·Π_j D̂_{i,j}·F̂_{j,i}⁻¹,
+ *   witness the centred decryption, |y| ≤ 2^{ℓ_y}, ℓ_y = blameBits(profile, n) (blame-bound.ts).
  * @module
  */
 import { modInv } from '../../src/bigint/arith.js';
@@ -22,6 +23,7 @@ import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize
 import { echoHash } from '../session.js';
 import type { Outgoing, Payload, Round } from '../types.js';
 import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
+import { blameBits } from './blame-bound.js';
 import { ctBytes, type MtaCts, PROTOCOL, proofTranscript, readProof, type PresignOutput, type PresignState } from './messages.js';
 
 /** C·Π_j D_j·F_j⁻¹ mod N² (the ciphertext of δ_i or χ_i under the prover's key). */
@@ -118,11 +120,12 @@ export const round4: Round<PresignState, PresignOutput> = {
       },
     });
     const Xi = pointFromBytes(state.X.find(([id]) => id === ctx.self)![1]);
+    const yBits = blameBits(aux.profile, state.signers.length);
     for (const j of others) {
       const rpj = ringPedersenOf(aux, j);
-      const decDelta = dec.prove({ key: pk, C: Cd, x: state.delta_i!, rp: rpj }, { y: yd, rho: rd }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-delta', j), ctx.rng);
+      const decDelta = dec.prove({ key: pk, C: Cd, x: state.delta_i!, yBits, rp: rpj }, { y: yd, rho: rd }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-delta', j), ctx.rng);
       const ms = mulstar.prove({ key: pk, C: K, D: Hh, X: Xi, rp: rpj }, { x: state.x, rho: rhoHh }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-mulstar', j), ctx.rng);
-      const decChi = dec.prove({ key: pk, C: Cc, x: state.chi_i!, rp: rpj }, { y: yc, rho: rc }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-chi', j), ctx.rng);
+      const decChi = dec.prove({ key: pk, C: Cc, x: state.chi_i!, yBits, rp: rpj }, { y: yc, rho: rc }, proofTranscript(ctx.sid, cfg, ctx.self, 'blame-dec-chi', j), ctx.rng);
       outbox.push({ to: j, payload: { proofs: { decDelta: dec.proofToBytes(decDelta), mulStar: mulstar.proofToBytes(ms), decChi: dec.proofToBytes(decChi) } } });
     }
     return { state: base, outbox };

@@ -4,7 +4,8 @@
  * same view every party reaches the same verdict, so a party that claims the opposite of ours is
  * blamed (BLAME_INCONSISTENT). Checks passed: output the presignature. Checks failed: cross-check
  * every pair's MtA ciphertexts (MTA_TRANSCRIPT_MISMATCH, [i, j], or [j] when one side is us), then
- * verify each party's Πmul, Πdec(δ), Πmul*, Πdec(χ) and χ_i·Γ = S_i; abort with the verdict
+ * verify each party's Πmul, Πdec(δ), Πmul*, Πdec(χ) (plaintext range ℓ_y = blameBits(profile, n):
+ * a forged witness y + k·N_j fails DEC_Z1_RANGE) and χ_i·Γ = S_i; abort with the verdict
  * (DELTA_MISMATCH / CHI_MISMATCH) naming every party whose blame proofs fail.
  * @module
  */
@@ -17,6 +18,7 @@ import * as mulstar from '../../src/zk/mulstar.js';
 import { ownRingPedersenFast, paillierPublicOf } from '../aux/materialize.js';
 import type { Payload, Round } from '../types.js';
 import { PayloadReader, scalarBytes } from '../util.js';
+import { blameBits } from './blame-bound.js';
 import { abort, type MtaCts, PROTOCOL, presignatureTag, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
 import { Presignature } from './presignature.js';
 import { combined } from './round4.js';
@@ -124,6 +126,7 @@ export const round5: Round<PresignState, PresignOutput> = {
     const dOf = new Map(state.peerDelta!);
     const Sof = new Map(state.peerS!);
     const Xof = new Map(state.X);
+    const yBits = blameBits(aux.profile, n);
     const culprits: number[] = [];
     for (const [j, b] of blames) {
       const pkj = pkOf(j);
@@ -136,10 +139,12 @@ export const round5: Round<PresignState, PresignOutput> = {
       const decChi = readProof(pr, 'decChi', dec.proofFromBytes);
       if (!mul.verify({ key: pkj, X: Kof.get(j)!, Y: Gof.get(j)!, C: b.H }, b.mul, proofTranscript(ctx.sid, cfg, j, 'blame-mul')).ok) fails.push('Πmul');
       const Cd = combined(pkj, b.H, others.map((m) => [b.recv.get(m)!.D, b.sent.get(m)!.F] as const));
-      if (!dec.verify({ key: pkj, C: Cd, x: dOf.get(j)!, rp: rpMine }, decDelta, proofTranscript(ctx.sid, cfg, j, 'blame-dec-delta', ctx.self)).ok) fails.push('Πdec(δ)');
+      const vd = dec.verify({ key: pkj, C: Cd, x: dOf.get(j)!, yBits, rp: rpMine }, decDelta, proofTranscript(ctx.sid, cfg, j, 'blame-dec-delta', ctx.self));
+      if (!vd.ok) fails.push(`Πdec(δ) ${vd.reason}`);
       if (!mulstar.verify({ key: pkj, C: Kof.get(j)!, D: b.Hh, X: pointFromBytes(Xof.get(j)!), rp: rpMine }, ms, proofTranscript(ctx.sid, cfg, j, 'blame-mulstar', ctx.self)).ok) fails.push('Πmul*');
       const Cc = combined(pkj, b.Hh, others.map((m) => [b.recv.get(m)!.Dh, b.sent.get(m)!.Fh] as const));
-      if (!dec.verify({ key: pkj, C: Cc, x: b.chi, rp: rpMine }, decChi, proofTranscript(ctx.sid, cfg, j, 'blame-dec-chi', ctx.self)).ok) fails.push('Πdec(χ)');
+      const vc = dec.verify({ key: pkj, C: Cc, x: b.chi, yBits, rp: rpMine }, decChi, proofTranscript(ctx.sid, cfg, j, 'blame-dec-chi', ctx.self));
+      if (!vc.ok) fails.push(`Πdec(χ) ${vc.reason}`);
       if (!mulPublic(Gamma, b.chi).equals(pointFromBytes(Sof.get(j)!))) fails.push('S_j ≠ χ_j·Γ');
       if (fails.length) {
         culprits.push(j);

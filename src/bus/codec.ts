@@ -13,11 +13,19 @@
  * their modulus). Decoding rejects anything else and re-encodes to check canonicity, so one message
  * has exactly one encoding (the echo check, the signatures of the secure channel and the vectors
  * hash these bytes).
+ *
+ * Before msgpackr sees any bytes, `scanMsgpack` (msgpack-scan.ts) checks them against the limits of
+ * the message kind (`frame-limits.ts`; `decodePayload` defaults to `PROTOCOL_LIMITS`): total size,
+ * element count, nesting depth, string length, counts satisfiable by the remaining bytes. A refusal
+ * there (`BUS_FRAME_TOO_LARGE`, or INVALID_ARGUMENT for malformed bytes) costs O(headers) and
+ * allocates nothing in proportion to the input.
  * @module
  */
 import { Packr } from 'msgpackr';
 import { equalBytes } from '../bytes.js';
 import { fail } from '../errors.js';
+import { MAX_FRAME_DEPTH, PROTOCOL_LIMITS } from './frame-limits.js';
+import { scanMsgpack, type FrameLimits } from './msgpack-scan.js';
 
 /** Plain data a payload may hold (structurally the same as `protocols/types.ts` `Payload`). */
 export type WirePayload = null | boolean | number | string | Uint8Array | readonly WirePayload[] | { readonly [k: string]: WirePayload };
@@ -35,7 +43,7 @@ export interface Envelope {
 
 const packr = new Packr({ useRecords: false, variableMapSize: true, mapsAsObjects: true, moreTypes: false });
 
-const MAX_DEPTH = 16;
+const MAX_DEPTH = MAX_FRAME_DEPTH;
 
 function canon(v: unknown, depth: number): WirePayload {
   if (depth > MAX_DEPTH) fail('INVALID_ARGUMENT', 'payload nested too deeply');
@@ -84,8 +92,13 @@ function plain(v: unknown, depth: number): WirePayload {
   return fail('INVALID_ARGUMENT', `payload: unsupported decoded value of type ${typeof v}`);
 }
 
-/** Canonical bytes → plain data; InvalidInput if not MessagePack, not plain data or not canonical. */
-export function decodePayload(b: Uint8Array): WirePayload {
+/**
+ * Canonical bytes → plain data. `BUS_FRAME_TOO_LARGE` past `limits` (checked before decoding);
+ * InvalidInput if not MessagePack, not plain data or not canonical.
+ */
+export function decodePayload(b: Uint8Array, limits: FrameLimits = PROTOCOL_LIMITS): WirePayload {
+  if (!(b instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'payload: expected bytes');
+  scanMsgpack(b, limits);
   let v: unknown;
   try {
     v = packr.unpack(b);
@@ -119,7 +132,7 @@ export function payloadToEnvelope(v: WirePayload, what = 'message'): Envelope {
   return { sid, protocol, round, from, to, payload: payload as WirePayload };
 }
 
-/** Bytes → envelope. Shape errors are InvalidInput; the session checks the values. */
-export function decodeMessage(b: Uint8Array): Envelope {
-  return payloadToEnvelope(decodePayload(b));
+/** Bytes → envelope. Shape errors are InvalidInput; the session checks the values. Limits as `decodePayload`. */
+export function decodeMessage(b: Uint8Array, limits: FrameLimits = PROTOCOL_LIMITS): Envelope {
+  return payloadToEnvelope(decodePayload(b, limits));
 }

@@ -28,16 +28,20 @@
  * Each ephemeral secret is wiped right after its one key agreement; Z_ee lives in the channel and is
  * wiped when the connection closes. Every handshake frame is decoded strictly (`frame-schema.ts`):
  * exact keys, types, sizes — anything else is `BUS_FRAME_INVALID`; a signature or identity that
- * does not check is `BUS_AUTH_FAILED` naming the claimed peer (`details.peer`).
+ * does not check is `BUS_AUTH_FAILED` naming the claimed peer (`details.peer`). Before that, each is
+ * scanned under `HANDSHAKE_LIMITS` (`frame-limits.ts`: 1 KiB, 64 values, depth 4; the frames above
+ * are 60–160 bytes, ≤ 11 values, depth 1): over a cap it is `BUS_FRAME_TOO_LARGE`, never decoded.
  * @module
  */
 import { abytes, bytesToHex, concatBytes, equalBytes, numberToBytesBE, utf8ToBytes, wipe } from '../bytes.js';
 import { ecdhX, ecdsaVerifyDigest, mulG, pointFromBytes, pointToBytes, randomScalar, scalarFromBytes, scalarToBytes, type Point } from '../curve.js';
-import { fail } from '../errors.js';
+import { fail, isTkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { decodePayload, encodePayload, type WirePayload } from './codec.js';
+import { HANDSHAKE_LIMITS, MAX_HANDSHAKE_FRAME } from './frame-limits.js';
 import { strictMap, type Blame, type Schema } from './frame-schema.js';
+import { peekHasKey, peekUint, scanMsgpack } from './msgpack-scan.js';
 import { FRAME_VERSION, SecureChannel, type Identity } from './secure-channel.js';
 
 const T_HS = utf8ToBytes('tkey-tss/bus/v2/handshake');
@@ -85,12 +89,17 @@ export class EphemeralKey {
   }
 }
 
-/** Decoded handshake frame (strict schema; null-prototype copy of the known keys). */
+/**
+ * Decoded handshake frame: scanned under `HANDSHAKE_LIMITS` before msgpackr sees it (a cap hit
+ * stays `BUS_FRAME_TOO_LARGE` with its details), then the strict schema (null-prototype copy of
+ * the known keys).
+ */
 function decodeHs(frame: Uint8Array, schema: Schema, what: string, blame: Blame): Record<string, WirePayload> {
   let v: WirePayload;
   try {
-    v = decodePayload(abytes(frame, 'frame'));
-  } catch {
+    v = decodePayload(abytes(frame, 'frame'), HANDSHAKE_LIMITS);
+  } catch (e) {
+    if (isTkeyTssError(e) && e.code === 'BUS_FRAME_TOO_LARGE') return fail('BUS_FRAME_TOO_LARGE', `${what}: ${e.message}`, { ...e.details, ...blame, kind: 'handshake' });
     return fail('BUS_FRAME_INVALID', `${what}: not canonical MessagePack`, { ...blame });
   }
   return strictMap(v, schema, what, blame);
@@ -106,17 +115,19 @@ function aPoint(b: Uint8Array, what: string, blame: Blame): Point {
 
 /**
  * Routing: the `hs` value of a handshake frame (a map with an `hs` key; 0 when `hs` is not 1, 2 or
- * 3), or null for any other frame. The handshake then decodes the frame strictly.
+ * 3), or null for any other frame. Never decodes: a frame over `MAX_HANDSHAKE_FRAME` is not a
+ * handshake frame, a smaller one is scanned under `HANDSHAKE_LIMITS` (no allocation) and `hs`
+ * peeked. The handshake then decodes the frame strictly.
  */
 export function handshakeKind(frame: Uint8Array): 0 | 1 | 2 | 3 | null {
-  let v: WirePayload;
+  if (!(frame instanceof Uint8Array) || frame.length > MAX_HANDSHAKE_FRAME) return null;
   try {
-    v = decodePayload(frame);
+    scanMsgpack(frame, HANDSHAKE_LIMITS);
   } catch {
     return null;
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array || !Object.prototype.hasOwnProperty.call(v, 'hs')) return null;
-  const hs = Object.getOwnPropertyDescriptor(v, 'hs')?.value as unknown;
+  if (!peekHasKey(frame, 'hs')) return null;
+  const hs = peekUint(frame, 'hs');
   return hs === 1 || hs === 2 || hs === 3 ? hs : 0;
 }
 

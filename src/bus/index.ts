@@ -5,6 +5,9 @@
  * @module
  */
 export * from './codec.js';
+export * from './frame-limits.js';
+export * from './msgpack-scan.js';
+export * from './refusal-stats.js';
 export * from './transport.js';
 export * from './secure-channel.js';
 export * from './handshake.js';

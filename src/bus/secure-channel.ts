@@ -53,6 +53,9 @@
  * Frame (canonical msgpack map, keys sorted; `frame-schema.ts` checks it strictly):
  *   { body: bin, from: uint, iv: bin24 (p2p only), n: uint, protocol: str, round: uint, sid: bin,
  *     sig: bin64 (broadcast only), to: uint | nil, v: 2 }
+ * `open` scans it under `CHANNEL_FRAME_LIMITS` and the payload under `PROTOCOL_LIMITS` before
+ * msgpackr decodes either (`frame-limits.ts`: a cap hit is `BUS_FRAME_TOO_LARGE`), then checks the
+ * frame's schema.
  * @module
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
@@ -64,7 +67,9 @@ import { fail, type ErrorCode, type TkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { decodePayload, encodeMessage, encodePayload, type Envelope, type WirePayload } from './codec.js';
+import { CHANNEL_FRAME_LIMITS, PROTOCOL_LIMITS } from './frame-limits.js';
 import { strictMap, U32, type Schema } from './frame-schema.js';
+import type { FrameLimits } from './msgpack-scan.js';
 
 /** Version of every bus frame and handshake frame (2: per-connection ephemeral keys). */
 export const FRAME_VERSION = 2;
@@ -131,14 +136,24 @@ export function anIdentity(k: Identity | Uint8Array, title = 'identityKey'): Ide
   return new Identity(abytes(k, title, 32));
 }
 
-function refuse(code: ErrorCode, message: string, sender: unknown, peer: Uint8Array): never {
-  return fail(code, message, { sender: typeof sender === 'number' ? sender : null, peer: bytesToHex(peer) });
+function refuse(code: ErrorCode, message: string, sender: unknown, peer: Uint8Array, more?: Record<string, unknown>): never {
+  return fail(code, message, { ...more, sender: typeof sender === 'number' ? sender : null, peer: bytesToHex(peer) });
 }
 
-/** Is `e` a refused frame (auth, replay, malformed)? */
+/** Is `e` a refused frame (auth, replay, malformed, over a cap)? */
 export function isRefusedFrame(e: unknown): e is TkeyTssError {
   const c = (e as { code?: unknown })?.code;
-  return c === 'BUS_AUTH_FAILED' || c === 'BUS_REPLAY' || c === 'BUS_FRAME_INVALID';
+  return c === 'BUS_AUTH_FAILED' || c === 'BUS_REPLAY' || c === 'BUS_FRAME_INVALID' || c === 'BUS_FRAME_TOO_LARGE';
+}
+
+/** decodePayload under `limits`; a cap hit stays BUS_FRAME_TOO_LARGE (with its details), anything else is BUS_FRAME_INVALID. */
+function decodeCapped(b: Uint8Array, limits: FrameLimits, what: string, sender: unknown, peer: Uint8Array): WirePayload {
+  try {
+    return decodePayload(b, limits);
+  } catch (e) {
+    if ((e as { code?: unknown })?.code === 'BUS_FRAME_TOO_LARGE') return refuse('BUS_FRAME_TOO_LARGE', `${what}: ${(e as Error).message}`, sender, peer, (e as TkeyTssError).details);
+    return refuse('BUS_FRAME_INVALID', `${what}: not canonical MessagePack`, sender, peer);
+  }
 }
 
 interface Window {
@@ -249,16 +264,12 @@ export class SecureChannel {
     return encodePayload({ ...head, body, iv });
   }
 
-  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_AUTH_FAILED, BUS_REPLAY). */
+  /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_FRAME_TOO_LARGE, BUS_AUTH_FAILED, BUS_REPLAY). */
   open(frame: Uint8Array): Envelope {
     const peer = this.peerPub;
     this.#live();
-    let v: WirePayload;
-    try {
-      v = decodePayload(abytes(frame, 'frame'));
-    } catch {
-      return refuse('BUS_FRAME_INVALID', 'frame: not canonical MessagePack', null, peer);
-    }
+    // A: capped decode (scanned under CHANNEL_FRAME_LIMITS before msgpackr); B: strict schema on the result
+    const v = decodeCapped(abytes(frame, 'frame'), CHANNEL_FRAME_LIMITS, 'frame', null, peer);
     const claimed = typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? Object.getOwnPropertyDescriptor(v, 'from')?.value : undefined;
     const bc = typeof v === 'object' && v !== null && Object.getOwnPropertyDescriptor(v, 'to')?.value === null;
     const f = strictMap(v, bc ? BC_FRAME : P2P_FRAME, bc ? 'broadcast frame' : 'p2p frame', { sender: typeof claimed === 'number' ? claimed : null, peer: bytesToHex(peer) });
@@ -278,12 +289,7 @@ export class SecureChannel {
     let payload: WirePayload;
     if (bc) {
       const sig = f.sig as Uint8Array;
-      let p: WirePayload;
-      try {
-        p = decodePayload(body);
-      } catch {
-        return refuse('BUS_FRAME_INVALID', `broadcast from party ${from}: body is not canonical`, from, peer);
-      }
+      const p = decodeCapped(body, PROTOCOL_LIMITS, `broadcast from party ${from}: body`, from, peer);
       const digest = sha256(concatBytes(T_BC, this.transcript, u64(n), envelopeBytes({ ...head, payload: p }, true)));
       if (!ecdsaVerifyDigest(sig, digest, this.#peer, { lowS: true })) {
         return refuse('BUS_AUTH_FAILED', `broadcast from party ${from}: the signature does not verify under the peer's identity key on this connection`, from, peer);
@@ -297,11 +303,7 @@ export class SecureChannel {
       } catch {
         return refuse('BUS_AUTH_FAILED', `p2p frame from party ${from}: authentication failed (tampered, wrong key, wrong session or another connection)`, from, peer);
       }
-      try {
-        payload = decodePayload(pt);
-      } catch {
-        return refuse('BUS_FRAME_INVALID', `p2p frame from party ${from}: payload is not canonical`, from, peer);
-      }
+      payload = decodeCapped(pt, PROTOCOL_LIMITS, `p2p frame from party ${from}: payload`, from, peer);
     }
     // authentic: record the counter
     if (n > w.high) {

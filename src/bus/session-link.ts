@@ -4,8 +4,11 @@
  * `Link` — this node's connection to one peer node: the handshake on every (re)connection
  * (`handshake.ts`: signed ephemeral Diffie–Hellman that binds the connection to both identity
  * keys), the secure channel of that connection (`secure-channel.ts`) for every envelope — new keys
- * per connection, wiped when it closes —, demultiplexing by sid, a bounded buffer for envelopes
- * of sessions not yet attached, and tombstones that answer late frames of finished sessions.
+ * per connection, wiped when it closes —, demultiplexing by sid, a buffer for envelopes of
+ * sessions not yet attached (capped in bytes and count per link and, on a server, in total:
+ * `unclaimed-buffer.ts`), and tombstones that answer late frames of finished sessions. Every frame
+ * is decoded once (`SecureChannel.open`); before that only size checks and a scan without
+ * allocation (`frame-limits.ts`). Refusals and drops are counted by reason in `stats`.
  * `LinkServer` accepts connections (any transport) and keeps one `Link` per peer identity, so a
  * reconnecting peer gets its link — sessions, tombstones — back (with a fresh channel).
  *
@@ -22,36 +25,71 @@
  *   - aborts: a local ProtocolAbort is reported to the peers (`abort`), a peer's abort ends the run
  *     with the same ProtocolAbort (culprits as the reporter computed them);
  *   - timeout: no progress for `stallMs` ends the run with `SESSION_STALLED` naming the peers we
- *     wait for (`details.stalled`).
+ *     wait for (`details.stalled`);
+ *   - early messages: what a remote party sends one round ahead is held by the session; its bytes
+ *     per remote party are capped (`maxEarlyBytes`), the excess dropped and counted (`early-bytes`).
  * @module
  */
 import { abytes, bytesToHex, concatBytes, equalBytes, utf8ToBytes } from '../bytes.js';
-import { fail, InternalBug, isTkeyTssError, ProtocolAbort, TkeyTssError } from '../errors.js';
+import { fail, InternalBug, InvalidInput, isTkeyTssError, ProtocolAbort, TkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import type { Envelope, WirePayload } from './codec.js';
 import { decodeCtl, type Ctl } from './control.js';
+import { CHANNEL_FRAME_LIMITS, EARLY_PEER_BYTES, MAX_CONTROL_FRAME, MAX_HANDSHAKE_FRAME, UNCLAIMED_PEER_BYTES, UNCLAIMED_PEER_COUNT, UNCLAIMED_TOTAL_BYTES } from './frame-limits.js';
 import { ClientHandshake, handshakeKind, isHandshake, ServerHandshake } from './handshake.js';
+import { peekAscii, scanMsgpack } from './msgpack-scan.js';
+import { RefusalStats, type RefusalReason } from './refusal-stats.js';
 import { anIdentity, isRefusedFrame, type Identity, type SecureChannel } from './secure-channel.js';
 import type { FrameTransport } from './transport.js';
+import { UnclaimedBuffer, UnclaimedPool } from './unclaimed-buffer.js';
 
 /** Protocol name of node-level control envelopes (from = to = 0 for RPC; session `done`/`abort` carry party ids in the payload). */
 export const CTL_PROTOCOL = 'bus/ctl';
 export const RPC_PROTOCOL = 'bus/rpc';
 const T_CONN = utf8ToBytes('tkey-tss/bus/v2/connection');
 
-const UNCLAIMED_MAX = 512;
 const UNCLAIMED_TTL_MS = 120_000;
 const TOMBSTONE_TTL_MS = 120_000;
 
-type EnvelopeHandler = (env: Envelope, link: Link) => void;
+/** `bytes`: the frame's size on the wire. */
+type EnvelopeHandler = (env: Envelope, link: Link, bytes: number) => void;
+
+const REASON_OF_CODE: Record<string, RefusalReason> = {
+  BUS_FRAME_TOO_LARGE: 'frame-too-large',
+  BUS_FRAME_INVALID: 'frame-invalid',
+  BUS_AUTH_FAILED: 'auth-failed',
+  BUS_REPLAY: 'replay',
+};
 
 export interface LinkOptions {
   /** This node's identity: a 32-byte secp256k1 secret or an `Identity`. */
   identityKey: Identity | Uint8Array;
   rng?: Rng;
-  /** A refused frame (auth, replay, malformed): the typed error names the sender. Default: ignored. */
+  /** A refused frame (auth, replay, malformed, over a cap): the typed error names the sender. Default: ignored. */
   onRefused?: (e: TkeyTssError, link: Link) => void;
+  /** Bytes of envelopes of not-yet-attached sessions kept per link (default `UNCLAIMED_PEER_BYTES`). */
+  unclaimedPeerBytes?: number;
+  /** `LinkServer` only: the same over all its links (default `UNCLAIMED_TOTAL_BYTES`). */
+  unclaimedTotalBytes?: number;
+}
+
+/** @internal what a `LinkServer` shares with its links. */
+interface LinkShared {
+  stats?: RefusalStats;
+  pool?: UnclaimedPool;
+}
+
+/** The counter of a refused handshake frame: a bad signature or identity, over the handshake caps, anything else. */
+function handshakeReason(e: unknown): RefusalReason {
+  const code = (e as { code?: unknown })?.code;
+  return code === 'BUS_AUTH_FAILED' ? 'auth-failed' : code === 'BUS_FRAME_TOO_LARGE' ? 'handshake-too-large' : 'handshake-invalid';
+}
+
+function aByteCap(v: unknown, title: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (!Number.isSafeInteger(v) || (v as number) < 0) fail('INVALID_ARGUMENT', `${title}: expected a byte count`);
+  return v as number;
 }
 
 /** This node's connection to one peer node. */
@@ -69,17 +107,27 @@ export class Link {
   readonly #subs = new Map<string, Set<EnvelopeHandler>>();
   readonly #readyFns = new Set<() => void>();
   readonly #downFns = new Set<() => void>();
-  #unclaimed: { h: string; env: Envelope; at: number }[] = [];
+  readonly #unclaimed: UnclaimedBuffer;
   readonly #tombs = new Map<string, { envs: Envelope[]; until: number; last: number }>();
   #waiters: (() => void)[] = [];
   /** Refused frames so far (for diagnostics). */
   refused = 0;
+  /** Refused and dropped frames by reason (a server's links count into the server's `stats` too). */
+  readonly stats: RefusalStats;
 
   /** @internal use `connectLink` / `LinkServer`. */
-  constructor(opts: LinkOptions) {
+  constructor(opts: LinkOptions, shared: LinkShared = {}) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
     this.self = anIdentity(opts.identityKey);
     this.#onRefused = opts.onRefused;
+    this.stats = new RefusalStats(shared.stats);
+    const bytes = aByteCap(opts.unclaimedPeerBytes, 'unclaimedPeerBytes', UNCLAIMED_PEER_BYTES);
+    this.#unclaimed = new UnclaimedBuffer({ bytes, count: UNCLAIMED_PEER_COUNT, ttlMs: UNCLAIMED_TTL_MS }, this.stats, shared.pool ?? null);
+  }
+
+  /** Bytes (on the wire) of envelopes held for sessions not attached yet. */
+  get unclaimedBytes(): number {
+    return this.#unclaimed.bytes;
   }
 
   /** The peer's identity key (after the first handshake). */
@@ -168,30 +216,50 @@ export class Link {
     this.#channel = null;
   }
 
-  /** @internal report a refused frame (auth, replay, malformed) of this link: counted, passed to `onRefused`, dropped. */
-  refuse(e: TkeyTssError): void {
+  /**
+   * @internal report a refused frame (auth, replay, malformed, over a cap) of this link: counted
+   * (`refused`, and in `stats` under `reason`, by default the reason of its code), passed to
+   * `onRefused`, dropped.
+   */
+  refuse(e: TkeyTssError, reason: RefusalReason = REASON_OF_CODE[e.code] ?? 'frame-invalid'): void {
     this.refused++;
+    this.stats.add(reason);
     this.#onRefused?.(e, this);
   }
 
   #frame(f: Uint8Array): void {
     if (this.#closed || !this.#channel) return;
-    if (isHandshake(f)) return; // handled by the connector
+    if (isHandshake(f)) return; // handled by the connector (a scan of ≤ 1 KiB, no decoding)
     let env: Envelope;
     try {
-      env = this.#channel.open(f);
+      this.#checkKindCap(f, this.#channel.peerPub);
+      env = this.#channel.open(f); // the one decode (capped: CHANNEL_FRAME_LIMITS, then PROTOCOL_LIMITS for the payload)
     } catch (e) {
       if (isRefusedFrame(e)) return this.refuse(e);
       throw e;
     }
-    this.#dispatch(env);
+    this.#dispatch(env, f.length);
   }
 
-  #dispatch(env: Envelope): void {
+  /** A control frame (`bus/ctl`, `bus/rpc`) over MAX_CONTROL_FRAME is refused before decoding (its protocol is peeked). */
+  #checkKindCap(f: Uint8Array, peer: Uint8Array): void {
+    if (f.length <= MAX_CONTROL_FRAME) return;
+    try {
+      scanMsgpack(f, CHANNEL_FRAME_LIMITS);
+    } catch {
+      return; // `open` refuses it with the reason
+    }
+    const protocol = peekAscii(f, 'protocol');
+    if (protocol === CTL_PROTOCOL || protocol === RPC_PROTOCOL) {
+      fail('BUS_FRAME_TOO_LARGE', `${protocol} frame of ${f.length} bytes exceeds the control frame cap ${MAX_CONTROL_FRAME}`, { limit: 'bytes', max: MAX_CONTROL_FRAME, actual: f.length, kind: 'control', sender: null, peer: bytesToHex(peer) });
+    }
+  }
+
+  #dispatch(env: Envelope, bytes: number): void {
     const h = bytesToHex(env.sid);
     const subs = this.#subs.get(h);
     if (subs && subs.size) {
-      for (const fn of [...subs]) fn(env, this);
+      for (const fn of [...subs]) fn(env, this, bytes);
       return;
     }
     const tomb = this.#tombs.get(h);
@@ -208,9 +276,7 @@ export class Link {
         return;
       }
     }
-    this.#unclaimed = this.#unclaimed.filter((u) => now - u.at < UNCLAIMED_TTL_MS);
-    if (this.#unclaimed.length >= UNCLAIMED_MAX) this.#unclaimed.shift();
-    this.#unclaimed.push({ h, env, at: now });
+    this.#unclaimed.push(h, env, bytes, now);
   }
 
   /** Receive the envelopes of session `sid` (and any buffered ones, at once). */
@@ -220,11 +286,10 @@ export class Link {
     if (!s) this.#subs.set(h, (s = new Set()));
     s.add(fn);
     this.#tombs.delete(h);
-    const mine = this.#unclaimed.filter((u) => u.h === h);
+    const mine = this.#unclaimed.take(h);
     if (mine.length) {
-      this.#unclaimed = this.#unclaimed.filter((u) => u.h !== h);
       queueMicrotask(() => {
-        for (const u of mine) if (s!.has(fn)) fn(u.env, this);
+        for (const u of mine) if (s!.has(fn)) fn(u.env, this, u.bytes);
       });
     }
     return () => {
@@ -260,11 +325,12 @@ export class Link {
     this.#detach?.();
     this.#transport?.close();
     this.#dropChannel();
+    this.#unclaimed.clear();
     for (const fn of [...this.#downFns]) fn();
   }
 
   toJSON(): unknown {
-    return { self: bytesToHex(this.self.publicKey), peer: this.peerPub ? bytesToHex(this.peerPub) : null, ready: this.isReady };
+    return { self: bytesToHex(this.self.publicKey), peer: this.peerPub ? bytesToHex(this.peerPub) : null, ready: this.isReady, refused: this.stats.snapshot() };
   }
 }
 
@@ -306,7 +372,7 @@ export function connectLink(transport: FrameTransport, opts: LinkOptions & { ser
       } catch (e) {
         pending?.abort();
         pending = null;
-        if (isTkeyTssError(e)) link.refuse(e);
+        if (isTkeyTssError(e)) link.refuse(e, handshakeReason(e));
         transport.close();
       }
     },
@@ -328,13 +394,28 @@ export class LinkServer {
   readonly #onLink = new Set<(l: Link) => void>();
   #closed = false;
   readonly #conns = new Set<FrameTransport>();
+  readonly #pool: UnclaimedPool;
   /** How long a connection may take to answer the challenge (ms). */
   handshakeMs = 10_000;
+  /** Refusals and drops by reason: before the handshake, and every link's (for metrics). */
+  readonly stats = new RefusalStats();
 
   constructor(opts: LinkOptions) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
     this.self = anIdentity(opts.identityKey);
     this.#opts = { ...opts, identityKey: this.self };
+    this.#pool = new UnclaimedPool(aByteCap(opts.unclaimedTotalBytes, 'unclaimedTotalBytes', UNCLAIMED_TOTAL_BYTES));
+    aByteCap(opts.unclaimedPeerBytes, 'unclaimedPeerBytes', UNCLAIMED_PEER_BYTES);
+  }
+
+  /** Bytes held for not-yet-attached sessions over all links. */
+  get unclaimedBytes(): number {
+    return this.#pool.total;
+  }
+
+  #refusedBeforeHandshake(e: unknown, reason: RefusalReason): void {
+    this.stats.add(reason);
+    if (isTkeyTssError(e)) this.#opts.onRefused?.(e, new Link({ identityKey: this.self }));
   }
 
   /** Called once per new peer identity (not again when it reconnects). */
@@ -368,7 +449,15 @@ export class LinkServer {
     };
     t.listen({
       frame: (f) => {
-        if (!pending || !isHandshake(f)) return;
+        if (!pending) return;
+        // before the handshake only a handshake frame (≤ MAX_HANDSHAKE_FRAME) counts: anything
+        // bigger is refused on its length alone, never decoded (no identity to charge it to yet)
+        if (f.length > MAX_HANDSHAKE_FRAME) {
+          const e = new InvalidInput('BUS_FRAME_TOO_LARGE', `a frame of ${f.length} bytes before the handshake (cap ${MAX_HANDSHAKE_FRAME})`, { limit: 'bytes', max: MAX_HANDSHAKE_FRAME, actual: f.length, kind: 'handshake', sender: null, peer: null });
+          return this.#refusedBeforeHandshake(e, 'handshake-too-large');
+        }
+        // not a handshake frame at all (scan + peek, no decoding): counted, ignored
+        if (!isHandshake(f)) return this.stats.add('handshake-invalid');
         const { hs, timer } = pending;
         pending = null;
         clearTimeout(timer);
@@ -377,13 +466,12 @@ export class LinkServer {
           ok = hs.verify(f);
         } catch (e) {
           t.close();
-          if (isTkeyTssError(e)) this.#opts.onRefused?.(e, new Link({ identityKey: this.self }));
-          return;
+          return this.#refusedBeforeHandshake(e, handshakeReason(e));
         }
         const h = bytesToHex(ok.peerPub);
         let link = this.#links.get(h);
         const fresh = !link;
-        if (!link) this.#links.set(h, (link = new Link(this.#opts)));
+        if (!link) this.#links.set(h, (link = new Link(this.#opts, { stats: this.stats, pool: this.#pool })));
         t.send(ok.confirm); // hs3 before anything sealed
         link.bind(t, ok.channel);
         if (fresh) for (const fn of [...this.#onLink]) fn(link);
@@ -440,6 +528,12 @@ export interface RunSessionsOptions {
   resendMs?: number;
   /** Cancellation. */
   signal?: AbortSignal;
+  /**
+   * Bytes (on the wire) of early messages — one round ahead of what a local session collects — it
+   * holds per remote party (default `EARLY_PEER_BYTES`). Beyond: dropped and counted (`early-bytes`
+   * on the link); an honest peer's resend delivers it once the session caught up.
+   */
+  maxEarlyBytes?: number;
 }
 
 function ctlEnvelope(sid: Uint8Array, c: Ctl): Envelope {
@@ -461,6 +555,7 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
   if (!Array.isArray(o.local) || o.local.length === 0) fail('INVALID_ARGUMENT', 'local: expected at least one local session');
   const stallMs = o.stallMs ?? 60_000;
   const resendMs = o.resendMs ?? 2_000;
+  const maxEarly = aByteCap(o.maxEarlyBytes, 'maxEarlyBytes', EARLY_PEER_BYTES);
   const sid = o.sid;
   const links = [...new Set(o.remote.map((r) => r.link))];
   const remoteAt = new Map<number, Link>(o.remote.map((r) => [r.id, r.link]));
@@ -480,6 +575,27 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
     const lastOut = new Map<number, Envelope[][]>(o.local.map((l) => [l.id, []]));
     const queue: { to: LocalSession; env: Envelope }[] = [];
     const offs: (() => void)[] = [];
+    /** Per (local party, remote party): bytes of the early messages delivered, by "round/kind" (a resend replaces, never adds). */
+    const early = new Map<string, Map<string, { round: number; bytes: number }>>();
+    /** May `env` (`bytes` on the wire) go to `t`? Early messages count against `maxEarly` per sender. */
+    const earlyAllowed = (t: LocalSession, env: Envelope, bytes: number): boolean => {
+      const next = t.session.nextRound;
+      if (env.round < next) return true; // the round being collected (or late): not early
+      const key = `${t.id}/${env.from}`;
+      let held = early.get(key);
+      if (!held) early.set(key, (held = new Map()));
+      let sum = 0;
+      for (const [k, e] of held) {
+        if (e.round < next) held.delete(k); // consumed
+        else sum += e.bytes;
+      }
+      const slot = `${env.round}/${env.to === null ? 'broadcast' : 'p2p'}`;
+      const prev = held.get(slot);
+      if (prev) sum -= prev.bytes;
+      if (sum + bytes > maxEarly) return false;
+      held.set(slot, { round: env.round, bytes: Math.max(bytes, prev?.bytes ?? 0) });
+      return true;
+    };
 
     const finalEnvelopes = (link: Link): Envelope[] => {
       const out: Envelope[] = [];
@@ -564,7 +680,7 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
         step(to, () => to.session.receive(env));
       }
     };
-    const onEnvelope = (env: Envelope, link: Link): void => {
+    const onEnvelope = (env: Envelope, link: Link, bytes: number): void => {
       if (settled) return;
       if (env.protocol === CTL_PROTOCOL) {
         let c: Ctl;
@@ -585,7 +701,9 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
       }
       // the sender must be a party that lives at the node this link goes to
       if (remoteAt.get(env.from) !== link) return;
-      const targets = env.to === null ? o.local : o.local.filter((l) => l.id === env.to);
+      const all = env.to === null ? o.local : o.local.filter((l) => l.id === env.to);
+      const targets = all.filter((t) => earlyAllowed(t, env, bytes));
+      if (targets.length < all.length) link.stats.add('early-bytes', all.length - targets.length);
       if (targets.length === 0) return;
       seenRound.set(env.from, Math.max(seenRound.get(env.from) ?? 0, env.round));
       lastProgress = Date.now();

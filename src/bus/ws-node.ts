@@ -9,12 +9,13 @@
  */
 import { WebSocket, WebSocketServer } from 'ws';
 import { fail } from '../errors.js';
+import { MAX_PROTOCOL_FRAME } from './frame-limits.js';
 import type { Identity } from './secure-channel.js';
 import { connectLink, LinkServer, type Link, type LinkOptions } from './session-link.js';
 import { ReconnectingTransport, WebSocketTransport, type WebSocketLike } from './transport.js';
 
-/** Max frame size accepted by the server (bytes). */
-export const MAX_FRAME = 16 * 1024 * 1024;
+/** Max frame size `ws` accepts (bytes; larger frames close the connection, code 1009): the protocol frame cap. */
+export const MAX_FRAME = MAX_PROTOCOL_FRAME;
 
 /** A re-dialling `ws` client transport to `url`. */
 export function connectNodeWebSocket(url: string, opts: { retryMs?: number } = {}): ReconnectingTransport {

@@ -4,12 +4,14 @@
  * `BusPartyTransport` (or `serveService`) runs them there. Messages to remote parties go over the
  * link (sealed by the secure channel); the session layer (`runSessions`) resends, dedups, times out
  * naming the stalled peer, and resolves once every local `finish` ran and every remote party
- * reported done — the same contract as `SimulatorTransport`.
+ * reported done — the same contract as `SimulatorTransport`. A local participant's `aborted` is
+ * called (at once, from the failing step) when its own session raises a ProtocolAbort; an abort a
+ * remote party reports ends the run but is not its own.
  * @module
  */
-import { fail, InternalBug } from '../errors.js';
+import { fail, InternalBug, ProtocolAbort } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { reportSessionFailure, runSessions, type Link, type LocalSession } from '../bus/session-link.js';
+import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../bus/session-link.js';
 import { Session, type ProgressEvent } from '../../protocols/session.js';
 import type { Participant, PartyTransport, SessionPlan } from './transport.js';
 
@@ -67,6 +69,7 @@ export class BusPartyTransport implements PartyTransport {
     const protocol = typeof plan.protocol === 'function' ? plan.protocol((self) => local.find((p) => p.id === self)?.extensionInput) : plan.protocol;
     const parties = plan.participants.map((p) => ({ id: p.id, owns: [...p.owns] }));
     const sessions: LocalSession[] = [];
+    const recording: Promise<void>[] = [];
     for (const p of local) {
       const onProgress = this.#opts.onProgress ? (e: ProgressEvent) => this.#opts.onProgress!(p.id, e) : undefined;
       let session: Session<I, S, O>;
@@ -77,16 +80,54 @@ export class BusPartyTransport implements PartyTransport {
         reportSessionFailure(remote.map((r) => r.link), plan.sid, p.id, e instanceof Error ? e.message : 'session not created');
         throw e;
       }
-      sessions.push({ id: p.id, session, finish: () => p.finish(session.output as O) });
+      const watched = p.aborted
+        ? ownAborts(session, (e) => {
+            const r = p.aborted!(e);
+            r.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+            recording.push(r);
+          })
+        : session;
+      sessions.push({ id: p.id, session: watched, finish: () => p.finish(session.output as O) });
     }
-    await runSessions({
-      sid: plan.sid,
-      protocol: protocol.name,
-      local: sessions,
-      remote,
-      ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
-      ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
-      ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
-    });
+    try {
+      await runSessions({
+        sid: plan.sid,
+        protocol: protocol.name,
+        local: sessions,
+        remote,
+        ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
+        ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
+        ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
+      });
+    } catch (e) {
+      await Promise.all(recording); // the owner's record of its own abort is in before the run ends
+      throw e;
+    }
   }
+}
+
+/** `session`, reporting (once) the ProtocolAbort its own step raised — not one a peer reported. */
+function ownAborts(session: SessionLike, report: (e: ProtocolAbort) => void): SessionLike {
+  let reported = false;
+  const step = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ProtocolAbort && session.status === 'aborted' && !reported) {
+        reported = true;
+        report(e);
+      }
+      throw e;
+    }
+  };
+  return {
+    start: () => step(() => session.start()),
+    receive: (m) => step(() => session.receive(m)),
+    get status() {
+      return session.status;
+    },
+    get nextRound() {
+      return session.nextRound;
+    },
+  };
 }

@@ -14,6 +14,7 @@ import { DEFAULT_TSS_TAG, aTssTag } from '../tss/tss-tag.js';
 import type { DeviceParty } from './device-party.js';
 import type { AccountRef, ServiceConnection } from './service-party.js';
 import type { PartyTransport } from './transport.js';
+import { aServiceAuxPin } from './service-aux-pin.js';
 
 /** Options every lifecycle entry takes. */
 export interface ClientOptions {
@@ -37,6 +38,12 @@ export interface ClientOptions {
    * fresh in-memory pool per login; a `FilePresignStore` pool survives restarts (single use across processes).
    */
   presignPool?: PresignPool;
+  /**
+   * The fingerprint (32 bytes) of the service's long-lived aux public key, as its operator publishes
+   * it (`ServiceParty.auxFingerprint`). Signing refuses aux info whose service key differs
+   * (`SERVICE_AUX_MISMATCH`, `service-aux-pin.ts`). Absent: the keys this device verified itself.
+   */
+  serviceAuxPin?: Uint8Array;
 }
 
 export interface Env {
@@ -49,6 +56,7 @@ export interface Env {
   now: () => number;
   conflictAttempts: number;
   pool: PresignPool;
+  serviceAuxPin: Uint8Array | null;
 }
 
 export interface Core extends Env {
@@ -84,6 +92,7 @@ export function envOf(o: ClientOptions): Env {
     now: o.now ?? Date.now,
     conflictAttempts: aInt(o.conflictAttempts ?? 3, 'conflictAttempts', 1, 100),
     pool: o.presignPool ?? new PresignPool(new MemoryPresignStore()),
+    serviceAuxPin: aServiceAuxPin(o.serviceAuxPin),
   };
 }
 

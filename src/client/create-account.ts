@@ -128,7 +128,7 @@ export async function createAccountCore(opts: CreateAccountOptions): Promise<Cre
   }
   // phase 2: the account is durable; the recovery share leaves memory, the service confirms
   core.device.commitStaged([DEVICE_INDEX]);
-  if (aux) core.device.holdAux(aux);
+  if (aux) core.device.holdAux(aux, true);
   core.heldFactors.set(factorEncKey(deviceFactor.pubPoint), DEVICE_INDEX);
   await finalize(core);
   return { core, deviceFactor, recoveryFactor };

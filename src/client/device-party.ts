@@ -7,7 +7,7 @@
  * or wiped if it never is (`dropStaged`).
  * @module
  */
-import { wipe } from '../bytes.js';
+import { bytesToHex, wipe } from '../bytes.js';
 import { pointFromBytes } from '../curve.js';
 import { verifyShare } from '../shamir/index.js';
 import { fail } from '../errors.js';
@@ -20,6 +20,8 @@ import type { TssCheckpoint } from './checkpoint.js';
 import { auxFromRefresh, sealAux, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { publicSharesAt } from './shares.js';
+import { serviceAuxFingerprintIn } from './service-aux-pin.js';
+import { SERVICE_PARTY } from './service-party.js';
 
 export const DEVICE_PARTY = 2;
 
@@ -41,8 +43,17 @@ export class DeviceParty {
   /** Aux info of the signer group {service, this device at index i}, by i. */
   #aux = new Map<number, AuxInfo>();
 
-  holdAux(aux: AuxInfo): void {
+  /** Service aux keys (fingerprints, hex) this device verified itself in an aux session. */
+  #verifiedService = new Set<string>();
+
+  /** Hold aux info; `verified`: it comes from an aux session this device ran (its proofs checked here), not from the metadata. */
+  holdAux(aux: AuxInfo, verified = false): void {
     this.#aux.set(aux.self, sealAux(aux));
+    if (verified) this.#verifiedService.add(bytesToHex(serviceAuxFingerprintIn(aux, SERVICE_PARTY)));
+  }
+  /** Fingerprints of the service aux keys verified in this device's own aux sessions (`service-aux-pin.ts`). */
+  get verifiedServiceAux(): ReadonlySet<string> {
+    return this.#verifiedService;
   }
   /** The aux for signing with share `index`, if held. */
   aux(index: number): AuxInfo | undefined {
@@ -148,7 +159,7 @@ export class DeviceParty {
     }
     this.#staged = null;
     wipe(...old);
-    if (s.aux) this.holdAux(s.aux);
+    if (s.aux) this.holdAux(s.aux, true); // rotated in the refresh session: proofs checked there
     for (const i of [...this.#aux.keys()]) if (!this.#held.has(i)) this.#aux.delete(i);
   }
 
@@ -164,6 +175,7 @@ export class DeviceParty {
     wipe(...this.#held.values());
     this.#held.clear();
     this.#aux.clear();
+    this.#verifiedService.clear();
   }
 
   toJSON(): unknown {

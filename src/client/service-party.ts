@@ -24,6 +24,11 @@
  * (`ServicePartyOptions.aux`); per account it keeps only the verified public parts of each signer
  * group {service, device at index i} — the latest three device moduli per index, so a device whose new aux never
  * reached the metadata still signs with its previous one (it names its modulus in presign).
+ *
+ * Every participant it hands out records its OWN session's abort (`aborted`, called by the
+ * transport) in the account's abort history; `abortPolicy` locks the account when enough of them
+ * blame the same non-service party, and every later session of the account is refused with
+ * ACCOUNT_LOCKED before it runs until an operator calls `clearAbortLock` (`abort-record.ts`).
  * @module
  */
 import { abytes, bytesToHex, wipe } from '../bytes.js';
@@ -45,6 +50,8 @@ import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, typ
 import { publicSharesAt } from './shares.js';
 import type { Participant } from './transport.js';
 import { shareBuffers, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
+import { AbortBook, anAbortPolicy, type AbortHistory, type AbortLock, type AbortPolicy } from './abort-record.js';
+import { serviceAuxFingerprint } from './service-aux-pin.js';
 import type { AccountRef, ReconcileResult, ServiceConnection, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
 
 export const SERVICE_PARTY = 1;
@@ -52,6 +59,7 @@ export const SERVICE_INDEX = 1;
 
 export * from './service-store.js';
 export * from './service-api.js';
+export type { AbortEntry, AbortHistory, AbortLock, AbortPolicy } from './abort-record.js';
 
 export interface ServicePartyOptions {
   /** The service's long-lived identity key (32 bytes). */
@@ -68,6 +76,11 @@ export interface ServicePartyOptions {
    * first aux session and kept). Needed for aux, presign and sign.
    */
   aux?: AuxInput;
+  /**
+   * Lock an account after `maxAborts` (default 3) aborts of the service's own sessions blamed on the
+   * same non-service party within `windowMs` (default 24 h); `clearAbortLock` unlocks it.
+   */
+  abortPolicy?: Partial<AbortPolicy>;
 }
 
 /** The request's derivation shift as a protocol input field (absent: the root key). */
@@ -75,11 +88,11 @@ function shiftOf(shift: Uint8Array | undefined): { shift?: Uint8Array } {
   return shift === undefined ? {} : { shift: abytes(shift, 'shift', 32).slice() };
 }
 
-function aRef(a: AccountRef): { pub: Point; tag: string; key: string } {
+function aRef(a: AccountRef): { pub: Point; tag: string; key: string; metadataPub: Uint8Array; tssTag: string } {
   if (typeof a !== 'object' || a === null) fail('INVALID_ARGUMENT', 'account: expected {metadataPub, tssTag}');
   const pub = aMetadataPub(abytes(a.metadataPub, 'account.metadataPub'), 'account.metadataPub');
   const tag = aTssTag(a.tssTag);
-  return { pub, tag, key: `${pointToHex(pub, true)}/${tag}` };
+  return { pub, tag, key: `${pointToHex(pub, true)}/${tag}`, metadataPub: pointToBytes(pub, true), tssTag: tag };
 }
 
 export class ServiceParty implements ServiceConnection {
@@ -94,6 +107,8 @@ export class ServiceParty implements ServiceConnection {
   readonly #presigs = new Map<string, Presignature>();
   /** Per-account serialisation of store updates. */
   readonly #locks = new Map<string, Promise<unknown>>();
+  /** Aborts of the service's own sessions and the account locks (`abort-record.ts`). */
+  readonly #aborts: AbortBook;
 
   constructor(opts: ServicePartyOptions) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
@@ -109,10 +124,27 @@ export class ServiceParty implements ServiceConnection {
     this.#rng = opts.rng;
     this.#now = opts.now ?? Date.now;
     this.#aux = opts.aux;
+    this.#aborts = new AbortBook({ shares: st, now: this.#now, policy: anAbortPolicy(opts.abortPolicy), self: SERVICE_PARTY, locked: (k, fn) => this.#locked(k, fn) });
   }
 
   get identityPub(): Uint8Array {
     return pointToBytes(this.#pub, true);
+  }
+
+  /** Fingerprint of the service's long-lived aux public key (publish it: devices pin it, `serviceAuxPin`); undefined before it exists. */
+  get auxFingerprint(): Uint8Array | undefined {
+    const a = this.#aux;
+    return a?.ringPedersen ? serviceAuxFingerprint(a.profile, { N: a.key.p * a.key.q, s: a.ringPedersen.s, t: a.ringPedersen.t }) : undefined;
+  }
+
+  /** Operator: unlock an account locked by the abort policy (the clear is recorded). Returns the lock cleared, or null. */
+  clearAbortLock(account: AccountRef): Promise<AbortLock | null> {
+    return this.#aborts.clear(aRef(account));
+  }
+
+  /** Operator: the aborts recorded for an account (newest last), its lock and the clears; null when none. */
+  abortRecord(account: AccountRef): Promise<AbortHistory | null> {
+    return this.#aborts.history(aRef(account));
   }
 
   #locked<T>(account: string, fn: () => Promise<T>): Promise<T> {
@@ -135,11 +167,12 @@ export class ServiceParty implements ServiceConnection {
 
   async keygenParticipant(account: AccountRef, req: ServiceSessionRequest): Promise<Participant<KeygenInput, KeygenOutput>> {
     const ref = aRef(account);
+    await this.#aborts.assertOpen(ref);
     const rec = await this.#shares.get(ref.key);
     if (rec?.confirmed) fail('ACCOUNT_EXISTS', `the service already holds a share for ${ref.key.slice(0, 20)}…`);
     const self = req.parties.find((p) => p.id === SERVICE_PARTY);
     if (!self || self.owns.length !== 1 || self.owns[0] !== SERVICE_INDEX) fail('INVALID_ARGUMENT', 'parties: the service is party 1 and owns exactly index 1');
-    return {
+    return this.#aborts.watch(ref, 'keygen', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input: {},
@@ -149,11 +182,12 @@ export class ServiceParty implements ServiceConnection {
         out.shares.wipe();
         await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share });
       },
-    };
+    });
   }
 
   async refreshParticipant(account: AccountRef, req: ServiceRefreshRequest): Promise<Participant<RefreshInput, RefreshOutput>> {
     const ref = aRef(account);
+    await this.#aborts.assertOpen(ref);
     await this.reconcile(account);
     const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
     const rec = await this.#shares.get(ref.key);
@@ -176,7 +210,7 @@ export class ServiceParty implements ServiceConnection {
       dealers: req.dealers,
       oldShares: [{ index: SERVICE_INDEX, share }],
     };
-    return {
+    return this.#aborts.watch(ref, 'refresh', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
@@ -189,7 +223,7 @@ export class ServiceParty implements ServiceConnection {
         await this.#stage(ref, { tssNonce: out.epoch, commitments: out.commitments.map((c) => c.slice()), share: s });
         if (req.rotateAux && device) await this.#addAuxGroup(ref, device.id, auxFromRefresh(out));
       },
-    };
+    });
   }
 
   /** Remember a verified group {service, device at `index`} (earlier ones of the index too: one per device modulus, the latest three). */
@@ -219,9 +253,10 @@ export class ServiceParty implements ServiceConnection {
     const input = this.#aux;
     if (!input) return fail('INVALID_ARGUMENT', 'the service has no aux key (ServicePartyOptions.aux)');
     this.#signerParties(req.index);
+    await this.#aborts.assertOpen(ref);
     const rec = await this.#shares.get(ref.key);
     if (!rec?.confirmed && !rec?.pending.length) fail('SERVICE_STATE_MISMATCH', 'the service holds no share for this account');
-    return {
+    return this.#aborts.watch(ref, 'aux', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
@@ -230,7 +265,7 @@ export class ServiceParty implements ServiceConnection {
         if (!this.#aux?.ringPedersen) this.#aux = reuseAux(out); // keep the long-lived parameters
         await this.#addAuxGroup(ref, req.index, out);
       },
-    };
+    });
   }
 
   /** The service's share of the durable epoch `base` (after reconciling) and its aux for `index`. */
@@ -251,9 +286,10 @@ export class ServiceParty implements ServiceConnection {
     const ref = aRef(account);
     this.#signerParties(req.index);
     if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
+    await this.#aborts.assertOpen(ref);
     const { share, aux } = await this.#signing(ref, req.base, req.index, req.deviceN);
     const input: PresignInput = { publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, publicShares: publicSharesAt(req.base.commitments, [SERVICE_INDEX, req.index]), share, aux, ...shiftOf(req.shift) };
-    return {
+    return this.#aborts.watch(ref, 'presign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
@@ -262,23 +298,24 @@ export class ServiceParty implements ServiceConnection {
         wipe(share);
         this.#presigs.set(bytesToHex(req.sid), out.presignature);
       },
-    };
+    });
   }
 
   async signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<Participant<SignInput, SignOutput>> {
-    aRef(account);
+    const ref = aRef(account);
     this.#signerParties(req.index);
+    await this.#aborts.assertOpen(ref);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
     const presignature = this.#presigs.get(key);
     if (!presignature) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
     this.#presigs.delete(key); // single use, even if the session fails
-    return {
+    return this.#aborts.watch(ref, 'sign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input: { presignature, digest: abytes(req.digest, 'digest', 32), publicKey: req.base.commitments[0]!, epoch: req.base.tssNonce, ...shiftOf(req.shift) },
       rng: this.#rng,
       finish: async () => undefined,
-    };
+    });
   }
 
   finalize(account: AccountRef): Promise<ReconcileResult> {

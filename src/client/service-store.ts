@@ -1,12 +1,14 @@
 /**
  * The co-signing service's durable share store: per account, the `confirmed` share of the durable
  * epoch, `pending` shares staged by refreshes (phase 1), the abandoned epochs it fenced off, and
- * the verified aux groups. `MemoryServiceShareStore` for tests and as a cache.
+ * the verified aux groups, and the aborts the service observed with its lock (`abort-record.ts`).
+ * `MemoryServiceShareStore` for tests and as a cache.
  * @module
  */
 import { wipe } from '../bytes.js';
 import type { ProfileName } from '../paillier/profiles.js';
 import type { AuxPublic } from '../../protocols/aux/types.js';
+import type { AbortHistory } from './abort-record.js';
 
 /** A service share of one epoch. */
 export interface EpochShare {
@@ -29,6 +31,8 @@ export interface ServiceAccountRecord {
   abandoned: string[];
   /** Verified aux groups {service, device at `index`}: every party's public part (the service's secret is its long-lived key). */
   aux?: { index: number; profile: ProfileName; parties: AuxPublic[] }[];
+  /** Aborts of the service's own sessions for this account (bounded) and the lock they caused (plain JSON). */
+  aborts?: AbortHistory;
 }
 
 /**

@@ -28,7 +28,8 @@ import { sign as signProtocol, type SignInput, type SignOutput } from '../../pro
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
 import { freshState, refOf, type Core } from './core.js';
 import { commitOps, queueChange, readChainCode, settle } from './metadata-ops.js';
-import { SERVICE_INDEX } from './service-party.js';
+import { SERVICE_INDEX, SERVICE_PARTY } from './service-party.js';
+import { assertServiceAux } from './service-aux-pin.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import type { Participant } from './transport.js';
 
@@ -86,7 +87,7 @@ export async function setupAux(c: Core, input: AuxInput, index?: number): Promis
     await settle(c.tk, c.tssTag, null).catch(() => undefined);
     throw e;
   }
-  c.device.holdAux(aux);
+  c.device.holdAux(aux, true);
 }
 
 /** The aux session itself (also used inside account creation, before its batch). */
@@ -139,6 +140,7 @@ function signingContext(c: Core, index: number | undefined, derivation: Derivati
   if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `signing needs threshold 2 (one device share + the service); the account is ${base.commitments.length}-of-n`);
   c.device.assertCurrent(base.commitments, [i]);
   const aux = c.device.aux(i)!;
+  assertServiceAux(aux, SERVICE_PARTY, c.serviceAuxPin, c.device.verifiedServiceAux); // before anything is sent
   const shift = derivationShift(c, derivation, base.commitments[0]!);
   const binding: PresignBinding = { publicKey: base.commitments[0]!, epoch: base.tssNonce, signers: [SERVICE_INDEX, i], shift, profile: aux.profile };
   return { i, base, aux, shift, binding };

@@ -8,10 +8,13 @@
  * A `Participant` is one party's side: its id, the share indices it receives, its input, its RNG,
  * and `finish(output)`, which the party's owner uses to keep its output (the service stages its new
  * share durably there; the device keeps its new shares in memory). Outputs never travel between
- * participants through this interface.
+ * participants through this interface. `aborted(abort)` (optional) tells the owner that ITS OWN
+ * session raised a `ProtocolAbort` — every transport calls it for the local party whose session
+ * aborted, never for an abort a peer merely reported — so the service records what it observed
+ * itself (`abort-record.ts`).
  * @module
  */
-import { fail, InternalBug } from '../errors.js';
+import { fail, InternalBug, type ProtocolAbort } from '../errors.js';
 import type { Rng } from '../rng.js';
 import type { RoundHooks } from '../../protocols/session.js';
 import { simulate } from '../../protocols/simulate.js';
@@ -27,6 +30,11 @@ export interface Participant<I, O> {
   finish(output: O): Promise<void>;
   /** Party-private input of a protocol extension (e.g. its aux key for `auxRotation`). */
   readonly extensionInput?: unknown;
+  /**
+   * Called once when THIS party's own session aborts (its own check failed; not when a peer reports
+   * an abort). The run waits for it; if it throws, the run fails with that error instead.
+   */
+  aborted?(abort: ProtocolAbort): Promise<void>;
 }
 
 /**
@@ -48,7 +56,7 @@ export interface SessionPlan<I, S, O> {
 export interface PartyTransport {
   /**
    * Run the session to its end and call every participant's `finish` with its output. Throws the
-   * first `ProtocolAbort`, `SESSION_STALLED` when a party neither finished nor aborted, or whatever
+   * first `ProtocolAbort` (after calling `aborted` of every local participant whose session aborted), `SESSION_STALLED` when a party neither finished nor aborted, or whatever
    * the transport itself throws (a dropped connection, an interruption): then no `finish` ran.
    */
   run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void>;
@@ -87,6 +95,10 @@ export class SimulatorTransport implements PartyTransport {
         ...(this.#opts.deliver ? { deliver: this.#opts.deliver } : {}),
       },
     );
+    for (const p of plan.participants) {
+      const own = r.aborts.get(p.id);
+      if (own && p.aborted) await p.aborted(own);
+    }
     const abort = [...r.aborts.values()][0];
     if (abort) throw abort;
     if (r.stalled.length > 0) fail('SESSION_STALLED', `${protocol.name}: parties ${r.stalled.join(', ')} neither finished nor aborted`, { stalled: r.stalled });

@@ -5,9 +5,10 @@
  * @module
  */
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../bytes.js';
-import { aScalar, ecdsaSignDigest, ecdsaVerifyDigest, mulG } from '../curve.js';
+import { aScalar, ecdsaSignDigest, ecdsaVerifyDigest, mulG, pointFromHex } from '../curve.js';
 import { fail } from '../errors.js';
 import { keccak256 } from '../hash.js';
+import { assertJsonDepth } from './json-limits.js';
 import { Metadata, type MetadataJSON } from './metadata.js';
 import { stableStringify } from './stable-stringify.js';
 
@@ -31,20 +32,28 @@ export function signAuthMetadata(metadata: Metadata, metadataKey: bigint): AuthM
   return { data, sig: bytesToHex(sig) };
 }
 
-/** Verify `{data, sig}` against `data.pubKey` and parse the metadata. Throws `METADATA_SIGNATURE_INVALID`. */
+/**
+ * Verify `{data, sig}` against `data.pubKey` and parse the metadata. Throws `METADATA_SIGNATURE_INVALID`.
+ * The signature is checked before the document is parsed into a model (anyone can encrypt a record
+ * to a share's public key: nothing of an unsigned document is interpreted beyond its pubKey), after
+ * a bound on its nesting (the canonical form is computed recursively).
+ */
 export function verifyAuthMetadata(json: unknown): Metadata {
   if (typeof json !== 'object' || json === null) fail('INVALID_JSON', 'AuthMetadata: expected an object');
   const { data, sig } = json as { data?: unknown; sig?: unknown };
-  if (typeof data !== 'object' || data === null) fail('INVALID_JSON', 'AuthMetadata.data: missing');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) fail('INVALID_JSON', 'AuthMetadata.data: missing');
   if (typeof sig !== 'string' || sig.length === 0) fail('METADATA_SIGNATURE_INVALID', 'AuthMetadata.sig: missing');
-  const m = Metadata.fromJSON(data);
+  const pubHex = (data as { pubKey?: unknown }).pubKey;
+  if (typeof pubHex !== 'string') fail('INVALID_JSON', 'Metadata.pubKey: expected compressed SEC1 hex');
+  const pub = pointFromHex(pubHex, 'Metadata.pubKey');
+  assertJsonDepth(data, 'AuthMetadata.data');
   let sigBytes: Uint8Array;
   try {
     sigBytes = hexToBytes(sig, 'sig');
   } catch {
     return fail('METADATA_SIGNATURE_INVALID', 'AuthMetadata.sig: not hex');
   }
-  if (sigBytes.length < 8 || sigBytes.length > 72 || !ecdsaVerifyDigest(sigBytes, metadataDigest(data), m.pubKey, { format: 'der', lowS: false }))
+  if (sigBytes.length < 8 || sigBytes.length > 72 || !ecdsaVerifyDigest(sigBytes, metadataDigest(data), pub, { format: 'der', lowS: false }))
     fail('METADATA_SIGNATURE_INVALID', 'AuthMetadata signature does not verify under data.pubKey');
-  return m;
+  return Metadata.fromJSON(data);
 }

@@ -10,6 +10,7 @@ import { aScalar, modN, mulGUnsafe, pointFromHex, pointFromJSON, pointToHex, poi
 import { eciesDecryptJSON } from '../ecies.js';
 import { fail } from '../errors.js';
 import { commitmentsFromPolyId, parsePolyIdListEntry, polyIdFromCommitments, polyIdListEntry, shareCommitment, sortIndices } from '../shamir/index.js';
+import { assertJsonDepth } from './json-limits.js';
 import { Share, ShareStore } from './share-store.js';
 import { stableStringify } from './stable-stringify.js';
 
@@ -50,11 +51,16 @@ function record(j: unknown, title: string): Record<string, unknown> {
   return j as Record<string, unknown>;
 }
 
+/** Set an own data property, whatever the key (`__proto__` included: never the prototype). */
+function setOwn<T>(o: Record<string, T>, k: string, v: T): void {
+  Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true });
+}
+
 function pointMap(j: unknown, title: string): Record<string, Point[]> {
   const out: Record<string, Point[]> = {};
   for (const [tag, arr] of Object.entries(record(j, title))) {
     if (!Array.isArray(arr)) fail('INVALID_JSON', `${title}.${tag}: expected an array of points`);
-    out[tag] = arr.map((p, i) => pointFromJSON(p, `${title}.${tag}[${i}]`));
+    setOwn(out, tag, arr.map((p, i) => pointFromJSON(p, `${title}.${tag}[${i}]`)));
   }
   return out;
 }
@@ -98,6 +104,7 @@ export class Metadata {
 
   static fromJSON(json: unknown): Metadata {
     const o = record(json, 'Metadata');
+    assertJsonDepth(o, 'Metadata');
     if (typeof o.pubKey !== 'string') fail('INVALID_JSON', 'Metadata.pubKey: expected compressed SEC1 hex');
     const m = new Metadata(pointFromHex(o.pubKey, 'Metadata.pubKey'));
     if (!Array.isArray(o.polyIDList)) fail('INVALID_JSON', 'Metadata.polyIDList: expected an array');
@@ -130,7 +137,7 @@ export class Metadata {
       m.factorEncs = cloneJSON(r as Record<string, Record<string, unknown>>);
     }
     for (const [k, v] of Object.entries(o)) {
-      if (!CORE_FIELDS.includes(k) && !(TSS_FIELDS as readonly string[]).includes(k)) m.extra[k] = cloneJSON(v);
+      if (!CORE_FIELDS.includes(k) && !(TSS_FIELDS as readonly string[]).includes(k)) setOwn(m.extra, k, cloneJSON(v));
     }
     return m;
   }

@@ -13,6 +13,7 @@ import { fail } from '../errors.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import type { RecordAddress } from '../storage/types.js';
 import { verifyAuthMetadata } from './auth-metadata.js';
+import { assertSize, MAX_RECORD_CHARS } from './json-limits.js';
 import type { Metadata } from './metadata.js';
 import { ShareStore } from './share-store.js';
 import { stableStringify } from './stable-stringify.js';
@@ -42,6 +43,7 @@ export function encodeEnvelope(em: EncryptedMessage): string {
 /** Stored value → ECIES envelope JSON. */
 export function decodeEnvelope(value: string): EncryptedMessage {
   if (typeof value !== 'string' || value.length === 0) fail('INVALID_JSON', 'record value: expected a non-empty string');
+  assertSize(value, 'record value', MAX_RECORD_CHARS);
   let parsed: unknown;
   try {
     parsed = JSON.parse(bytesToUtf8(base64ToBytes(value, 'record value')));
@@ -58,7 +60,9 @@ export function decodeEnvelope(value: string): EncryptedMessage {
 /** Encrypt `input` (plain JSON) to the owner public key → stored value. */
 export function encodeRecord(ownerPub: Point, input: unknown, rng: Rng = cryptoRng): string {
   const plain = utf8ToBytes(stableStringify(input));
-  return encodeEnvelope(eciesEncryptJSON(pointToBytes(ownerPub, false), plain, { rng }));
+  const value = encodeEnvelope(eciesEncryptJSON(pointToBytes(ownerPub, false), plain, { rng }));
+  assertSize(value, 'record value', MAX_RECORD_CHARS); // never write what no reader accepts
+  return value;
 }
 
 /** The decrypted plaintext bytes of a stored value (utf8 of the canonical JSON). */

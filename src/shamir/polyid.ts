@@ -5,7 +5,7 @@
  * @module
  */
 import { toHexUnpadded } from '../bytes.js';
-import { pointFromHex, pointToHex, type Point } from '../curve.js';
+import { N as CURVE_ORDER, pointFromHex, pointToHex, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import { hexToNumber } from '../bytes.js';
 
@@ -42,5 +42,7 @@ export function parsePolyIdListEntry(entry: string): { polyId: string; indices: 
   const polyId = entry.slice(0, at);
   const rest = entry.slice(at + 5);
   const indices = rest.length === 0 ? [] : rest.split('|').map((h) => hexToNumber(h, 'share index'));
+  // a share index is an evaluation point: a non-zero scalar below the group order q
+  for (const i of indices) if (i <= 0n || i >= CURVE_ORDER) fail('INVALID_JSON', 'polyIDList entry: a share index is zero or not below the group order');
   return { polyId, indices };
 }

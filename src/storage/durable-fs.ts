@@ -14,11 +14,14 @@ export function errnoOf(e: unknown): string | undefined {
   return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'string' ? (e as { code: string }).code : undefined;
 }
 
+/** The `fs/promises` calls the file stores make; a test passes a wrapper to inject I/O failures. */
+export type FsLike = Pick<typeof fs, 'open' | 'rename' | 'link' | 'rm' | 'unlink' | 'readdir' | 'readFile' | 'mkdir' | 'stat'>;
+
 /** fsync a directory so renames, links and unlinks in it are durable (a no-op where the OS cannot). */
-export async function fsyncDir(dir: string): Promise<void> {
+export async function fsyncDir(dir: string, fsl: Pick<FsLike, 'open'> = fs): Promise<void> {
   let fh: fs.FileHandle | undefined;
   try {
-    fh = await fs.open(dir, 'r');
+    fh = await fsl.open(dir, 'r');
     await fh.sync();
   } catch (e) {
     if (!['EISDIR', 'EPERM', 'EINVAL', 'EACCES', 'EBADF'].includes(errnoOf(e) ?? '')) throw e;

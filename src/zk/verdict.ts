@@ -59,6 +59,8 @@ export const ZK_REASONS = {
   SIGMA_RANGE: 'Πfac: σ outside ±2^ℓ·N0·N̂',
   SCALAR_RANGE: 'a mod-q value (Πdec γ, x) ∉ [0, q)',
   MOD_Q_EQUATION: 'Πdec: z1 ≢ γ + e·x (mod q)',
+  DEC_Z1_RANGE: 'Πdec: z1 outside ±2^{ℓ_y+c+λ+1} (the proven plaintext is not the centred decryption of C)',
+  DEC_BOUND_UNFIT: 'Πdec: the statement’s ℓ_y does not fit N0 (ℓ_y + c + λ + 4 > bitlen(N0): no sound range; configuration)',
 } as const;
 
 export type ZkReason = keyof typeof ZK_REASONS;

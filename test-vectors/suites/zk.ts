@@ -46,6 +46,11 @@ function big(o: J, k: string): bigint {
   if (typeof v !== 'string' || !/^-?[0-9a-f]+$/.test(v)) throw new VectorFormatError(`field "${k}": expected hex`);
   return v.startsWith('-') ? -BigInt('0x' + v.slice(1)) : BigInt('0x' + v);
 }
+function uint(o: J, k: string): number {
+  const v = o[k];
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw new VectorFormatError(`field "${k}": expected a non-negative integer`);
+  return v;
+}
 function pt(o: J, k: string) {
   const v = o[k];
   if (typeof v !== 'string') throw new VectorFormatError(`field "${k}": expected point hex`);
@@ -142,8 +147,8 @@ export const ADAPTERS: Record<string, Adapter> = {
   },
   dec: {
     m: dec as unknown as ProofModule,
-    statementFromJSON: (j, profile) => ({ key: key(j, 'N0', profile), C: big(j, 'C'), x: big(j, 'x'), rp: rpFromJSON(sub(j, 'rp'), profile) }),
-    statementToJSON: (p: dec.DecPublic) => ({ N0: hx(p.key.n), C: hx(p.C), x: hx(p.x), rp: rpToJSON(p.rp) }),
+    statementFromJSON: (j, profile) => ({ key: key(j, 'N0', profile), C: big(j, 'C'), x: big(j, 'x'), yBits: uint(j, 'yBits'), rp: rpFromJSON(sub(j, 'rp'), profile) }),
+    statementToJSON: (p: dec.DecPublic) => ({ N0: hx(p.key.n), C: hx(p.C), x: hx(p.x), yBits: p.yBits, rp: rpToJSON(p.rp) }),
     witnessFromJSON: (j) => bigs(j, ['y', 'rho']),
     witnessToJSON: (w: dec.DecPrivate) => hexes(w as never, ['y', 'rho']),
   },

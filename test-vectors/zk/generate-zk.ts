@@ -9,10 +9,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex, utf8ToBytes } from '../../src/bytes.js';
-import { G, modN, mulG, mulPublic, pointToHex, randomScalar } from '../../src/curve.js';
+import { G, invN, modN, mulG, mulPublic, pointToHex, randomScalar } from '../../src/curve.js';
 import type { ProfileName } from '../../src/paillier/profiles.js';
 import { seededRng, type SeededRng } from '../../src/rng.js';
 import { PROFILES } from '../../src/paillier/profiles.js';
+import { __TEST as decTest, alphaBits as decAlphaBits, maxYBits as decMaxYBits } from '../../src/zk/dec.js';
 import { __TEST as encTest } from '../../src/zk/enc.js';
 import { bitforgeModulus, forgeModProof, zkParty } from '../../test/helpers/zk-fixtures.js';
 import { testPrimePairs } from '../../test/helpers/test-primes.js';
@@ -323,7 +324,10 @@ function gen(): Record<string, J> {
     const rng = root.fork('dec');
     const y = -(randomScalar(rng) << 1500n);
     const { ciphertext: Cc, nonce: rho } = pk0.encryptAndNonce(y, rng);
-    const vs = build('dec', [{ id: 'valid', profile: 'default', statement: { key: pk0, C: Cc, x: modN(y), rp: P1.rp }, witness: { y, rho }, context: CTX, seed: `${SEED}/dec/1` }], (byId) => [
+    const yBits = 1794; // ℓ_y of a 2-signer presign blame round (protocols/presign/blame-bound.ts)
+    const vs = build('dec', [{ id: 'valid', profile: 'default', statement: { key: pk0, C: Cc, x: modN(y), yBits, rp: P1.rp }, witness: { y, rho }, context: CTX, seed: `${SEED}/dec/1` }], (byId) => [
+      neg('dec', byId, 'yBits-unfit', 'valid', [S(['yBits'], decMaxYBits(def, pk0.n.toString(2).length) + 1)], 'DEC_BOUND_UNFIT', 'ℓ_y one bit above what N0 carries'),
+      neg('dec', byId, 'z1-just-outside', 'valid', [P(['z1'], hx((1n << BigInt(decAlphaBits(def, yBits) + 1)) + 1n))], 'DEC_Z1_RANGE'),
       neg('dec', byId, 'x-ge-q', 'valid', [S(['x'], hx(modN(-1n) + 1n))], 'SCALAR_RANGE'),
       neg('dec', byId, 'gamma-ge-q', 'valid', [P(['gamma'], hx(modN(-1n) + 5n))], 'SCALAR_RANGE'),
       neg('dec', byId, 'T-zero', 'valid', [P(['T'], '0')], 'RP_NOT_UNIT'),
@@ -331,7 +335,23 @@ function gen(): Record<string, J> {
       neg('dec', byId, 'x-wrong', 'valid', [S(['x'], hx(modN(y + 1n)))], 'PAILLIER_EQUATION'),
       ...replays('dec', byId, 'valid', 'PAILLIER_EQUATION'),
     ]);
-    out.dec = file('dec', 'Πdec (decryption modulo q, identifiable abort): valid proof, verifier checks, replays', vs);
+    // the v1 hole: "prove" x' = y + 1 mod q with the witness y' = y + k·N0 ≡ x' (mod q)
+    const lie = modN(y + 1n);
+    const k = modN((lie - modN(y)) * invN(modN(pk0.n)));
+    const liePub = { key: pk0, C: Cc, x: lie, yBits, rp: P1.rp };
+    const lieProof = decTest.proveUnchecked(liePub, { y: y + k * pk0.n, rho }, transcriptOf(CTX), rng);
+    vs.push({
+      id: 'lie-y-plus-k-N0',
+      op: 'verify',
+      proof_type: 'dec',
+      profile: 'default',
+      context: CTX,
+      statement: ADAPTERS.dec!.statementToJSON(liePub as never),
+      proof: ADAPTERS.dec!.m.proofToJSON(lieProof as never),
+      verdict: 'DEC_Z1_RANGE',
+      note: 'C = enc(y), x = y + 1 mod q proven with the unguarded prover and y + k·N0 (accepted by the range-less v1)',
+    });
+    out.dec = file('dec', 'Πdec (decryption modulo q with a plaintext range, identifiable abort): valid proof, verifier checks, a lie y + k·N0, replays', vs);
   }
 
   // ------------------------------------------------------------ mul

@@ -214,7 +214,13 @@ export class IpcTransport implements PartyTransport {
         settle(e);
       }
     });
-    await outcome;
+    try {
+      await outcome;
+    } catch (e) {
+      // the run ends at the first failure, so a local session that aborted raised `e` itself
+      if (e instanceof ProtocolAbort) for (const p of local) if (p.aborted && sessions.get(p.id)!.status === 'aborted') await p.aborted(e);
+      throw e;
+    }
     for (const p of local) await p.finish(sessions.get(p.id)!.output as O);
   }
 }
@@ -235,9 +241,15 @@ export function serveIpc(service: ServiceParty, link: IpcEndpoint): void {
   const waiting = new Map<string, { participant: AnyParticipant; protocol: Protocol<unknown, unknown, unknown> }>();
   const live = new Map<string, { session: Session<unknown, unknown, unknown>; participant: AnyParticipant; finishing: boolean }>();
   const failed = (sid: string, e: unknown) => {
+    const l = live.get(sid);
     live.delete(sid);
     waiting.delete(sid);
-    link.send({ t: 'fail', sid, error: encodeError(e) });
+    // the service's own session aborted: its owner records it before the device hears of it
+    const own = e instanceof ProtocolAbort && l?.session.status === 'aborted' && l.participant.aborted ? l.participant.aborted(e) : Promise.resolve();
+    own.then(
+      () => link.send({ t: 'fail', sid, error: encodeError(e) }),
+      (e2: unknown) => link.send({ t: 'fail', sid, error: encodeError(e2) }),
+    );
   };
   const emit = (sid: string, msgs: Message[]) => {
     for (const m of msgs) link.send({ t: 'msg', bytes: encodeMessage(m) });
