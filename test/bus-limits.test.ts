@@ -170,6 +170,15 @@ describe('msgpack pre-pass (decodePayload)', () => {
     expect(thrown(() => decodePayload(maps)).details).toMatchObject({ limit: 'depth' });
   });
 
+  it('safe integers ≥ 2^32 (msgpackr writes them as float64) pass the scanner and round-trip; a float64 that is no integer is refused', () => {
+    for (const v of [2 ** 32, 1_796_461_139_168, Number.MAX_SAFE_INTEGER, -(2 ** 40)]) {
+      const b = encodePayload({ since: v });
+      expect(decodePayload(b)).toEqual({ since: v });
+    }
+    const e = thrown(() => decodePayload(new Uint8Array([0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0]))); // float64 1.5
+    expect(e.code).toBe('INVALID_ARGUMENT');
+  });
+
   it('declared counts and lengths beyond the remaining bytes are refused at once (INVALID_ARGUMENT, reason count / truncated)', async () => {
     const cases: [number[], string][] = [
       [[0xdd, 0xff, 0xff, 0xff, 0xff], 'count'], // array32 of 2^32 − 1, nothing follows
@@ -178,7 +187,7 @@ describe('msgpack pre-pass (decodePayload)', () => {
       [[0xc6, 0x7f, 0xff, 0xff, 0xff, 0x00], 'truncated'], // bin32 of 2 GiB
       [[0xdb, 0x00, 0x00, 0x10, 0x00, 0x61], 'truncated'], // str32 of 4 KiB, 1 byte there
       [[0x92, 0x01, 0xcd, 0x01], 'truncated'], // [1, uint16 with one byte]
-      [[0xcb, 0x3f, 0xf8, 0, 0, 0, 0, 0, 0], 'type'], // float64 1.5
+      [[0xca, 0x3f, 0xc0, 0, 0], 'type'], // float32 1.5
       [[0xd4, 0x00, 0x00], 'type'], // fixext1
       [[0x81, 0x01, 0x02], 'key'], // {1: 2}
       [[0xc0, 0xc0], 'trailing'],

@@ -10,7 +10,8 @@
  *   included), `depth` (nesting), `str` (one string's length).
  * - `INVALID_ARGUMENT` (details `{reason, offset}`): not MessagePack the codec can produce —
  *   `truncated`, `count` (an array/map header declares more items than bytes remain: each item
- *   takes at least one byte), `type` (float, ext, 0xc1: never in canonical payloads), `key` (a map
+ *   takes at least one byte), `type` (float32, ext, 0xc1: never in canonical payloads; float64 is
+ *   allowed because msgpackr writes safe integers ≥ 2^32 that way — the codec refuses non-integers), `key` (a map
  *   key that is not a string), `trailing` (bytes after the value), `empty`.
  * @module
  */
@@ -103,6 +104,7 @@ export function scanMsgpack(b: Uint8Array, lim: FrameLimits): void {
           break;
         case 0xcf:
         case 0xd3:
+        case 0xcb: // msgpackr writes safe integers ≥ 2^32 as float64; the codec then refuses non-integers
           skip = 8;
           break;
         case 0xc4:
@@ -140,7 +142,7 @@ export function scanMsgpack(b: Uint8Array, lim: FrameLimits): void {
           map = 1;
           break;
         default:
-          return invalid('type', at); // 0xc1, ext 0xc7–0xc9 / 0xd4–0xd8, float 0xca / 0xcb
+          return invalid('type', at); // 0xc1, ext 0xc7–0xc9 / 0xd4–0xd8, float32 0xca
       }
     }
     const isStr = (t >= 0xa0 && t <= 0xbf) || t === 0xd9 || t === 0xda || t === 0xdb;
@@ -182,7 +184,7 @@ function skipValue(b: Uint8Array, pos: number): number {
     else if (t === 0xcc || t === 0xd0) pos += 1;
     else if (t === 0xcd || t === 0xd1) pos += 2;
     else if (t === 0xce || t === 0xd2) pos += 4;
-    else if (t === 0xcf || t === 0xd3) pos += 8;
+    else if (t === 0xcf || t === 0xd3 || t === 0xcb) pos += 8;
     else if (t === 0xc4 || t === 0xd9) pos += 1 + (b[pos] ?? 0);
     else if (t === 0xc5 || t === 0xda) pos += 2 + u16(b, pos);
     else if (t === 0xc6 || t === 0xdb) pos += 4 + u32(b, pos);
