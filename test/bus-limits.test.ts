@@ -14,8 +14,10 @@ import {
   connectLink,
   decodePayload,
   encodePayload,
+  ClientHandshake,
+  FRAME_VERSION,
   HANDSHAKE_LIMITS,
-  helloVerify,
+  handshakeKind,
   Identity,
   isHandshake,
   Link,
@@ -29,6 +31,7 @@ import {
   memoryPair,
   runSessions,
   SecureChannel,
+  ServerHandshake,
   UNCLAIMED_PEER_BYTES,
   RefusalStats,
   UNCLAIMED_PEER_COUNT,
@@ -76,6 +79,16 @@ async function unpackCalls(fn: () => unknown): Promise<number> {
 
 const tick = (ms = 0) => new Promise((r) => setTimeout(r, ms));
 
+/** A's channel with B, as one connection's handshake hands it over (the frames opened here never authenticate anyway). */
+function channelAB(): SecureChannel {
+  const sh = new ServerHandshake(new Identity(KEY_A), { rng: seededRng('limits/a') });
+  const ch = ClientHandshake.answer(new Identity(KEY_B), sh.challenge, { rng: seededRng('limits/b') });
+  return sh.verify(ch.answer).channel;
+}
+
+/** A hand-made hs2 of the current version (its signature does not verify: only its shape and size matter). */
+const fakeHs2 = (extra: Record<string, Uint8Array> = {}) => encodePayload({ e: new Uint8Array(33).fill(2), hs: 2, ...extra, pub: new Uint8Array(33).fill(2), sig: new Uint8Array(64), v: FRAME_VERSION });
+
 function serverAndClient(opts: { server?: ConstructorParameters<typeof LinkServer>[0]; clientKey?: Uint8Array; pair?: ReturnType<typeof memoryPair> } = {}) {
   const refused: TkeyTssError[] = [];
   const server = new LinkServer({ identityKey: KEY_A, onRefused: (e) => refused.push(e), ...opts.server });
@@ -103,11 +116,21 @@ describe('msgpack pre-pass (decodePayload)', () => {
     expect(e!.details).toMatchObject({ limit: 'bytes', max: MAX_PROTOCOL_FRAME, actual: amp.length });
     expect(calls).toBe(0);
     expect(grown).toBeLessThan(16 * 1024 * 1024);
-    // and on every pre-authentication path the issue names
-    const ch = new SecureChannel(KEY_A, new Identity(KEY_B).publicKey);
-    expect(thrown(() => ch.open(amp)).code).toBe('BUS_FRAME_TOO_LARGE');
-    expect(isHandshake(amp)).toBeNull();
-    expect(thrown(() => helloVerify(new Identity(KEY_A), new Uint8Array(32), amp)).code).toBe('BUS_FRAME_TOO_LARGE');
+    // and on every pre-authentication path the issue names: the channel, the handshake router and
+    // each of the three handshake verifiers (server: hs2; client: hs1, hs3), none of them unpacking
+    const ch = channelAB();
+    const sh = new ServerHandshake(new Identity(KEY_A));
+    const cli = ClientHandshake.answer(new Identity(KEY_B), new ServerHandshake(new Identity(KEY_A)).challenge);
+    const paths = await unpackCalls(() => {
+      expect(thrown(() => ch.open(amp)).code).toBe('BUS_FRAME_TOO_LARGE');
+      expect(isHandshake(amp)).toBe(false);
+      expect(handshakeKind(amp)).toBeNull();
+      const refusals = [thrown(() => sh.verify(amp)), thrown(() => ClientHandshake.answer(new Identity(KEY_B), amp)), thrown(() => cli.finish(amp))];
+      for (const e of refusals) expect(e.details).toMatchObject({ limit: 'bytes', max: MAX_HANDSHAKE_FRAME, kind: 'handshake' });
+      expect(refusals.map((e) => e.code)).toEqual(['BUS_FRAME_TOO_LARGE', 'BUS_FRAME_TOO_LARGE', 'BUS_FRAME_TOO_LARGE']);
+    });
+    expect(paths).toBe(0);
+    expect(sh.wiped && cli.wiped).toBe(true); // a refused hello still wipes the ephemeral
   });
 
   it('the same pattern under the byte cap is refused by the element budget at its header', async () => {
@@ -178,19 +201,35 @@ describe('msgpack pre-pass (decodePayload)', () => {
     });
     expect(calls).toBe(0);
     // through the channel: BUS_FRAME_INVALID naming the peer
-    const ch = new SecureChannel(KEY_A, new Identity(KEY_B).publicKey);
+    const ch = channelAB();
     const e = thrown(() => ch.open(new Uint8Array([0xdd, 0xff, 0xff, 0xff, 0xff])));
     expect(e.code).toBe('BUS_FRAME_INVALID');
     expect(e.details!.peer).toBe(Buffer.from(new Identity(KEY_B).publicKey).toString('hex'));
   });
 
-  it('strings over MAX_FRAME_STRING are refused; handshake limits are tighter', () => {
+  it('strings over MAX_FRAME_STRING are refused; handshake limits are tighter', async () => {
     expect(thrown(() => decodePayload(encodePayload('x'.repeat(MAX_FRAME_STRING + 1)))).details).toMatchObject({ limit: 'str', max: MAX_FRAME_STRING });
     expect(decodePayload(encodePayload('x'.repeat(MAX_FRAME_STRING)))).toHaveLength(MAX_FRAME_STRING);
-    const hello = encodePayload({ hs: 2, pad: new Uint8Array(MAX_HANDSHAKE_FRAME), pub: new Uint8Array(33), sig: new Uint8Array(64), v: 1 });
+    const hello = fakeHs2({ pad: new Uint8Array(MAX_HANDSHAKE_FRAME) });
     expect(thrown(() => decodePayload(hello, HANDSHAKE_LIMITS)).details).toMatchObject({ limit: 'bytes', max: MAX_HANDSHAKE_FRAME });
-    expect(isHandshake(hello)).toBeNull();
-    expect(isHandshake(encodePayload({ hs: 2, pub: new Uint8Array(33), sig: new Uint8Array(64), v: 1 }))).toBe(2);
+    expect(handshakeKind(hello)).toBeNull();
+    expect(isHandshake(hello)).toBe(false);
+    expect(handshakeKind(fakeHs2())).toBe(2);
+    // the real frames fit the handshake caps with room to spare, and routing them decodes nothing
+    const sh = new ServerHandshake(new Identity(KEY_A), { rng: seededRng('limits/fit/a') });
+    const ch = ClientHandshake.answer(new Identity(KEY_B), sh.challenge, { rng: seededRng('limits/fit/b') });
+    const { confirm } = sh.verify(ch.answer);
+    const real = [sh.challenge, ch.answer, confirm];
+    for (const f of real) expect(f.length).toBeLessThan(MAX_HANDSHAKE_FRAME / 4);
+    expect(real.map((f) => decodePayload(f, HANDSHAKE_LIMITS) !== null)).toEqual([true, true, true]);
+    const calls = await unpackCalls(() => void expect(real.map(handshakeKind)).toEqual([1, 2, 3]));
+    expect(calls).toBe(0);
+    // under the byte cap but over the element budget (64 values) or depth (4): refused by the verifier as too large
+    const wide = encodePayload({ e: new Uint8Array(33), hs: 2, pad: Array.from({ length: 70 }, () => 0), pub: new Uint8Array(33), sig: new Uint8Array(64), v: FRAME_VERSION });
+    const deep = encodePayload({ e: new Uint8Array(33), hs: 2, pad: [[[[[0]]]]], pub: new Uint8Array(33), sig: new Uint8Array(64), v: FRAME_VERSION });
+    expect(wide.length).toBeLessThan(MAX_HANDSHAKE_FRAME);
+    expect(thrown(() => new ServerHandshake(new Identity(KEY_A)).verify(wide)).details).toMatchObject({ limit: 'elements', max: 64, kind: 'handshake' });
+    expect(thrown(() => new ServerHandshake(new Identity(KEY_A)).verify(deep)).details).toMatchObject({ limit: 'depth', max: 4, kind: 'handshake' });
   });
 });
 
@@ -200,7 +239,7 @@ describe('link server and links', () => {
     await b.whenReady(2000);
     await tick();
     // an attacker's frame that looks like a hello: the old code decoded it (twice) before looking
-    const big = encodePayload({ hs: 2, pad: new Uint8Array(16 * 1024 * 1024), pub: new Uint8Array(33), sig: new Uint8Array(64), v: 1 });
+    const big = fakeHs2({ pad: new Uint8Array(16 * 1024 * 1024) });
     const pair2 = memoryPair();
     server.accept(pair2.a); // a second connection that never answers the challenge
     const calls = await unpackCalls(async () => {

@@ -3,12 +3,14 @@
  * src/client/service-rpc.ts): two nodes, each running only its own party of a plan. Duplicates
  * and reordering, a reconnection (resend of the last rounds), a stalled peer named in
  * SESSION_STALLED, an abort reported across the link, refused frames named, MessagePort (Node and
- * browser shape) and WebSocket transports, RPC errors with their codes.
+ * browser shape) and WebSocket transports, RPC errors with their codes; new channel keys on every
+ * connection (a frame of an old connection does not open, the old keys are wiped), handshake and
+ * control frames with extra keys refused.
  */
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
-import { connectLink, decodePayload, encodePayload, Link, LinkServer, type WirePayload, memoryPair, MessagePortTransport, type FrameTransport, type MemoryFault, type PortLike } from '../src/bus/index.js';
+import { connectLink, CTL_PROTOCOL, decodePayload, encodePayload, Link, LinkServer, type WirePayload, memoryPair, MessagePortTransport, type FrameTransport, type MemoryFault, type PortLike } from '../src/bus/index.js';
 import { connectLinkNode, listenLinks } from '../src/bus/ws-node.js';
 import { BusPartyTransport, remoteParticipant } from '../src/client/bus-transport.js';
 import { connectService, serveService } from '../src/client/service-rpc.js';
@@ -32,8 +34,8 @@ function nodes(ta: FrameTransport, tb: FrameTransport, refusedA: TkeyTssError[] 
 }
 
 /** Both parties of a 2-of-2 keygen, each on its own node, each over its own BusPartyTransport. */
-async function keygenAcross(linkA: Link, linkB: Link, opts: { stallMs?: number; resendMs?: number; thresholdB?: number; skipB?: boolean } = {}) {
-  const sid = utf8ToBytes(`kg-${Math.random()}`);
+async function keygenAcross(linkA: Link, linkB: Link, opts: { stallMs?: number; resendMs?: number; thresholdB?: number; skipB?: boolean; sid?: Uint8Array } = {}) {
+  const sid = opts.sid ?? utf8ToBytes(`kg-${Math.random()}`);
   const out = new Map<number, KeygenOutput>();
   // a t = 1 run (a deliberate config mismatch) states it: keygen refuses t = 1 otherwise
   const input = (id: number): KeygenInput => (id === 2 && opts.thresholdB === 1 ? { allowThresholdOne: true } : {});
@@ -43,6 +45,19 @@ async function keygenAcross(linkA: Link, linkB: Link, opts: { stallMs?: number; 
   const runB = opts.skipB ? Promise.resolve() : new BusPartyTransport(t).run({ protocol: keygen, sid, threshold: opts.thresholdB ?? 2, participants: [remoteParticipant(linkB, 1, [1]), local(2)] });
   const [ra, rb] = await Promise.allSettled([runA, runB]);
   return { ra, rb, out };
+}
+
+const tick = (ms = 20): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const closed = expect.objectContaining({ code: 'BUS_CLOSED' });
+
+/** A decoded map, or null. */
+function asMap(f: Uint8Array): Record<string, WirePayload> | null {
+  try {
+    const v = decodePayload(f);
+    return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? (v as Record<string, WirePayload>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function expectKeys(out: Map<number, KeygenOutput>): void {
@@ -177,6 +192,98 @@ describe('bus session layer', () => {
     expectKeys(out);
     expect(refused.map((e) => e.code).sort()).toEqual(['BUS_AUTH_FAILED', 'BUS_REPLAY']);
     expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    // counted by reason on the link
+    expect(linkA.stats.get('auth-failed')).toBe(1);
+    expect(linkA.stats.get('replay')).toBe(1);
+  });
+
+  it('every connection has its own keys: while down the old ones are wiped; a frame of the old connection is refused on the new one (BUS_AUTH_FAILED, not delivered)', async () => {
+    const p = memoryPair();
+    const refused: TkeyTssError[] = [];
+    const { a, b } = nodes(p.a, p.b, refused);
+    const linkA = await a;
+    await b.whenReady();
+    const sid = utf8ToBytes('two-connections');
+    const env = { sid, protocol: 'keygen', round: 1, from: 2, to: 1, payload: { a: 1 } };
+    const old = b.sealForTest(env);
+    const oldBc = b.sealForTest({ ...env, to: null });
+    const conn1 = bytesToHex(b.connectionSid!);
+    p.disconnect();
+    expect(() => b.sealForTest(env)).toThrow(closed);
+    expect(() => linkA.sealForTest(env)).toThrow(closed);
+    p.reconnect();
+    await b.whenReady();
+    await linkA.whenReady();
+    expect(bytesToHex(b.connectionSid!)).not.toBe(conn1);
+    const seen: unknown[] = [];
+    linkA.subscribe(sid, (e) => seen.push(e.payload));
+    p.inject('a', old);
+    p.inject('a', oldBc);
+    await tick();
+    expect(seen).toEqual([]);
+    expect(refused.map((e) => e.code)).toEqual(['BUS_AUTH_FAILED', 'BUS_AUTH_FAILED']);
+    expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    expect(linkA.stats.get('auth-failed')).toBe(2);
+    // the same envelope sealed on the new connection is delivered
+    expect(b.send(env)).toBe(true);
+    await tick();
+    expect(seen).toEqual([{ a: 1 }]);
+  });
+
+  it('handshake frames with an extra key are refused (BUS_FRAME_INVALID) and the connection never comes up', async () => {
+    for (const hs of [1, 2, 3]) {
+      // the frame of kind `hs` gets a `polluted` key on its way
+      const p = memoryPair({ fault: (f) => [asMap(f)?.hs === hs ? encodePayload({ ...asMap(f)!, polluted: 1 }) : f] });
+      const refusedA: TkeyTssError[] = [];
+      const refusedB: TkeyTssError[] = [];
+      const server = new LinkServer({ identityKey: KEY_A, onRefused: (e) => refusedA.push(e) });
+      server.accept(p.a);
+      const b = connectLink(p.b, { identityKey: KEY_B, serverPub: server.self.publicKey, onRefused: (e) => refusedB.push(e) });
+      await tick(50);
+      if (hs < 3) expect(server.links.length, `hs${hs}`).toBe(0); // the server never accepted the client
+      expect(b.isReady, `hs${hs}`).toBe(false);
+      const codes = [...refusedA, ...refusedB].map((e) => e.code);
+      expect(codes, `hs${hs}`).toEqual(['BUS_FRAME_INVALID']);
+      // counted where it was refused: hs2 by the server, hs1 and hs3 by the client
+      expect([server.stats.get('handshake-invalid'), b.stats.get('handshake-invalid')], `hs${hs}`).toEqual(hs === 2 ? [1, 0] : [0, 1]);
+      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      b.close();
+      server.close();
+    }
+  });
+
+  it('bus control payloads with extra keys are refused naming the party (not taken as an abort or a done); the session completes', async () => {
+    const p = memoryPair();
+    const refused: TkeyTssError[] = [];
+    const { a, b } = nodes(p.a, p.b, refused);
+    const linkA = await a;
+    await b.whenReady();
+    const sid = utf8ToBytes('ctl-strict');
+    const ctl = (payload: WirePayload) => b.send({ sid, protocol: CTL_PROTOCOL, round: 0, from: 0, to: 0, payload });
+    ctl({ culprits: [1], party: 2, polluted: 1, reason: 'CONFIG_MISMATCH', round: 1, t: 'abort' });
+    ctl({ constructor: 1, party: 2, t: 'done' });
+    const { ra, rb, out } = await keygenAcross(linkA, b, { sid });
+    expect(ra.status, String((ra as PromiseRejectedResult).reason)).toBe('fulfilled');
+    expect(rb.status, String((rb as PromiseRejectedResult).reason)).toBe('fulfilled');
+    expectKeys(out);
+    expect(refused.map((e) => e.code)).toEqual(['BUS_FRAME_INVALID', 'BUS_FRAME_INVALID']);
+    expect(refused.every((e) => e.details!.sender === 2)).toBe(true);
+    expect(linkA.stats.get('frame-invalid')).toBe(2);
+  });
+
+  it('a handshake signed by another identity than expected is refused (BUS_AUTH_FAILED) and counted as auth-failed', async () => {
+    const p = memoryPair();
+    const refusedB: TkeyTssError[] = [];
+    const server = new LinkServer({ identityKey: KEY_A });
+    server.accept(p.a);
+    const b = connectLink(p.b, { identityKey: KEY_B, serverPub: new Link({ identityKey: new Uint8Array(32).fill(0x33) }).self.publicKey, onRefused: (e) => refusedB.push(e) });
+    await tick(50);
+    expect(b.isReady).toBe(false);
+    expect(refusedB.map((e) => e.code)).toEqual(['BUS_AUTH_FAILED']);
+    expect(b.stats.get('auth-failed')).toBe(1);
+    expect(server.links).toHaveLength(0);
+    b.close();
+    server.close();
   });
 
   it('MessagePort: Node worker_threads ports and browser-shaped ports (addEventListener)', async () => {

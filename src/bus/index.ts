@@ -10,4 +10,7 @@ export * from './msgpack-scan.js';
 export * from './refusal-stats.js';
 export * from './transport.js';
 export * from './secure-channel.js';
+export * from './handshake.js';
+export * from './control.js';
+export * from './frame-schema.js';
 export * from './session-link.js';

@@ -226,6 +226,11 @@ function topLevelValue(b: Uint8Array, key: string): number {
   return -1;
 }
 
+/** Does `b` (bytes that passed `scanMsgpack`) hold a map with top-level key `key` (ASCII)? Never reads out of bounds. */
+export function peekHasKey(b: Uint8Array, key: string): boolean {
+  return topLevelValue(b, key) >= 0;
+}
+
 /**
  * The unsigned integer under top-level map key `key` (ASCII), without decoding the rest; null when
  * `b` is not a map, has no such key, or holds something else there. Meant for bytes that passed

@@ -8,8 +8,10 @@
  * - `frame-too-large` / `frame-invalid` / `auth-failed` / `replay`: a frame on a link refused
  *   (`BUS_FRAME_TOO_LARGE`, `BUS_FRAME_INVALID`, `BUS_AUTH_FAILED`, `BUS_REPLAY`);
  * - `handshake-too-large`: a frame over `MAX_HANDSHAKE_FRAME` before the handshake completed
- *   (the connection is closed); `handshake-invalid`: another frame than a valid hello, or a hello
- *   that failed;
+ *   (refused on its length, the connection stays), or a handshake frame over `HANDSHAKE_LIMITS`;
+ *   `handshake-invalid`: a frame that is not a handshake frame before the handshake, or a
+ *   handshake frame (hs1 / hs2 / hs3) that fails its strict schema; a handshake signature or
+ *   identity that does not check counts as `auth-failed`;
  * - `unclaimed-peer-bytes` / `unclaimed-peer-count`: an envelope of a session not attached yet
  *   dropped because its link's buffer is full; `unclaimed-total-bytes`: dropped (or evicted from
  *   the link holding the most) because the buffers of all links of the server are full;

@@ -1,62 +1,102 @@
 /**
  * The secure channel between two nodes (DESIGN §6): every envelope that crosses a transport is
  * sealed here, every frame that arrives is opened here — or refused with a typed error naming the
- * sender.
+ * sender. One `SecureChannel` lives exactly as long as one CONNECTION: it is made by the
+ * connection handshake (`handshake.ts`) and destroyed when the connection closes.
  *
- * Each node has a long-term secp256k1 identity key. For two nodes A, B and a session id `sid`:
+ * Each node has a long-term secp256k1 identity key (A, B: 33-byte compressed public keys). The
+ * handshake of a connection gives both ends its transcript hash `th` (both identity keys and both
+ * ephemeral keys of that connection, signed by both identities) and the ephemeral–ephemeral ECDH
+ * value. For a session id `sid`:
  *
- *   Z          = x(a·B) = x(b·A)                                     (static-static ECDH, 32 bytes)
- *   K_{A→B}    = HKDF-SHA256(ikm = Z, salt = SHA-256("tkey-tss/bus/v1/salt" ‖ sid),
- *                            info = "tkey-tss/bus/v1/p2p" ‖ A ‖ B, 32)  (A, B: 33-byte compressed)
+ *   Z_ee       = x(e_A·E_B) = x(e_B·E_A)                  (per-connection ephemerals, 32 bytes)
+ *   Z_ss       = x(a·B) = x(b·A)                          (static-static, 32 bytes)
+ *   K_{A→B}    = HKDF-SHA256(ikm = Z_ee ‖ Z_ss, salt = SHA-256("tkey-tss/bus/v2/salt" ‖ sid),
+ *                            info = "tkey-tss/bus/v2/p2p" ‖ th ‖ A ‖ B, 32)
  *
  * - **Point-to-point** envelopes (`to` ≠ null) are encrypted and authenticated with
  *   XChaCha20-Poly1305 under K_{from-node→to-node}, a fresh random 24-byte nonce `iv`, and
- *   AAD = "tkey-tss/bus/v1/p2p" ‖ u64be(n) ‖ envelopeBytes(envelope with payload = nil).
+ *   AAD = "tkey-tss/bus/v2/p2p" ‖ u64be(n) ‖ envelopeBytes(envelope with payload = nil).
  * - **Broadcasts** (`to` = null) travel in clear and are signed: ECDSA-secp256k1 (low-s, compact
- *   r‖s) by the sender's identity key over SHA-256("tkey-tss/bus/v1/bc" ‖ u64be(n) ‖
+ *   r‖s) by the sender's identity key over SHA-256("tkey-tss/bus/v2/bc" ‖ th ‖ u64be(n) ‖
  *   envelopeBytes(envelope)) — every recipient verifies before delivery, and the signature is
- *   transferable evidence of what the sender broadcast.
- * - **Replay protection**: `n` is a per-(sid, direction) counter, starting at 1, bound into the AAD
- *   or signature. The receiver keeps the highest `n` seen per (sid, sender node) and a 64-frame
+ *   transferable evidence of what the sender broadcast (on the connection `th`).
+ * - **Replay protection**: `n` is a per-(connection, sid, direction) counter, starting at 1, bound
+ *   into the AAD or signature. The receiver keeps the highest `n` seen per sid and a 64-frame
  *   window; a frame whose `n` was seen, or is older than the window, is refused (`BUS_REPLAY`).
- *   The session layer re-seals what it resends (fresh `n`), so a legitimate resend is never a replay.
- * - Keys are per session (a frame of one sid never opens under another: `BUS_AUTH_FAILED`), and per
- *   direction; random nonces mean a restarted sender cannot reuse a (key, nonce) pair.
+ *   Across connections no window is needed: a frame of another connection does not open at all
+ *   (another key, another `th` under the signature: `BUS_AUTH_FAILED`). The session layer re-seals
+ *   what it resends (fresh `n`, the current connection's keys), so a legitimate resend is never a
+ *   replay.
+ * - Keys are per connection, per session (a frame of one sid never opens under another:
+ *   `BUS_AUTH_FAILED`) and per direction; random nonces mean a restarted sender cannot reuse a
+ *   (key, nonce) pair.
  *
- * Properties and limits: mutual authentication of the two identity keys (only their holders can
- * derive K); confidentiality and integrity of p2p payloads; broadcasts authentic and
- * non-repudiable. Not provided: forward secrecy against a later compromise of an identity key
- * (static-static: that key plus a recorded transcript reveals the p2p payloads); resistance to key
- * compromise impersonation; hiding of metadata (sid, protocol, round, party ids, sizes) and of
- * broadcast payloads (public protocol data). Replay state lives in memory: a replay across a restart
- * of the *receiver* is caught by the session layer (a finished or unknown sid) rather than here.
+ * Why Z_ss is kept in the ikm: forward secrecy comes from Z_ee alone; Z_ss adds a hedge — if an
+ * ephemeral secret leaks or an RNG fails (a predictable e), the keys still need an identity key,
+ * so the channel falls back to the static-static guarantees instead of to nothing; it also makes
+ * the keys implicitly authenticated on top of the handshake signatures. It costs one ECDH per
+ * connection.
  *
- * Frame (canonical msgpack map, keys sorted):
+ * Properties and limits: mutual authentication of the two identity keys (signed handshake;
+ * only their holders reach K); confidentiality and integrity of p2p payloads; broadcasts authentic
+ * and non-repudiable; **forward secrecy**: e_A, e_B are wiped right after the handshake and Z_ee
+ * with every derived key when the connection closes, so a later compromise of BOTH identity keys
+ * does not open a recorded transcript; key-compromise impersonation is resisted (impersonating B
+ * to A needs B's signature over A's fresh ephemeral). Not provided: protection of a connection
+ * that is live while its end is compromised (the keys are in that process's memory; JS bigints
+ * made transiently during the ECDH cannot be zeroed, only dropped); post-compromise security
+ * within one connection (no ratchet: a long-lived connection keeps its keys until it closes);
+ * identity hiding (identity keys travel in clear in the handshake); hiding of metadata (sid,
+ * protocol, round, party ids, sizes) and of broadcast payloads (public protocol data).
+ *
+ * Frame (canonical msgpack map, keys sorted; `frame-schema.ts` checks it strictly):
  *   { body: bin, from: uint, iv: bin24 (p2p only), n: uint, protocol: str, round: uint, sid: bin,
- *     sig: bin64 (broadcast only), to: uint | nil, v: 1 }
+ *     sig: bin64 (broadcast only), to: uint | nil, v: 2 }
+ * `open` scans it under `CHANNEL_FRAME_LIMITS` and the payload under `PROTOCOL_LIMITS` before
+ * msgpackr decodes either (`frame-limits.ts`: a cap hit is `BUS_FRAME_TOO_LARGE`), then checks the
+ * frame's schema.
  * @module
  */
 import { xchacha20poly1305 } from '@noble/ciphers/chacha.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 as nobleSha256 } from '@noble/hashes/sha2.js';
-import { abytes, bytesToHex, concatBytes, equalBytes, utf8ToBytes, wipe } from '../bytes.js';
+import { abytes, bytesToHex, concatBytes, equalBytes, numberToBytesBE, utf8ToBytes, wipe } from '../bytes.js';
 import { ecdhX, ecdsaSignDigest, ecdsaVerifyDigest, mulG, pointFromBytes, pointToBytes, scalarFromBytes, type Point } from '../curve.js';
 import { fail, type ErrorCode, type TkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { decodePayload, encodeMessage, encodePayload, type Envelope, type WirePayload } from './codec.js';
-import { CHANNEL_FRAME_LIMITS, HANDSHAKE_LIMITS, MAX_HANDSHAKE_FRAME, PROTOCOL_LIMITS } from './frame-limits.js';
-import { peekUint, scanMsgpack, type FrameLimits } from './msgpack-scan.js';
+import { CHANNEL_FRAME_LIMITS, PROTOCOL_LIMITS } from './frame-limits.js';
+import { strictMap, U32, type Schema } from './frame-schema.js';
+import type { FrameLimits } from './msgpack-scan.js';
 
-export const FRAME_VERSION = 1;
+/** Version of every bus frame and handshake frame (2: per-connection ephemeral keys). */
+export const FRAME_VERSION = 2;
 /** Replay window (frames) per (sid, sender node). */
 export const REPLAY_WINDOW = 64;
+/** Largest sid (bytes) and protocol name (characters) a frame may carry. */
+export const MAX_SID = 1024;
+export const MAX_PROTOCOL = 64;
 const MAX_SESSIONS = 4096;
 
-const T_SALT = utf8ToBytes('tkey-tss/bus/v1/salt');
-const T_P2P = utf8ToBytes('tkey-tss/bus/v1/p2p');
-const T_BC = utf8ToBytes('tkey-tss/bus/v1/bc');
-const T_HELLO = utf8ToBytes('tkey-tss/bus/v1/hello');
+const T_SALT = utf8ToBytes('tkey-tss/bus/v2/salt');
+const T_P2P = utf8ToBytes('tkey-tss/bus/v2/p2p');
+const T_BC = utf8ToBytes('tkey-tss/bus/v2/bc');
+
+const HEAD: Schema = {
+  body: { t: 'bin' },
+  from: { t: 'uint', max: U32 },
+  n: { t: 'uint', min: 1 },
+  protocol: { t: 'str', max: MAX_PROTOCOL },
+  round: { t: 'uint', max: U32 },
+  sid: { t: 'bin', min: 1, max: MAX_SID },
+  v: { t: 'const', value: FRAME_VERSION },
+};
+/** A point-to-point frame: the header, `iv`, `to` a party id. */
+const P2P_FRAME: Schema = { ...HEAD, iv: { t: 'bin', len: 24 }, to: { t: 'uint', max: U32 } };
+/** A broadcast frame: the header, `sig`, `to` nil. */
+const BC_FRAME: Schema = { ...HEAD, sig: { t: 'bin', len: 64 }, to: { t: 'const', value: null } };
 
 function u64(n: number): Uint8Array {
   const b = new Uint8Array(8);
@@ -76,14 +116,7 @@ export class Identity {
   }
   /** @internal ECDH x-coordinate with a peer (32 bytes). */
   sharedX(peer: Point): Uint8Array {
-    const x = ecdhX(this.#key, peer);
-    const out = new Uint8Array(32);
-    let v = x;
-    for (let i = 31; i >= 0; i--) {
-      out[i] = Number(v & 0xffn);
-      v >>= 8n;
-    }
-    return out;
+    return numberToBytesBE(ecdhX(this.#key, peer), 32);
   }
   /** ECDSA (low-s, compact) over a 32-byte digest. */
   signDigest(digest: Uint8Array): Uint8Array {
@@ -134,39 +167,69 @@ function envelopeBytes(env: Envelope, withPayload: boolean): Uint8Array {
   return encodeMessage(withPayload ? env : { ...env, payload: null });
 }
 
-/** The secure channel of this node with one peer node. */
+/** What the handshake of one connection hands the channel. */
+export interface ConnectionSecret {
+  /** th: the connection's transcript hash (public; 32 bytes). */
+  transcript: Uint8Array;
+  /** Z_ee = x(e_self·E_peer) (32 bytes, secret): the channel takes it over and wipes it. */
+  ee: Uint8Array;
+}
+
+/** The secure channel of this node with one peer node, for one connection. */
 export class SecureChannel {
   readonly self: Identity;
   readonly peerPub: Uint8Array;
+  /** th of the connection this channel belongs to (public). */
+  readonly transcript: Uint8Array;
   readonly #peer: Point;
   readonly #rng: Rng;
-  #z: Uint8Array | null;
+  /** Z_ee ‖ Z_ss; null once destroyed. */
+  #ikm: Uint8Array | null;
   readonly #keys = new Map<string, { send: Uint8Array; recv: Uint8Array }>();
   readonly #sendN = new Map<string, number>();
   readonly #recv = new Map<string, Window>();
 
-  constructor(self: Identity | Uint8Array, peerPub: Uint8Array, opts: { rng?: Rng } = {}) {
+  /** @internal made by the connection handshake (`handshake.ts`). */
+  constructor(self: Identity | Uint8Array, peerPub: Uint8Array, conn: ConnectionSecret, opts: { rng?: Rng } = {}) {
     this.self = anIdentity(self);
     this.#peer = pointFromBytes(abytes(peerPub, 'peerPub', 33), 'peerPub');
     this.peerPub = pointToBytes(this.#peer, true);
     if (equalBytes(this.peerPub, this.self.publicKey)) fail('INVALID_ARGUMENT', 'peerPub: a channel to oneself');
+    if (typeof conn !== 'object' || conn === null) fail('INVALID_ARGUMENT', 'conn: expected {transcript, ee}');
+    this.transcript = abytes(conn.transcript, 'conn.transcript', 32).slice();
+    const ee = abytes(conn.ee, 'conn.ee', 32);
+    const ss = this.self.sharedX(this.#peer);
+    this.#ikm = concatBytes(ee, ss);
+    wipe(ee, ss);
     this.#rng = opts.rng ?? cryptoRng;
-    this.#z = this.self.sharedX(this.#peer);
+  }
+
+  /** Has the channel been destroyed (its connection closed)? */
+  get destroyed(): boolean {
+    return this.#ikm === null;
   }
 
   #keysFor(sid: Uint8Array): { send: Uint8Array; recv: Uint8Array } {
     const h = bytesToHex(sid);
     let k = this.#keys.get(h);
     if (!k) {
-      if (!this.#z) fail('BUS_CLOSED', 'the channel was destroyed');
+      const ikm = this.#live();
       const salt = sha256(concatBytes(T_SALT, sid));
       const me = this.self.publicKey;
       const them = this.peerPub;
-      k = { send: hkdf(nobleSha256, this.#z, salt, concatBytes(T_P2P, me, them), 32), recv: hkdf(nobleSha256, this.#z, salt, concatBytes(T_P2P, them, me), 32) };
+      k = {
+        send: hkdf(nobleSha256, ikm, salt, concatBytes(T_P2P, this.transcript, me, them), 32),
+        recv: hkdf(nobleSha256, ikm, salt, concatBytes(T_P2P, this.transcript, them, me), 32),
+      };
       if (this.#keys.size >= MAX_SESSIONS) this.#evict(this.#keys.keys().next().value!);
       this.#keys.set(h, k);
     }
     return k;
+  }
+
+  #live(): Uint8Array {
+    if (!this.#ikm) return fail('BUS_CLOSED', 'the channel was destroyed (its connection closed)');
+    return this.#ikm;
   }
 
   #evict(h: string): void {
@@ -184,6 +247,7 @@ export class SecureChannel {
   seal(env: Envelope): Uint8Array {
     if (typeof env !== 'object' || env === null) fail('INVALID_ARGUMENT', 'envelope: expected an object');
     abytes(env.sid, 'envelope.sid');
+    this.#live();
     const h = bytesToHex(env.sid);
     const n = (this.#sendN.get(h) ?? 0) + 1;
     if (n === 1 && this.#sendN.size >= MAX_SESSIONS) this.#sendN.delete(this.#sendN.keys().next().value!);
@@ -191,7 +255,7 @@ export class SecureChannel {
     const head = { from: env.from, n, protocol: env.protocol, round: env.round, sid: env.sid, to: env.to, v: FRAME_VERSION };
     if (env.to === null) {
       const body = encodePayload(env.payload);
-      const sig = this.self.signDigest(sha256(concatBytes(T_BC, u64(n), envelopeBytes(env, true))));
+      const sig = this.self.signDigest(sha256(concatBytes(T_BC, this.transcript, u64(n), envelopeBytes(env, true))));
       return encodePayload({ ...head, body, sig });
     }
     const iv = this.#rng.bytes(24);
@@ -203,30 +267,19 @@ export class SecureChannel {
   /** Open a frame: the envelope, or a typed refusal naming the sender (BUS_FRAME_INVALID, BUS_FRAME_TOO_LARGE, BUS_AUTH_FAILED, BUS_REPLAY). */
   open(frame: Uint8Array): Envelope {
     const peer = this.peerPub;
+    this.#live();
+    // A: capped decode (scanned under CHANNEL_FRAME_LIMITS before msgpackr); B: strict schema on the result
     const v = decodeCapped(abytes(frame, 'frame'), CHANNEL_FRAME_LIMITS, 'frame', null, peer);
-    if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return refuse('BUS_FRAME_INVALID', 'frame: expected a map', null, peer);
-    const f = v as Record<string, WirePayload>;
-    const from = f.from;
-    const bc = f.to === null;
-    const keys = Object.keys(f).sort().join(',');
-    const want = bc ? 'body,from,n,protocol,round,sid,sig,to,v' : 'body,from,iv,n,protocol,round,sid,to,v';
-    if (keys !== want || f.v !== FRAME_VERSION) return refuse('BUS_FRAME_INVALID', `frame: unexpected fields or version (${keys})`, from, peer);
-    const { sid, protocol, round, to, n, body } = f;
-    if (
-      !(sid instanceof Uint8Array) ||
-      sid.length === 0 ||
-      typeof protocol !== 'string' ||
-      typeof round !== 'number' ||
-      round < 0 ||
-      typeof from !== 'number' ||
-      from < 0 ||
-      !(to === null || (typeof to === 'number' && to >= 0)) ||
-      typeof n !== 'number' ||
-      n < 1 ||
-      !(body instanceof Uint8Array)
-    ) {
-      return refuse('BUS_FRAME_INVALID', 'frame: a field of the wrong type', from, peer);
-    }
+    const claimed = typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) ? Object.getOwnPropertyDescriptor(v, 'from')?.value : undefined;
+    const bc = typeof v === 'object' && v !== null && Object.getOwnPropertyDescriptor(v, 'to')?.value === null;
+    const f = strictMap(v, bc ? BC_FRAME : P2P_FRAME, bc ? 'broadcast frame' : 'p2p frame', { sender: typeof claimed === 'number' ? claimed : null, peer: bytesToHex(peer) });
+    const sid = f.sid as Uint8Array;
+    const protocol = f.protocol as string;
+    const round = f.round as number;
+    const from = f.from as number;
+    const to = f.to as number | null;
+    const n = f.n as number;
+    const body = f.body as Uint8Array;
     const h = bytesToHex(sid);
     const w = this.#recv.get(h) ?? { high: 0, bits: 0n };
     if (n <= w.high && (w.high - n >= REPLAY_WINDOW || (w.bits >> BigInt(w.high - n)) & 1n)) {
@@ -235,20 +288,20 @@ export class SecureChannel {
     const head: Envelope = { sid, protocol, round, from, to, payload: null };
     let payload: WirePayload;
     if (bc) {
-      const sig = f.sig;
-      if (!(sig instanceof Uint8Array) || sig.length !== 64) return refuse('BUS_FRAME_INVALID', 'frame: signature must be 64 bytes', from, peer);
+      const sig = f.sig as Uint8Array;
       const p = decodeCapped(body, PROTOCOL_LIMITS, `broadcast from party ${from}: body`, from, peer);
-      const digest = sha256(concatBytes(T_BC, u64(n), envelopeBytes({ ...head, payload: p }, true)));
-      if (!ecdsaVerifyDigest(sig, digest, this.#peer, { lowS: true })) return refuse('BUS_AUTH_FAILED', `broadcast from party ${from}: the signature does not verify under the peer's identity key`, from, peer);
+      const digest = sha256(concatBytes(T_BC, this.transcript, u64(n), envelopeBytes({ ...head, payload: p }, true)));
+      if (!ecdsaVerifyDigest(sig, digest, this.#peer, { lowS: true })) {
+        return refuse('BUS_AUTH_FAILED', `broadcast from party ${from}: the signature does not verify under the peer's identity key on this connection`, from, peer);
+      }
       payload = p;
     } else {
-      const iv = f.iv;
-      if (!(iv instanceof Uint8Array) || iv.length !== 24) return refuse('BUS_FRAME_INVALID', 'frame: iv must be 24 bytes', from, peer);
+      const iv = f.iv as Uint8Array;
       let pt: Uint8Array;
       try {
         pt = xchacha20poly1305(this.#keysFor(sid).recv, iv, concatBytes(T_P2P, u64(n), envelopeBytes(head, false))).decrypt(body);
       } catch {
-        return refuse('BUS_AUTH_FAILED', `p2p frame from party ${from}: authentication failed (tampered, wrong key or wrong session)`, from, peer);
+        return refuse('BUS_AUTH_FAILED', `p2p frame from party ${from}: authentication failed (tampered, wrong key, wrong session or another connection)`, from, peer);
       }
       payload = decodeCapped(pt, PROTOCOL_LIMITS, `p2p frame from party ${from}: payload`, from, peer);
     }
@@ -267,74 +320,17 @@ export class SecureChannel {
     return { ...head, payload };
   }
 
-  /** Wipe the key material. */
+  /** Wipe the key material (the connection closed): nothing seals or opens afterwards. */
   destroy(): void {
     for (const h of [...this.#keys.keys()]) this.#evict(h);
-    if (this.#z) wipe(this.#z);
-    this.#z = null;
+    if (this.#ikm) wipe(this.#ikm);
+    this.#ikm = null;
   }
 
   toJSON(): unknown {
-    return { self: bytesToHex(this.self.publicKey), peer: bytesToHex(this.peerPub), keys: '<redacted>' };
+    return { self: bytesToHex(this.self.publicKey), peer: bytesToHex(this.peerPub), transcript: bytesToHex(this.transcript), keys: '<redacted>' };
   }
   [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `SecureChannel(${bytesToHex(this.self.publicKey).slice(0, 16)}… ⇄ ${bytesToHex(this.peerPub).slice(0, 16)}…, keys redacted)`;
   }
-}
-
-/** Handshake, server side: the challenge it sends on each new connection. */
-export function helloChallenge(self: Identity, rng: Rng = cryptoRng): { frame: Uint8Array; nonce: Uint8Array } {
-  const nonce = rng.bytes(32);
-  return { frame: encodePayload({ hs: 1, nonce, pub: self.publicKey, v: FRAME_VERSION }), nonce };
-}
-
-/** Handshake, client side: answer a challenge (checks it comes from `expectServer` when given). */
-export function helloAnswer(self: Identity, challenge: Uint8Array, expectServer?: Uint8Array): { frame: Uint8Array; serverPub: Uint8Array; nonce: Uint8Array } {
-  const v = decodePayload(challenge, HANDSHAKE_LIMITS) as Record<string, WirePayload>;
-  if (typeof v !== 'object' || v === null || v.hs !== 1 || v.v !== FRAME_VERSION || !(v.nonce instanceof Uint8Array) || v.nonce.length !== 32 || !(v.pub instanceof Uint8Array)) {
-    return fail('BUS_FRAME_INVALID', 'handshake: expected a challenge {hs: 1, nonce, pub, v}');
-  }
-  const serverPub = pointToBytes(pointFromBytes(v.pub, 'server pub'), true);
-  if (expectServer && !equalBytes(serverPub, expectServer)) fail('BUS_AUTH_FAILED', 'handshake: the server is not the expected identity', { peer: bytesToHex(serverPub) });
-  const sig = self.signDigest(sha256(concatBytes(T_HELLO, v.nonce, serverPub, self.publicKey)));
-  return { frame: encodePayload({ hs: 2, pub: self.publicKey, sig, v: FRAME_VERSION }), serverPub, nonce: v.nonce };
-}
-
-/** Handshake, server side: check the answer to `nonce`; returns the client's identity key. */
-export function helloVerify(self: Identity, nonce: Uint8Array, answer: Uint8Array): Uint8Array {
-  let v: Record<string, WirePayload>;
-  try {
-    v = decodePayload(answer, HANDSHAKE_LIMITS) as Record<string, WirePayload>;
-  } catch (e) {
-    if ((e as { code?: unknown })?.code === 'BUS_FRAME_TOO_LARGE') throw e;
-    return fail('BUS_FRAME_INVALID', 'handshake: not canonical');
-  }
-  if (typeof v !== 'object' || v === null || v.hs !== 2 || v.v !== FRAME_VERSION || !(v.pub instanceof Uint8Array) || !(v.sig instanceof Uint8Array) || v.sig.length !== 64) {
-    return fail('BUS_FRAME_INVALID', 'handshake: expected a hello {hs: 2, pub, sig, v}');
-  }
-  let pub: Point;
-  try {
-    pub = pointFromBytes(v.pub, 'client pub');
-  } catch {
-    return fail('BUS_FRAME_INVALID', 'handshake: the client key is not a valid point');
-  }
-  const pubBytes = pointToBytes(pub, true);
-  if (!ecdsaVerifyDigest(v.sig, sha256(concatBytes(T_HELLO, nonce, self.publicKey, pubBytes)), pub, { lowS: true })) {
-    fail('BUS_AUTH_FAILED', 'handshake: the hello signature does not verify', { peer: bytesToHex(pubBytes) });
-  }
-  return pubBytes;
-}
-
-/**
- * Is this frame a handshake frame (a map with an integer `hs`)? Never decodes: frames over
- * `MAX_HANDSHAKE_FRAME` are not, others are scanned under `HANDSHAKE_LIMITS` and `hs` is peeked.
- */
-export function isHandshake(frame: Uint8Array): number | null {
-  if (!(frame instanceof Uint8Array) || frame.length > MAX_HANDSHAKE_FRAME) return null;
-  try {
-    scanMsgpack(frame, HANDSHAKE_LIMITS);
-  } catch {
-    return null;
-  }
-  return peekUint(frame, 'hs');
 }

@@ -2,14 +2,15 @@
  * The session layer over a transport.
  *
  * `Link` — this node's connection to one peer node: the handshake on every (re)connection
- * (challenge–response that binds the connection to the peer's identity key), the secure channel
- * (`secure-channel.ts`) for every envelope, demultiplexing by sid, a buffer for envelopes of
+ * (`handshake.ts`: signed ephemeral Diffie–Hellman that binds the connection to both identity
+ * keys), the secure channel of that connection (`secure-channel.ts`) for every envelope — new keys
+ * per connection, wiped when it closes —, demultiplexing by sid, a buffer for envelopes of
  * sessions not yet attached (capped in bytes and count per link and, on a server, in total:
  * `unclaimed-buffer.ts`), and tombstones that answer late frames of finished sessions. Every frame
  * is decoded once (`SecureChannel.open`); before that only size checks and a scan without
  * allocation (`frame-limits.ts`). Refusals and drops are counted by reason in `stats`.
  * `LinkServer` accepts connections (any transport) and keeps one `Link` per peer identity, so a
- * reconnecting peer gets its link — channel state, replay windows, sessions — back.
+ * reconnecting peer gets its link — sessions, tombstones — back (with a fresh channel).
  *
  * `runSessions` — drives this node's parties of one protocol session over links (generic over a
  * `SessionLike`, i.e. `protocols/session.ts` `Session`, which checks every envelope and ignores
@@ -34,17 +35,19 @@ import { fail, InternalBug, InvalidInput, isTkeyTssError, ProtocolAbort, TkeyTss
 import { sha256 } from '../hash.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import type { Envelope, WirePayload } from './codec.js';
+import { decodeCtl, type Ctl } from './control.js';
 import { CHANNEL_FRAME_LIMITS, EARLY_PEER_BYTES, MAX_CONTROL_FRAME, MAX_HANDSHAKE_FRAME, UNCLAIMED_PEER_BYTES, UNCLAIMED_PEER_COUNT, UNCLAIMED_TOTAL_BYTES } from './frame-limits.js';
+import { ClientHandshake, handshakeKind, isHandshake, ServerHandshake } from './handshake.js';
 import { peekAscii, scanMsgpack } from './msgpack-scan.js';
 import { RefusalStats, type RefusalReason } from './refusal-stats.js';
-import { anIdentity, helloAnswer, helloChallenge, helloVerify, isHandshake, isRefusedFrame, SecureChannel, type Identity } from './secure-channel.js';
+import { anIdentity, isRefusedFrame, type Identity, type SecureChannel } from './secure-channel.js';
 import type { FrameTransport } from './transport.js';
 import { UnclaimedBuffer, UnclaimedPool } from './unclaimed-buffer.js';
 
 /** Protocol name of node-level control envelopes (from = to = 0 for RPC; session `done`/`abort` carry party ids in the payload). */
 export const CTL_PROTOCOL = 'bus/ctl';
 export const RPC_PROTOCOL = 'bus/rpc';
-const T_CONN = utf8ToBytes('tkey-tss/bus/v1/connection');
+const T_CONN = utf8ToBytes('tkey-tss/bus/v2/connection');
 
 const UNCLAIMED_TTL_MS = 120_000;
 const TOMBSTONE_TTL_MS = 120_000;
@@ -77,6 +80,12 @@ interface LinkShared {
   pool?: UnclaimedPool;
 }
 
+/** The counter of a refused handshake frame: a bad signature or identity, over the handshake caps, anything else. */
+function handshakeReason(e: unknown): RefusalReason {
+  const code = (e as { code?: unknown })?.code;
+  return code === 'BUS_AUTH_FAILED' ? 'auth-failed' : code === 'BUS_FRAME_TOO_LARGE' ? 'handshake-too-large' : 'handshake-invalid';
+}
+
 function aByteCap(v: unknown, title: string, dflt: number): number {
   if (v === undefined) return dflt;
   if (!Number.isSafeInteger(v) || (v as number) < 0) fail('INVALID_ARGUMENT', `${title}: expected a byte count`);
@@ -86,9 +95,10 @@ function aByteCap(v: unknown, title: string, dflt: number): number {
 /** This node's connection to one peer node. */
 export class Link {
   readonly self: Identity;
-  readonly #rng: Rng;
   readonly #onRefused: ((e: TkeyTssError, link: Link) => void) | undefined;
+  /** The current connection's channel (null while down: destroyed, its keys wiped). */
   #channel: SecureChannel | null = null;
+  #peerPub: Uint8Array | null = null;
   #transport: FrameTransport | null = null;
   #detach: (() => void) | null = null;
   #ready = false;
@@ -109,7 +119,6 @@ export class Link {
   constructor(opts: LinkOptions, shared: LinkShared = {}) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
     this.self = anIdentity(opts.identityKey);
-    this.#rng = opts.rng ?? cryptoRng;
     this.#onRefused = opts.onRefused;
     this.stats = new RefusalStats(shared.stats);
     const bytes = aByteCap(opts.unclaimedPeerBytes, 'unclaimedPeerBytes', UNCLAIMED_PEER_BYTES);
@@ -123,12 +132,12 @@ export class Link {
 
   /** The peer's identity key (after the first handshake). */
   get peerPub(): Uint8Array | null {
-    return this.#channel?.peerPub ?? null;
+    return this.#peerPub;
   }
   get isReady(): boolean {
     return this.#ready && !this.#closed && !!this.#transport?.isOpen;
   }
-  /** The per-connection sid (fresh on each handshake): RPC runs under it, so it never survives a reconnection. */
+  /** The per-connection sid SHA-256(tag ‖ th) (fresh on each handshake): RPC runs under it, so it never survives a reconnection. */
   get connectionSid(): Uint8Array | null {
     return this.#connSid;
   }
@@ -157,15 +166,21 @@ export class Link {
     return () => void this.#downFns.delete(fn);
   }
 
-  /** @internal bind a transport whose handshake completed. */
-  bind(t: FrameTransport, peerPub: Uint8Array, nonce: Uint8Array): void {
+  /** @internal bind a transport whose handshake completed, with that connection's channel. */
+  bind(t: FrameTransport, channel: SecureChannel): void {
     if (this.#closed) {
+      channel.destroy();
       t.close();
       return;
     }
-    if (!this.#channel) this.#channel = new SecureChannel(this.self, peerPub, { rng: this.#rng });
-    else if (!equalBytes(this.#channel.peerPub, peerPub)) fail('BUS_AUTH_FAILED', 'the connection belongs to another peer', { peer: bytesToHex(peerPub) });
-    this.#connSid = sha256(concatBytes(T_CONN, nonce));
+    if (this.#peerPub && !equalBytes(this.#peerPub, channel.peerPub)) {
+      channel.destroy();
+      fail('BUS_AUTH_FAILED', 'the connection belongs to another peer', { peer: bytesToHex(channel.peerPub) });
+    }
+    this.#peerPub ??= channel.peerPub;
+    this.#channel?.destroy();
+    this.#channel = channel;
+    this.#connSid = sha256(concatBytes(T_CONN, channel.transcript));
     if (this.#transport !== t) {
       const old = this.#transport;
       this.#detach?.();
@@ -176,6 +191,7 @@ export class Link {
         close: () => {
           if (this.#transport !== t) return;
           this.#ready = false;
+          this.#dropChannel();
           for (const fn of [...this.#downFns]) fn();
         },
       });
@@ -187,26 +203,39 @@ export class Link {
     for (const fn of [...this.#readyFns]) fn();
   }
 
-  /** @internal the connection went down: not ready until the next handshake. */
+  /** @internal the connection went down: not ready until the next handshake; its keys are wiped. */
   unbindIfCurrent(t: FrameTransport): void {
     if (this.#transport !== t) return;
     this.#ready = false;
+    this.#dropChannel();
+  }
+
+  /** The connection is gone: wipe its channel (forward secrecy: nothing left opens its frames). */
+  #dropChannel(): void {
+    this.#channel?.destroy();
+    this.#channel = null;
+  }
+
+  /**
+   * @internal report a refused frame (auth, replay, malformed, over a cap) of this link: counted
+   * (`refused`, and in `stats` under `reason`, by default the reason of its code), passed to
+   * `onRefused`, dropped.
+   */
+  refuse(e: TkeyTssError, reason: RefusalReason = REASON_OF_CODE[e.code] ?? 'frame-invalid'): void {
+    this.refused++;
+    this.stats.add(reason);
+    this.#onRefused?.(e, this);
   }
 
   #frame(f: Uint8Array): void {
     if (this.#closed || !this.#channel) return;
-    if (isHandshake(f) !== null) return; // handled by the connector (a scan of ≤ 1 KiB, no decoding)
+    if (isHandshake(f)) return; // handled by the connector (a scan of ≤ 1 KiB, no decoding)
     let env: Envelope;
     try {
       this.#checkKindCap(f, this.#channel.peerPub);
       env = this.#channel.open(f); // the one decode (capped: CHANNEL_FRAME_LIMITS, then PROTOCOL_LIMITS for the payload)
     } catch (e) {
-      if (isRefusedFrame(e)) {
-        this.refused++;
-        this.stats.add(REASON_OF_CODE[e.code] ?? 'frame-invalid');
-        this.#onRefused?.(e, this);
-        return;
-      }
+      if (isRefusedFrame(e)) return this.refuse(e);
       throw e;
     }
     this.#dispatch(env, f.length);
@@ -295,7 +324,7 @@ export class Link {
     this.#ready = false;
     this.#detach?.();
     this.#transport?.close();
-    this.#channel?.destroy();
+    this.#dropChannel();
     this.#unclaimed.clear();
     for (const fn of [...this.#downFns]) fn();
   }
@@ -313,19 +342,46 @@ export class Link {
 export function connectLink(transport: FrameTransport, opts: LinkOptions & { serverPub?: Uint8Array }): Link {
   const link = new Link(opts);
   const expect = opts.serverPub ? abytes(opts.serverPub, 'serverPub', 33) : undefined;
+  const rng = opts.rng ?? cryptoRng;
+  /** The handshake under way on this connection (hs2 sent, waiting for hs3). */
+  let pending: ClientHandshake | null = null;
+  /** The hs1 of the connection that is up (a late copy of it is ignored, never answered). */
+  let current: Uint8Array | null = null;
   transport.listen({
     frame: (f) => {
-      if (isHandshake(f) !== 1) return;
+      const kind = handshakeKind(f);
+      if (kind === null) return;
       try {
-        const ans = helloAnswer(link.self, f, expect ?? link.peerPub ?? undefined);
-        transport.send(ans.frame);
-        link.bind(transport, ans.serverPub, ans.nonce);
+        if (kind === 3) {
+          if (!pending) return; // a late duplicate: nothing under way
+          const hs = pending;
+          pending = null;
+          link.bind(transport, hs.finish(f)); // the server proved its identity: ready
+          current = hs.challenge;
+          return;
+        }
+        if (pending && equalBytes(f, pending.challenge)) {
+          transport.send(pending.answer); // a duplicated hs1: the same answer again
+          return;
+        }
+        if (current && equalBytes(f, current)) return; // a late copy of this connection's hs1
+        pending?.abort();
+        pending = null;
+        pending = ClientHandshake.answer(link.self, f, { expectServer: expect ?? link.peerPub ?? undefined, rng });
+        transport.send(pending.answer);
       } catch (e) {
-        if (isTkeyTssError(e)) opts.onRefused?.(e, link);
+        pending?.abort();
+        pending = null;
+        if (isTkeyTssError(e)) link.refuse(e, handshakeReason(e));
         transport.close();
       }
     },
-    close: () => link.unbindIfCurrent(transport),
+    close: () => {
+      pending?.abort();
+      pending = null;
+      current = null;
+      link.unbindIfCurrent(transport);
+    },
   });
   return link;
 }
@@ -383,44 +439,47 @@ export class LinkServer {
       return;
     }
     this.#conns.add(t);
-    let pending: { nonce: Uint8Array; timer: ReturnType<typeof setTimeout> } | null = null;
+    let pending: { hs: ServerHandshake; timer: ReturnType<typeof setTimeout> } | null = null;
     const challenge = (): void => {
       if (pending) clearTimeout(pending.timer);
-      const ch = helloChallenge(this.self, this.#opts.rng ?? cryptoRng);
-      pending = { nonce: ch.nonce, timer: setTimeout(() => pending && t.close(), this.handshakeMs) };
-      t.send(ch.frame);
+      pending?.hs.abort();
+      const hs = new ServerHandshake(this.self, { rng: this.#opts.rng ?? cryptoRng });
+      pending = { hs, timer: setTimeout(() => pending && t.close(), this.handshakeMs) };
+      t.send(hs.challenge);
     };
     t.listen({
       frame: (f) => {
         if (!pending) return;
-        // before the handshake only a hello (≤ MAX_HANDSHAKE_FRAME) counts: anything bigger is
-        // refused on its length alone, never decoded (no identity to charge it to yet)
+        // before the handshake only a handshake frame (≤ MAX_HANDSHAKE_FRAME) counts: anything
+        // bigger is refused on its length alone, never decoded (no identity to charge it to yet)
         if (f.length > MAX_HANDSHAKE_FRAME) {
           const e = new InvalidInput('BUS_FRAME_TOO_LARGE', `a frame of ${f.length} bytes before the handshake (cap ${MAX_HANDSHAKE_FRAME})`, { limit: 'bytes', max: MAX_HANDSHAKE_FRAME, actual: f.length, kind: 'handshake', sender: null, peer: null });
           return this.#refusedBeforeHandshake(e, 'handshake-too-large');
         }
-        if (isHandshake(f) !== 2) return this.stats.add('handshake-invalid');
-        const { nonce, timer } = pending;
+        // not a handshake frame at all (scan + peek, no decoding): counted, ignored
+        if (!isHandshake(f)) return this.stats.add('handshake-invalid');
+        const { hs, timer } = pending;
         pending = null;
         clearTimeout(timer);
-        let pub: Uint8Array;
+        let ok: ReturnType<ServerHandshake['verify']>;
         try {
-          pub = helloVerify(this.self, nonce, f);
+          ok = hs.verify(f);
         } catch (e) {
           t.close();
-          const code = (e as { code?: unknown })?.code;
-          return this.#refusedBeforeHandshake(e, code === 'BUS_AUTH_FAILED' ? 'auth-failed' : 'handshake-invalid');
+          return this.#refusedBeforeHandshake(e, handshakeReason(e));
         }
-        const h = bytesToHex(pub);
+        const h = bytesToHex(ok.peerPub);
         let link = this.#links.get(h);
         const fresh = !link;
         if (!link) this.#links.set(h, (link = new Link(this.#opts, { stats: this.stats, pool: this.#pool })));
-        link.bind(t, pub, nonce);
+        t.send(ok.confirm); // hs3 before anything sealed
+        link.bind(t, ok.channel);
         if (fresh) for (const fn of [...this.#onLink]) fn(link);
       },
       open: challenge,
       close: () => {
         if (pending) clearTimeout(pending.timer);
+        pending?.hs.abort();
         pending = null;
       },
     });
@@ -477,21 +536,8 @@ export interface RunSessionsOptions {
   maxEarlyBytes?: number;
 }
 
-type Ctl = { t: 'done'; party: number } | { t: 'abort'; party: number; reason: string; round: number; culprits: number[] } | { t: 'fail'; party: number; message: string };
-
 function ctlEnvelope(sid: Uint8Array, c: Ctl): Envelope {
   return { sid, protocol: CTL_PROTOCOL, round: 0, from: 0, to: 0, payload: c as unknown as WirePayload };
-}
-
-function parseCtl(p: WirePayload): Ctl | null {
-  if (typeof p !== 'object' || p === null || Array.isArray(p) || p instanceof Uint8Array) return null;
-  const o = p as Record<string, WirePayload>;
-  if (typeof o.party !== 'number') return null;
-  if (o.t === 'done') return { t: 'done', party: o.party };
-  if (o.t === 'abort' && typeof o.reason === 'string' && typeof o.round === 'number' && Array.isArray(o.culprits) && o.culprits.every((c) => typeof c === 'number'))
-    return { t: 'abort', party: o.party, reason: o.reason, round: o.round, culprits: o.culprits as number[] };
-  if (o.t === 'fail' && typeof o.message === 'string') return { t: 'fail', party: o.party, message: o.message };
-  return null;
 }
 
 /**
@@ -637,8 +683,14 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
     const onEnvelope = (env: Envelope, link: Link, bytes: number): void => {
       if (settled) return;
       if (env.protocol === CTL_PROTOCOL) {
-        const c = parseCtl(env.payload);
-        if (!c || remoteAt.get(c.party) !== link) return;
+        let c: Ctl;
+        try {
+          c = decodeCtl(env.payload, link.peerPub && bytesToHex(link.peerPub));
+        } catch (e) {
+          if (isRefusedFrame(e)) return link.refuse(e);
+          throw e;
+        }
+        if (remoteAt.get(c.party) !== link) return;
         lastProgress = Date.now();
         if (c.t === 'done') {
           remoteDone.add(c.party);

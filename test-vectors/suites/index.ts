@@ -3,6 +3,7 @@
  * @module
  */
 import { auxSuite } from './aux.js';
+import { busSuite } from './bus.js';
 import { eciesSuite } from './ecies.js';
 import { keygenSuite } from './keygen.js';
 import { refreshSuite } from './refresh.js';
@@ -16,7 +17,7 @@ import { tkeyTssSampleSuite } from './tkey-tss-sample.js';
 import type { Suite } from './types.js';
 import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);
