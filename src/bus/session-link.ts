@@ -13,6 +13,9 @@
  * identical copies):
  *   - duplicates and reordering: delivered to the session, which ignores identical copies and
  *     buffers one round ahead; frames replayed at the channel level are refused there;
+ *   - attribution: a link is authenticated and bound to the parties of its node, so a frame is
+ *     delivered only under a sender that lives there (its misbehaviour then aborts naming it);
+ *     a frame claiming any other sender is dropped and counted (`onDrop`), never blamed;
  *   - resending: each party's last two rounds of messages (and its `done`) are re-sealed and resent
  *     after every reconnection of a link and whenever nothing moved for `resendMs`;
  *   - completion: a party that finished sends `done` (after its `finish` ran); the run resolves when
@@ -391,6 +394,11 @@ export interface RunSessionsOptions {
   resendMs?: number;
   /** Cancellation. */
   signal?: AbortSignal;
+  /**
+   * A frame of this session that claims a sender not living behind the link it came on (or an
+   * unreadable control frame): dropped — never delivered, never blamed — and reported here.
+   */
+  onDrop?: (detail: string, link: Link) => void;
 }
 
 type Ctl = { t: 'done'; party: number } | { t: 'abort'; party: number; reason: string; round: number; culprits: number[] } | { t: 'fail'; party: number; message: string };
@@ -532,7 +540,7 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
       if (settled) return;
       if (env.protocol === CTL_PROTOCOL) {
         const c = parseCtl(env.payload);
-        if (!c || remoteAt.get(c.party) !== link) return;
+        if (!c || remoteAt.get(c.party) !== link) return o.onDrop?.('control frame from no party of this link', link);
         lastProgress = Date.now();
         if (c.t === 'done') {
           remoteDone.add(c.party);
@@ -541,8 +549,8 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
         else end(new InternalBug(`party ${c.party} failed after the protocol: ${c.message}`, { party: c.party }, 'BUS_REMOTE_ERROR'));
         return;
       }
-      // the sender must be a party that lives at the node this link goes to
-      if (remoteAt.get(env.from) !== link) return;
+      // the sender must be a party that lives at the node this link goes to; anything else is dropped
+      if (remoteAt.get(env.from) !== link) return o.onDrop?.(`sender ${String(env.from)} does not live behind this link`, link);
       const targets = env.to === null ? o.local : o.local.filter((l) => l.id === env.to);
       if (targets.length === 0) return;
       seenRound.set(env.from, Math.max(seenRound.get(env.from) ?? 0, env.round));

@@ -49,6 +49,8 @@ export interface BusPartyTransportOptions {
   resendMs?: number;
   onProgress?: (party: number, e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** A frame claiming a sender that does not live behind its link: dropped, reported here (see `runSessions`). */
+  onDrop?: (detail: string, link: Link) => void;
 }
 
 export class BusPartyTransport implements PartyTransport {
@@ -87,6 +89,7 @@ export class BusPartyTransport implements PartyTransport {
       ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
       ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
       ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
+      ...(this.#opts.onDrop ? { onDrop: this.#opts.onDrop } : {}),
     });
   }
 }
