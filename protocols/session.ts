@@ -149,11 +149,12 @@ export function normaliseConfig(cfg: SessionConfig, protocol: string): PartyCont
  * `rng.fork(label)` (a `SeededRng` only) — a resumed or replayed session draws what it drew before.
  */
 export function roundRng(rng: Rng, protocol: string, round: number, sid: Uint8Array, replay = false): Rng {
-  const label = utf8ToBytes(`${protocol}/${bytesToHex(sid)}/round${round}`);
+  const name = `${protocol}/${bytesToHex(sid)}/round${round}`;
   if (replay) {
     if (!(rng instanceof SeededRng)) fail('INVALID_ARGUMENT', 'replay mode needs a SeededRng');
-    return rng.fork(`${protocol}/${bytesToHex(sid)}/round${round}`);
+    return rng.fork(name);
   }
+  const label = utf8ToBytes(name);
   const own = abytes(rng.bytes(32), 'rng.bytes(32)', 32);
   return new SeededRng(sha256(concatBytes(ROUND_RNG_TAG, numberToBytesBE(BigInt(label.length), 4), label, own, cryptoRng.bytes(32))));
 }
