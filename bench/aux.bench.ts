@@ -36,7 +36,7 @@ function partyOneReplay(profile: ProfileName): () => void {
   const input = (id: number): AuxInput => ({ profile, key: pairs[id]! });
   const sid = utf8ToBytes(`bench/aux/${profile}`);
   const seed = (id: number) => `bench/aux/${profile}/party-${id}`;
-  const r = simulate(aux, parties.map((p) => ({ ...p, input: input(p.id), rng: seededRng(seed(p.id)) })), { sid, threshold: 1 });
+  const r = simulate(aux, parties.map((p) => ({ ...p, input: input(p.id), rng: seededRng(seed(p.id)) })), { sid, threshold: 1, replay: true }); // replay mode: party 1's replay below redraws the same
   if (r.outputs.size !== 2) throw new Error(`aux/${profile}: setup run did not finish`);
   const received = r.received.get(1)!;
   return () => {

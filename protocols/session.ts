@@ -4,8 +4,11 @@
  * - `start()` runs round 1 and returns its messages; `receive(msg)` checks and stores a message
  *   and, once every other party's messages of the current round are in, runs the next round(s)
  *   and returns the new outgoing messages; `output` is set after the last round.
- * - Checks on every message (any failure is a terminal `ProtocolAbort`): sid, protocol, sender is a
- *   party other than self, recipient is null or self, round is one the session can accept now,
+ * - Unattributable garbage is dropped and counted (`dropped`), never an abort: a message that is
+ *   not an envelope object, or whose sender is not another party of the session (0, −1, 2^53, a
+ *   string, NaN, self, a stranger's id). Nobody can be blamed for it, so it must not end the session.
+ * - Checks on every message from a party (any failure is a terminal `ProtocolAbort` naming that
+ *   sender): sid, protocol, recipient is null or self, round is one the session can accept now,
  *   the round sends messages of that kind. An identical copy of a stored message is ignored
  *   (retransmission); a different message for the same (round, sender, kind) is an abort.
  * - Early messages (round k+1 while round k is still being collected) are buffered.
@@ -15,18 +18,21 @@
  *   is blamed alone ([j]: it equivocated, or lies about what it got from us); checked first for all
  *   j. A difference at a third party p gives culprits [p, j]: p sent different broadcasts or j lies,
  *   and without signed broadcasts (bus layer) the two cannot be told apart.
- * - Progress events per round; randomness per round is `rng.fork("<protocol>/<sid hex>/round<k>")` for a
- *   seeded DRBG (so a resumed or replayed session draws exactly the same), the RNG itself otherwise.
+ * - Progress events per round. Randomness per round (`roundRng`): a DRBG seeded from
+ *   H(label, 32 bytes of the caller's RNG, 32 bytes of the platform CSPRNG), label =
+ *   "<protocol>/<sid hex>/round<k>" — so no caller RNG (a fixed seed, a cloned state) can make two
+ *   sessions draw the same nonces. Only an explicit replay mode (`replay: true`, a `SeededRng`; the
+ *   conformance vectors and transcript tests) draws `rng.fork(label)`, reproducibly.
  * - `snapshot()` is plain data (structured-clone safe); `Session.resume` continues from it.
  * @module
  */
-import { abytes, bytesToHex, equalBytes } from '../src/bytes.js';
+import { abytes, bytesToHex, concatBytes, equalBytes, numberToBytesBE, utf8ToBytes } from '../src/bytes.js';
 import { fail, InternalBug, ProtocolAbort } from '../src/errors.js';
 import { sha256 } from '../src/hash.js';
-import { SeededRng, type Rng } from '../src/rng.js';
+import { cryptoRng, SeededRng, type Rng } from '../src/rng.js';
 import { Transcript } from '../src/zk/transcript.js';
 import type { Inbox, Message, Outgoing, PartyContext, PartySpec, Payload, Protocol, Received, RoundContext, RoundResult, SessionConfig } from './types.js';
-import { encodePayload } from './wire.js';
+import { decodeMessage, encodePayload } from './wire.js';
 
 export type Kind = 'broadcast' | 'p2p';
 
@@ -36,6 +42,17 @@ export interface ProgressEvent {
   phase: 'start' | 'end';
   /** Wall time of the round (phase 'end'). */
   ms?: number;
+  /** Unattributable messages dropped so far (phase 'end'; see `Session.dropped`). */
+  dropped?: number;
+}
+
+/** Why a message was dropped without blaming anyone. */
+export type DropReason = 'NOT_AN_ENVELOPE' | 'UNKNOWN_SENDER';
+
+/** Counters of dropped unattributable messages. */
+export interface DropStats {
+  total: number;
+  byReason: Record<DropReason, number>;
 }
 
 /** Fault injection for tamper tests (test/helpers/tamper.ts). Never set in production. */
@@ -45,9 +62,19 @@ export interface RoundHooks {
 }
 
 export interface SessionOptions {
+  /** The caller's randomness; per round it is mixed with fresh platform entropy (unless `replay`). */
   rng: Rng;
+  /**
+   * REPLAY MODE — conformance vectors and transcript tests only. Round k draws exactly
+   * `rng.fork("<protocol>/<sid hex>/round<k>")` (the rng must be a `SeededRng`), so a run is a
+   * function of (seed, sid): the same seed and sid redraw the same nonces, which leaks the key in
+   * presign. `ServiceParty`, `TssAccount` and the worker engine refuse it (REPLAY_MODE_REFUSED).
+   */
+  replay?: boolean;
   onProgress?: (e: ProgressEvent) => void;
   hooks?: RoundHooks;
+  /** Called for every dropped unattributable message (diagnostics; it must not throw). */
+  onDrop?: (reason: DropReason, detail: string) => void;
 }
 
 export type SessionStatus = 'ready' | 'running' | 'done' | 'aborted';
@@ -74,9 +101,12 @@ export interface SessionSnapshot<S = unknown> {
   echoOwn: Payload | null;
   echo: Uint8Array[] | null;
   abort: { reason: string; round: number; culprits: number[]; message: string } | null;
+  /** Drop counters (absent in older snapshots: zero). */
+  dropped?: DropStats;
 }
 
 const ECHO_TAG = 'tkey-tss/session/echo/v1';
+const ROUND_RNG_TAG = utf8ToBytes('tkey-tss/session/round-rng/v1');
 
 /** Validate and normalise a session config (parties sorted by id, owns sorted). InvalidInput on error. */
 export function normaliseConfig(cfg: SessionConfig, protocol: string): PartyContext {
@@ -112,17 +142,54 @@ export function normaliseConfig(cfg: SessionConfig, protocol: string): PartyCont
 }
 
 /**
- * Per-round randomness: a fork of a seeded DRBG named by (protocol, sid, round), the RNG itself
- * otherwise. The sid is in the label so one seeded DRBG reused for two sessions never draws the same
- * nonces twice; a resumed or replayed session of the same sid draws exactly the same.
+ * Per-round randomness. Fresh mode (the default): a ChaCha20 DRBG seeded from
+ *   H("tkey-tss/session/round-rng/v1", |label|, label, rng(32), CSPRNG(32)),  label = "<protocol>/<sid hex>/round<k>",
+ * so whatever the caller's RNG is (a seeded DRBG restarted with the same seed, a cloned state), the
+ * platform CSPRNG makes every round of every session draw new nonces. Replay mode: exactly
+ * `rng.fork(label)` (a `SeededRng` only) — a resumed or replayed session draws what it drew before.
  */
-export function roundRng(rng: Rng, protocol: string, round: number, sid: Uint8Array): Rng {
-  return rng instanceof SeededRng ? rng.fork(`${protocol}/${bytesToHex(sid)}/round${round}`) : rng;
+export function roundRng(rng: Rng, protocol: string, round: number, sid: Uint8Array, replay = false): Rng {
+  const name = `${protocol}/${bytesToHex(sid)}/round${round}`;
+  if (replay) {
+    if (!(rng instanceof SeededRng)) fail('INVALID_ARGUMENT', 'replay mode needs a SeededRng');
+    return rng.fork(name);
+  }
+  const label = utf8ToBytes(name);
+  const own = abytes(rng.bytes(32), 'rng.bytes(32)', 32);
+  return new SeededRng(sha256(concatBytes(ROUND_RNG_TAG, numberToBytesBE(BigInt(label.length), 4), label, own, cryptoRng.bytes(32))));
 }
 
 /** h = H(sid, protocol, sender, round, payload): one entry of the echo vector. */
 export function echoHash(sid: Uint8Array, protocol: string, sender: number, round: number, payload: Payload): Uint8Array {
   return Transcript.create({ sid, protocol, prover: sender }).domain(ECHO_TAG).uint('round', round).bytes('payload', encodePayload(payload)).challengeBytes('h', 32);
+}
+
+/**
+ * For entry points that run real accounts (`ServiceParty`, `TssAccount`, the worker engine): an
+ * options object asking for replay mode (`replay` set to anything but false, or `mode: 'replay'`)
+ * is refused with REPLAY_MODE_REFUSED — replay mode redraws the same nonces for the same seed and
+ * sid, which leaks the key in presign.
+ */
+export function refuseReplayMode(opts: object, where: string): void {
+  const o = opts as { replay?: unknown; mode?: unknown };
+  if ((o.replay !== undefined && o.replay !== false) || o.mode === 'replay') {
+    fail('REPLAY_MODE_REFUSED', `${where}: replay mode is for conformance vectors and transcript tests only; real accounts always draw fresh randomness`);
+  }
+}
+
+/** Named assert of the session options (InvalidInput). */
+function aSessionOptions(opts: SessionOptions): void {
+  if (typeof opts !== 'object' || opts === null || typeof opts.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'opts.rng: expected an Rng');
+  if (opts.replay !== undefined && typeof opts.replay !== 'boolean') fail('INVALID_ARGUMENT', 'opts.replay: expected a boolean');
+  if (opts.replay === true && !(opts.rng instanceof SeededRng)) fail('INVALID_ARGUMENT', 'opts.replay: replay mode needs a SeededRng (seededRng(seed))');
+  if (opts.onDrop !== undefined && typeof opts.onDrop !== 'function') fail('INVALID_ARGUMENT', 'opts.onDrop: expected a function');
+}
+
+function aDropStats(d: unknown): DropStats {
+  const o = d as DropStats;
+  const n = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
+  if (!isObj(o) || !n(o.total) || !isObj(o.byReason) || !n(o.byReason.NOT_AN_ENVELOPE) || !n(o.byReason.UNKNOWN_SENDER)) fail('INVALID_ARGUMENT', 'snapshot.dropped: expected drop counters');
+  return { total: o.total, byReason: { NOT_AN_ENVELOPE: o.byReason.NOT_AN_ENVELOPE, UNKNOWN_SENDER: o.byReason.UNKNOWN_SENDER } };
 }
 
 function isObj(v: unknown): v is Record<string, unknown> {
@@ -133,8 +200,11 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   readonly protocol: Protocol<I, S, O>;
   readonly ctx: PartyContext;
   #rng: Rng;
+  readonly #replay: boolean;
   #onProgress: ((e: ProgressEvent) => void) | undefined;
   #hooks: RoundHooks | undefined;
+  #onDrop: ((reason: DropReason, detail: string) => void) | undefined;
+  #dropped: DropStats = { total: 0, byReason: { NOT_AN_ENVELOPE: 0, UNKNOWN_SENDER: 0 } };
   #status: SessionStatus = 'ready';
   #next = 1;
   #state: S | null;
@@ -145,13 +215,14 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   #output: O | undefined;
 
   private constructor(protocol: Protocol<I, S, O>, ctx: PartyContext, state: S | null, opts: SessionOptions) {
-    if (typeof opts !== 'object' || opts === null || typeof opts.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'opts.rng: expected an Rng');
     this.protocol = protocol;
     this.ctx = ctx;
     this.#state = state;
     this.#rng = opts.rng;
+    this.#replay = opts.replay === true;
     this.#onProgress = opts.onProgress;
     this.#hooks = opts.hooks;
+    this.#onDrop = opts.onDrop;
     const e = protocol.echoRound;
     if (e !== undefined && (e < 1 || e + 1 >= protocol.rounds.length || !protocol.rounds[e - 1]!.sends.broadcast)) {
       throw new InternalBug(`${protocol.name}: echo round ${e} must send broadcasts and be followed by a round that sends`);
@@ -160,12 +231,14 @@ export class Session<I = unknown, S = unknown, O = unknown> {
 
   /** A new session: validates config and input (InvalidInput, nothing sent). */
   static create<I, S, O>(protocol: Protocol<I, S, O>, config: SessionConfig, input: I, opts: SessionOptions): Session<I, S, O> {
+    aSessionOptions(opts);
     const ctx = normaliseConfig(config, protocol.name);
     return new Session(protocol, ctx, protocol.init(input, ctx), opts);
   }
 
   /** Continue a paused session. */
   static resume<I, S, O>(protocol: Protocol<I, S, O>, snap: SessionSnapshot<S>, opts: SessionOptions): Session<I, S, O> {
+    aSessionOptions(opts);
     if (!isObj(snap) || snap.version !== 1 || snap.protocol !== protocol.name) fail('INVALID_ARGUMENT', 'snapshot: not a snapshot of this protocol');
     const s = structuredClone(snap);
     const ctx = normaliseConfig(s.config, protocol.name);
@@ -175,6 +248,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     out.#slots = s.slots;
     out.#echoOwn = s.echoOwn;
     out.#echo = s.echo;
+    if (s.dropped !== undefined) out.#dropped = aDropStats(s.dropped);
     if (s.abort) out.#abort = new ProtocolAbort(s.abort.reason, s.abort.round, s.abort.culprits, s.abort.message);
     return out;
   }
@@ -188,6 +262,14 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   }
   get abort(): ProtocolAbort | null {
     return this.#abort;
+  }
+  /** Unattributable messages dropped so far (a copy). */
+  get dropped(): DropStats {
+    return { total: this.#dropped.total, byReason: { ...this.#dropped.byReason } };
+  }
+  /** True when the session runs in replay mode (deterministic per-round randomness). */
+  get replay(): boolean {
+    return this.#replay;
   }
   /** Next round function to run (1-based). */
   get nextRound(): number {
@@ -216,6 +298,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
       slots: this.#slots,
       echoOwn: this.#echoOwn,
       echo: this.#echo,
+      dropped: this.dropped,
       abort: a ? { reason: a.reason, round: a.round, culprits: [...a.culprits], message: a.message } : null,
     });
   }
@@ -226,6 +309,22 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     if (this.#status !== 'ready') fail('INVALID_ARGUMENT', 'start: the session has already started');
     this.#status = 'running';
     return this.#guard(() => [...this.#runRound(new Map()), ...this.#advance()]);
+  }
+
+  /**
+   * Wire bytes from a transport: decoded (canonical codec) and received. Bytes that are not an
+   * envelope carry no sender anyone can be blamed for: dropped and counted, like other garbage.
+   */
+  receiveWire(bytes: Uint8Array): Message[] {
+    this.#assertLive();
+    let msg: Message;
+    try {
+      msg = decodeMessage(abytes(bytes, 'bytes'));
+    } catch {
+      this.#drop('NOT_AN_ENVELOPE', 'wire bytes do not decode to an envelope');
+      return [];
+    }
+    return this.receive(msg);
   }
 
   /** Check and store one message; returns whatever the session sends as a result. */
@@ -264,15 +363,26 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     throw new ProtocolAbort(reason, round, culprits, message);
   }
 
-  /** Envelope checks and storage. Returns false for an ignored identical copy. */
+  #drop(reason: DropReason, detail: string): false {
+    this.#dropped.total++;
+    this.#dropped.byReason[reason]++;
+    this.#onDrop?.(reason, detail);
+    return false;
+  }
+
+  /**
+   * Envelope checks and storage. Returns false for an ignored identical copy or dropped garbage.
+   * Attribution first: only a message from another party of the session can blame anyone; the
+   * rest is dropped (a stranger's garbage must not end an honest session).
+   */
   #accept(msg: Message): boolean {
     const curRound = Math.max(1, this.#next - 1);
-    if (!isObj(msg)) return this.#abortMsg('MALFORMED_MESSAGE', curRound, [], 'message: expected an envelope object');
+    if (!isObj(msg)) return this.#drop('NOT_AN_ENVELOPE', 'not an envelope object');
     const from = msg.from;
-    const blame = Number.isSafeInteger(from) ? [from] : [];
+    if (typeof from !== 'number' || from === this.ctx.self || !this.ctx.parties.some((p) => p.id === from)) return this.#drop('UNKNOWN_SENDER', `sender ${typeof from === 'number' ? String(from) : typeof from}`);
+    const blame = [from];
     if (!(msg.sid instanceof Uint8Array) || !equalBytes(msg.sid, this.ctx.sid)) return this.#abortMsg('WRONG_SID', curRound, blame, 'message from another session');
     if (msg.protocol !== this.protocol.name) return this.#abortMsg('WRONG_PROTOCOL', curRound, blame, `protocol ${String(msg.protocol)}`);
-    if (!this.ctx.parties.some((p) => p.id === from) || from === this.ctx.self) return this.#abortMsg('UNKNOWN_SENDER', curRound, blame, `sender ${String(from)}`);
     if (!(msg.to === null || msg.to === this.ctx.self)) return this.#abortMsg('WRONG_RECIPIENT', curRound, blame, `addressed to ${String(msg.to)}`);
     const r = msg.round;
     if (!Number.isSafeInteger(r) || r < 1 || r > this.#lastMessageRound) return this.#abortMsg('WRONG_ROUND', curRound, blame, `round ${String(r)}`);
@@ -373,7 +483,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   #runRound(inbox: Inbox): Message[] {
     const k = this.#next;
     const round = this.protocol.rounds[k - 1]!;
-    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k, this.ctx.sid) };
+    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k, this.ctx.sid, this.#replay) };
     this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'start' });
     const t0 = globalThis.performance.now();
     let state = this.#state as S;
@@ -403,7 +513,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
         payload: wrap ? { body: m.payload, echo: this.#echo! } : m.payload,
       }));
     }
-    this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'end', ms: globalThis.performance.now() - t0 });
+    this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'end', ms: globalThis.performance.now() - t0, dropped: this.#dropped.total });
     return msgs;
   }
 
@@ -417,6 +527,6 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   }
 
   toJSON(): unknown {
-    return { protocol: this.protocol.name, self: this.ctx.self, status: this.#status, next: this.#next, state: '<redacted>' };
+    return { protocol: this.protocol.name, self: this.ctx.self, status: this.#status, next: this.#next, dropped: this.#dropped.total, state: '<redacted>' };
   }
 }

@@ -2,14 +2,15 @@
  * In-memory runner: drives any number of parties of one protocol through real `Session`s, with
  * every message encoded to bytes and decoded on arrival (the provisional wire format), a chosen
  * delivery order, and fault-injection points for tamper tests. Used by tests, the vector
- * generator and the benchmarks. Deterministic for seeded RNGs and a fixed order.
+ * generator and the benchmarks. Reproducible only in replay mode (`replay: true`, seeded RNGs, a
+ * fixed order); otherwise every round mixes fresh platform entropy (see `roundRng`).
  * @module
  */
 import { ProtocolAbort } from '../src/errors.js';
 import { randomBelow, type Rng } from '../src/rng.js';
 import { type ProgressEvent, type RoundHooks, Session } from './session.js';
 import type { Message, Protocol } from './types.js';
-import { decodeMessage, encodeMessage } from './wire.js';
+import { encodeMessage } from './wire.js';
 
 export interface SimParty<I> {
   id: number;
@@ -29,6 +30,13 @@ export interface SimOptions {
   hooks?: (party: number) => RoundHooks | undefined;
   /** Change or drop (null) a message on its way from `msg.from` to `to`. */
   deliver?: (msg: Message, to: number) => Message | null;
+  /**
+   * Extra items delivered to `to` just before `msg` (fault injection: a stranger's garbage —
+   * anything, not only envelopes; an envelope is sent through the wire codec, anything else as is).
+   */
+  inject?: (msg: Message, to: number) => unknown[];
+  /** REPLAY MODE for every party (vectors and transcript tests only; see `SessionOptions.replay`). */
+  replay?: boolean;
   onProgress?: (party: number, e: ProgressEvent) => void;
   /** Parties under a tamper rule: any error they throw (a tampered state may crash) stops only them. */
   faulty?: readonly number[];
@@ -43,8 +51,10 @@ export interface SimResult<O> {
   crashed: Map<number, unknown>;
   /** Wire bytes each party produced, in order (a broadcast once). */
   sent: Map<number, Uint8Array[]>;
-  /** Wire bytes delivered to each party, in order (after `deliver`). */
+  /** Wire bytes delivered to each party, in order (after `deliver`; injected items are not recorded). */
   received: Map<number, Uint8Array[]>;
+  /** Unattributable messages each party dropped (`Session.dropped.total`). */
+  dropped: Map<number, number>;
 }
 
 interface Pending {
@@ -60,7 +70,7 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
   for (const p of parties) {
     const hooks = opts.hooks?.(p.id);
     const onProgress = opts.onProgress ? (e: ProgressEvent) => opts.onProgress!(p.id, e) : undefined;
-    sessions.set(p.id, Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, { rng: p.rng, ...(hooks ? { hooks } : {}), ...(onProgress ? { onProgress } : {}) }));
+    sessions.set(p.id, Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, { rng: p.rng, ...(opts.replay ? { replay: true } : {}), ...(hooks ? { hooks } : {}), ...(onProgress ? { onProgress } : {}) }));
   }
   const outputs = new Map<number, O>();
   const aborts = new Map<number, ProtocolAbort>();
@@ -95,6 +105,12 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
     const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
     const { to, msg, bytes } = queue.splice(at, 1)[0]!;
     if (aborts.has(to) || crashed.has(to)) continue;
+    const session = sessions.get(to)!;
+    for (const junk of opts.inject?.(structuredClone(msg), to) ?? []) {
+      if (aborts.has(to) || crashed.has(to)) break;
+      step(to, () => (wire ? session.receiveWire(wireOf(junk)) : session.receive(junk as Message)));
+    }
+    if (aborts.has(to) || crashed.has(to)) continue;
     let m: Message | null = msg;
     let b = bytes;
     if (opts.deliver) {
@@ -103,9 +119,19 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
       b = encodeMessage(m);
     }
     received.get(to)!.push(b);
-    const delivered = wire ? decodeMessage(b) : m;
-    step(to, () => sessions.get(to)!.receive(delivered));
+    step(to, () => (wire ? session.receiveWire(b) : session.receive(m)));
   }
   const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
-  return { outputs, aborts, stalled, crashed, sent, received };
+  const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
+  return { outputs, aborts, stalled, crashed, sent, received, dropped };
+}
+
+/** Injected junk on the wire: an envelope's canonical bytes, bytes as they are, else bytes that decode to nothing. */
+function wireOf(junk: unknown): Uint8Array {
+  if (junk instanceof Uint8Array) return junk;
+  try {
+    return encodeMessage(junk as Message);
+  } catch {
+    return new Uint8Array([0xc1]); // never valid MessagePack
+  }
 }

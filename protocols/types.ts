@@ -105,7 +105,6 @@ export const ABORT_REASONS = {
   WRONG_SID: 'the message belongs to another session (replay)',
   WRONG_PROTOCOL: 'the message belongs to another protocol',
   WRONG_ROUND: 'the round number is not one this session can accept now (past round with new content, or ≥ 2 rounds ahead)',
-  UNKNOWN_SENDER: 'the sender is not a party of the session (or is self)',
   WRONG_RECIPIENT: 'a point-to-point message addressed to another party',
   UNEXPECTED_MESSAGE: 'a broadcast or point-to-point message in a round that sends none of that kind',
   DUPLICATE_MESSAGE: 'a second, different message for the same (round, sender, kind) — identical copies are ignored',

@@ -103,6 +103,7 @@ export const ERROR_CODES = {
   NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
+  REPLAY_MODE_REFUSED: { kind: 'InvalidInput', text: 'replay mode (deterministic per-round randomness, for conformance vectors and transcript tests) was requested where real accounts run (ServiceParty, TssAccount, the worker engine)' },
   // bugs
   INTERNAL_BUG: { kind: 'InternalBug', text: 'an internal invariant failed (a bug, please report it)' },
 } as const satisfies Record<string, { kind: ErrorKind; text: string }>;

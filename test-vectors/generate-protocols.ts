@@ -2,7 +2,7 @@
  * Generator of the protocol transcript vectors: `npx tsx test-vectors/generate-protocols.ts [--check]`.
  * Writes `keygen/*.json`, `refresh/*.json` and `aux/*.json` deterministically from the seed
  * `tkey-tss/conformance/v1/protocols` (one ChaCha20 DRBG per party: seededRng("<seed>/<vector>/party-<id>"),
- * forked per round by the session driver). Every party's replay is checked against the run when
+ * forked per round by the session driver in replay mode, `replay: true`). Every party's replay is checked against the run when
  * the file is generated. `--check` compares only and exits 1 on drift.
  * Format: test-vectors/README.md, "Protocol transcripts".
  */
@@ -72,7 +72,7 @@ function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJS
   const sid = utf8ToBytes(`${SEED}/${protocol.name}/${c.id}`);
   const input = c.input ?? (() => ({}) as I);
   const extra: Partial<SimOptions> = c.rules ? tamper(...c.rules) : {};
-  const r: SimResult<object> = simulate(protocol, c.parties.map((p) => ({ id: p.id, owns: p.owns, input: input(p.id), rng: seededRng(seedOf(p.id)) })), { sid, threshold: c.threshold, ...extra });
+  const r: SimResult<object> = simulate(protocol, c.parties.map((p) => ({ id: p.id, owns: p.owns, input: input(p.id), rng: seededRng(seedOf(p.id)) })), { sid, threshold: c.threshold, replay: true, ...extra });
   if (r.crashed.size && [...r.crashed.keys()].some((id) => id !== c.culprit)) throw new Error(`${c.id}: an honest party crashed`);
   const transcript = c.parties.map((p) => {
     const replay = p.id !== c.culprit;
@@ -130,7 +130,7 @@ function keygenFiles(): Map<string, string> {
 }
 
 function keygenRun(parties: PartySpec[], t: number, label: string): KeygenOutput[] {
-  const r = simulate(keygen, parties.map((p) => ({ id: p.id, owns: p.owns, input: {}, rng: seededRng(`${SEED}/setup/${label}/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/${label}`), threshold: t });
+  const r = simulate(keygen, parties.map((p) => ({ id: p.id, owns: p.owns, input: {}, rng: seededRng(`${SEED}/setup/${label}/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/${label}`), threshold: t, replay: true });
   return parties.map((p) => r.outputs.get(p.id)!);
 }
 
@@ -268,7 +268,7 @@ function signFiles(): Map<string, string> {
   const two = [P(1, 1), P(2, 2)];
   const kg = keygenRun(two, 2, 'sign-2of2');
   const inputs = presignInputsOf(kg, [1, 2]);
-  const r = simulate(presign, two.map((p) => ({ id: p.id, owns: p.owns, input: inputs(p.id), rng: seededRng(`${SEED}/setup/sign-presign/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/sign-presign`), threshold: 2 });
+  const r = simulate(presign, two.map((p) => ({ id: p.id, owns: p.owns, input: inputs(p.id), rng: seededRng(`${SEED}/setup/sign-presign/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/sign-presign`), threshold: 2, replay: true });
   const data = new Map<number, PresignatureData>(two.map((p) => [p.id, (r.outputs.get(p.id) as PresignOutput).presignature.exportData()]));
   const digest = sha256(utf8ToBytes('tkey-tss conformance: sign me'));
   const input = (id: number): SignInput => {

@@ -87,13 +87,16 @@ describe('party engine in worker threads', () => {
     expect(opensslVerify(message, bad, Y)).toBe(false);
   });
 
-  it('a seeded run in workers is reproducible', async () => {
+  it('a seeded run in workers still draws fresh randomness every round (workers never run replay mode)', async () => {
     const run = async () => {
       const out = new Map<number, KeygenOutput>();
       await transport.run({ protocol: keygen, sid: utf8ToBytes('seeded'), threshold: 2, participants: [participant(1, {}, out, seededRng('a')), participant(2, {}, out, seededRng('b'))] });
+      expect(out.get(2)!.publicKey).toEqual(out.get(1)!.publicKey);
       return out.get(1)!.publicKey;
     };
-    expect(await run()).toEqual(await run());
+    expect(await run()).not.toEqual(await run());
+    const e = await hosts[0]!.create('keygen', { sid: utf8ToBytes('seeded'), self: 1, parties: [{ id: 1, owns: [1] }, { id: 2, owns: [2] }], threshold: 2 }, {}, { rng: seededRng('a'), replay: true } as never).catch((x: unknown) => x);
+    expect(isTkeyTssError(e, 'REPLAY_MODE_REFUSED')).toBe(true);
   });
 
   it('typed errors cross the boundary: bad input, reused presignature, protocol abort naming the culprit', async () => {

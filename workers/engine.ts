@@ -14,9 +14,9 @@ import { RingPedersenParams } from '../src/paillier/ring-pedersen.js';
 import { PROFILES, type ProfileName } from '../src/paillier/profiles.js';
 import { verifyPeerAux, type PeerAux } from '../src/zk/aux.js';
 import type { Verdict } from '../src/zk/verdict.js';
-import { type ProgressEvent, Session, type SessionSnapshot } from '../protocols/session.js';
+import { type ProgressEvent, refuseReplayMode, Session, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
-import { decodeMessage, encodeMessage } from '../protocols/wire.js';
+import { encodeMessage } from '../protocols/wire.js';
 import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, outputToPlain, type PlainError, protocolFor } from './protocols.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PlainError };
@@ -28,7 +28,11 @@ export interface CreateRequest {
   input: unknown;
   /** `refresh/aux-rotation`: this party's aux input, plain. */
   extensionInput?: unknown;
-  /** A seed for a deterministic DRBG (tests, vectors); absent: the platform CSPRNG. */
+  /**
+   * A seed for the session's DRBG (tests); absent: the platform CSPRNG. Either way every round
+   * mixes fresh platform entropy: the engine never runs replay mode (a `replay`/`mode: 'replay'`
+   * field is refused with REPLAY_MODE_REFUSED).
+   */
   seed?: Uint8Array;
   /** Post this session's progress events on the progress port (`setProgressPort`) as they happen. */
   progress?: boolean;
@@ -109,6 +113,7 @@ export class PartyEngine {
   create(req: CreateRequest): Result<number> {
     return wrap(() => {
       if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'create: expected {protocol, config, input}');
+      refuseReplayMode(req, 'worker engine'); // workers run real accounts: fresh randomness only
       const p = aEngineProtocol(req.protocol);
       const protocol = protocolFor(p, req.extensionInput);
       const rng = req.seed === undefined ? cryptoRng : seededRng(req.seed);
@@ -156,12 +161,12 @@ export class PartyEngine {
     return this.#step(h, (s) => s.start());
   }
 
-  /** Deliver messages (wire bytes, in order); runs every round they complete. */
+  /** Deliver messages (wire bytes, in order); runs every round they complete. Garbage is dropped (`ProgressEvent.dropped`). */
   receive(h: number, msgs: Uint8Array[]): Result<Step> {
     return this.#step(h, (s) => {
       if (!Array.isArray(msgs)) fail('INVALID_ARGUMENT', 'receive: expected an array of wire messages');
       const out = [];
-      for (const b of msgs) out.push(...s.receive(decodeMessage(b)));
+      for (const b of msgs) out.push(...s.receiveWire(b)); // undecodable bytes: dropped and counted, never an abort
       return out;
     });
   }

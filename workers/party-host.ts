@@ -16,7 +16,7 @@
 import { releaseProxy, transfer, wrap, type Endpoint, type Remote } from 'comlink';
 import { fail, InternalBug, type TkeyTssError } from '../src/errors.js';
 import { SeededRng, type Rng } from '../src/rng.js';
-import type { ProgressEvent, SessionSnapshot } from '../protocols/session.js';
+import { refuseReplayMode, type ProgressEvent, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
@@ -50,8 +50,9 @@ export interface CreateOptions {
   /** `refresh/aux-rotation`: this party's aux input. */
   extensionInput?: unknown;
   /**
-   * Randomness: a `SeededRng` gives the worker a DRBG seeded from its fork for this session
-   * (reproducible runs); anything else (default) means the worker's platform CSPRNG.
+   * Randomness: a `SeededRng` gives the worker a DRBG seeded from its fork for this session;
+   * anything else (default) means the worker's platform CSPRNG. Every round mixes fresh platform
+   * entropy either way: workers never run replay mode (`replay` is refused: REPLAY_MODE_REFUSED).
    */
   rng?: Rng;
 }
@@ -146,6 +147,7 @@ export class PartyHost {
   /** Start a session in the worker (input checked there: InvalidInput, nothing sent). */
   async create<O = unknown>(protocol: EngineProtocol, config: SessionConfig, input: unknown, opts: CreateOptions = {}): Promise<PartySession<O>> {
     const p = aEngineProtocol(protocol);
+    refuseReplayMode(opts, 'PartyHost');
     if (typeof config !== 'object' || config === null || !(config.sid instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'config: expected {sid, self, parties, threshold}');
     const { plain, accepted } = inputToPlain(p, input);
     const req: CreateRequest = { protocol: p, config: { sid: config.sid, self: config.self, parties: config.parties.map((x) => ({ id: x.id, owns: [...x.owns] })), threshold: config.threshold }, input: plain };

@@ -17,6 +17,9 @@
  * identical copies):
  *   - duplicates and reordering: delivered to the session, which ignores identical copies and
  *     buffers one round ahead; frames replayed at the channel level are refused there;
+ *   - attribution: a link is authenticated and bound to the parties of its node, so a frame is
+ *     delivered only under a sender that lives there (its misbehaviour then aborts naming it);
+ *     a frame claiming any other sender is dropped and counted (`onDrop`), never blamed;
  *   - resending: each party's last two rounds of messages (and its `done`) are re-sealed and resent
  *     after every reconnection of a link and whenever nothing moved for `resendMs`;
  *   - completion: a party that finished sends `done` (after its `finish` ran); the run resolves when
@@ -534,6 +537,11 @@ export interface RunSessionsOptions {
    * on the link); an honest peer's resend delivers it once the session caught up.
    */
   maxEarlyBytes?: number;
+  /**
+   * A frame of this session that claims a sender not living behind the link it came on (or an
+   * unreadable control frame): dropped — never delivered, never blamed — and reported here.
+   */
+  onDrop?: (detail: string, link: Link) => void;
 }
 
 function ctlEnvelope(sid: Uint8Array, c: Ctl): Envelope {
@@ -687,10 +695,11 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
         try {
           c = decodeCtl(env.payload, link.peerPub && bytesToHex(link.peerPub));
         } catch (e) {
-          if (isRefusedFrame(e)) return link.refuse(e);
-          throw e;
+          if (!isRefusedFrame(e)) throw e;
+          o.onDrop?.('unreadable control frame', link);
+          return link.refuse(e);
         }
-        if (remoteAt.get(c.party) !== link) return;
+        if (remoteAt.get(c.party) !== link) return o.onDrop?.('control frame from no party of this link', link);
         lastProgress = Date.now();
         if (c.t === 'done') {
           remoteDone.add(c.party);
@@ -699,8 +708,8 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
         else end(new InternalBug(`party ${c.party} failed after the protocol: ${c.message}`, { party: c.party }, 'BUS_REMOTE_ERROR'));
         return;
       }
-      // the sender must be a party that lives at the node this link goes to
-      if (remoteAt.get(env.from) !== link) return;
+      // the sender must be a party that lives at the node this link goes to; anything else is dropped
+      if (remoteAt.get(env.from) !== link) return o.onDrop?.(`sender ${String(env.from)} does not live behind this link`, link);
       const all = env.to === null ? o.local : o.local.filter((l) => l.id === env.to);
       const targets = all.filter((t) => earlyAllowed(t, env, bytes));
       if (targets.length < all.length) link.stats.add('early-bytes', all.length - targets.length);

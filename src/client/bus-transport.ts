@@ -51,6 +51,8 @@ export interface BusPartyTransportOptions {
   resendMs?: number;
   onProgress?: (party: number, e: ProgressEvent) => void;
   signal?: AbortSignal;
+  /** A frame claiming a sender that does not live behind its link: dropped, reported here (see `runSessions`). */
+  onDrop?: (detail: string, link: Link) => void;
 }
 
 export class BusPartyTransport implements PartyTransport {
@@ -99,6 +101,7 @@ export class BusPartyTransport implements PartyTransport {
         ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
         ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
         ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
+        ...(this.#opts.onDrop ? { onDrop: this.#opts.onDrop } : {}),
       });
     } catch (e) {
       await Promise.all(recording); // the owner's record of its own abort is in before the run ends

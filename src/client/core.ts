@@ -15,6 +15,7 @@ import type { DeviceParty } from './device-party.js';
 import type { AccountRef, ServiceConnection } from './service-party.js';
 import type { PartyTransport } from './transport.js';
 import { aServiceAuxPin } from './service-aux-pin.js';
+import { refuseReplayMode } from '../../protocols/session.js';
 
 /** Options every lifecycle entry takes. */
 export interface ClientOptions {
@@ -72,6 +73,7 @@ export interface Core extends Env {
 
 export function envOf(o: ClientOptions): Env {
   if (typeof o !== 'object' || o === null) fail('INVALID_ARGUMENT', 'options: expected an object');
+  refuseReplayMode(o, 'TssAccount'); // real accounts: fresh randomness only
   const s = o.storage;
   if (!s || typeof s.get !== 'function' || typeof s.commit !== 'function' || typeof s.getNonce !== 'function') fail('INVALID_ARGUMENT', 'storage: expected a MetadataStorage');
   abytes(o.postboxKey, 'postboxKey', 32);

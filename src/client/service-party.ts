@@ -41,6 +41,7 @@ import { aTssTag } from '../tss/tss-tag.js';
 import type { KeygenInput, KeygenOutput } from '../../protocols/keygen/index.js';
 import type { RefreshInput, RefreshOutput } from '../../protocols/refresh/index.js';
 import type { PartySpec } from '../../protocols/types.js';
+import { refuseReplayMode } from '../../protocols/session.js';
 import { auxFromRefresh, reuseAux, sealAux, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo, AuxPublic } from '../../protocols/aux/types.js';
 import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
@@ -140,6 +141,7 @@ export class ServiceParty implements ServiceConnection {
 
   constructor(opts: ServicePartyOptions) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
+    refuseReplayMode(opts, 'ServiceParty'); // the service runs real accounts: fresh randomness only
     this.#key = scalarFromBytes(abytes(opts.identityKey, 'identityKey', 32), 'identityKey');
     this.#pub = mulG(this.#key);
     const s = opts.storage;

@@ -2,7 +2,7 @@
  * Transcript replay shared by the `keygen` and `refresh` suites (test-vectors/README.md,
  * "Protocol transcripts"). A vector is one seeded run; each replayed party is one check:
  *
- *   session = Session.create(protocol, {sid, self, parties, threshold}, input, {rng: seededRng(seed)})
+ *   session = Session.create(protocol, {sid, self, parties, threshold}, input, {rng: seededRng(seed), replay: true})
  *   out = start(); for each message in `received` (wire bytes, in order): out += receive(decode(m))
  *   → the encoded `out` must equal `sent` byte for byte, and the end state must be `expect`:
  *     {output: …} (compared field by field in the JSON form below), {abort: {reason, round,
@@ -56,7 +56,7 @@ export interface ReplayResult {
 
 /** Run one party against the messages it received. */
 export function replayParty<I>(protocol: Protocol<I, unknown, object>, sid: Uint8Array, parties: PartySpec[], threshold: number, self: number, seed: string, input: I, received: readonly Uint8Array[]): ReplayResult {
-  const s = Session.create(protocol, { sid, self, parties, threshold }, input, { rng: seededRng(seed) });
+  const s = Session.create(protocol, { sid, self, parties, threshold }, input, { rng: seededRng(seed), replay: true });
   const sent: Uint8Array[] = [];
   const push = (ms: Message[]) => ms.forEach((m) => sent.push(encodeMessage(m)));
   try {
