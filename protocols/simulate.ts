@@ -37,6 +37,8 @@ export interface SimOptions {
 export interface SimResult<O> {
   outputs: Map<number, O>;
   aborts: Map<number, ProtocolAbort>;
+  /** Aborted or stalled parties whose session holds a verified but unconfirmed output (`Session.unconfirmed`). */
+  unconfirmed: Map<number, O>;
   /** Parties that neither finished nor aborted (a peer stopped talking to them). */
   stalled: number[];
   /** Faulty parties that threw something other than a ProtocolAbort. */
@@ -64,6 +66,7 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
   }
   const outputs = new Map<number, O>();
   const aborts = new Map<number, ProtocolAbort>();
+  const unconfirmed = new Map<number, O>();
   const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
   const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
   const queue: Pending[] = [];
@@ -81,8 +84,11 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
     try {
       post(id, fn());
     } catch (e) {
-      if (e instanceof ProtocolAbort) aborts.set(id, e);
-      else if (opts.faulty?.includes(id)) crashed.set(id, e);
+      if (e instanceof ProtocolAbort) {
+        aborts.set(id, e);
+        const u = sessions.get(id)!.unconfirmed;
+        if (u !== undefined) unconfirmed.set(id, u);
+      } else if (opts.faulty?.includes(id)) crashed.set(id, e);
       else throw e;
     }
     const s = sessions.get(id)!;
@@ -107,5 +113,9 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
     step(to, () => sessions.get(to)!.receive(delivered));
   }
   const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
-  return { outputs, aborts, stalled, crashed, sent, received };
+  for (const id of stalled) {
+    const u = sessions.get(id)!.unconfirmed;
+    if (u !== undefined) unconfirmed.set(id, u);
+  }
+  return { outputs, aborts, unconfirmed, stalled, crashed, sent, received };
 }
