@@ -7,13 +7,15 @@
  * of that epoch.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '../src/bytes.js';
+import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
 import { mulGUnsafe, pointFromBytes } from '../src/curve.js';
 import { ProtocolAbort } from '../src/errors.js';
 import type { KeygenOutput } from '../protocols/keygen/index.js';
 import type { RefreshOutput } from '../protocols/refresh/index.js';
-import type { PartySpec } from '../protocols/types.js';
-import { allShares, interpolatesTo, runKeygen, runRefresh, subsets, type SimResult } from './helpers/simulate.js';
+import { Session } from '../protocols/session.js';
+import type { Inbox, PartySpec, Payload, Protocol } from '../protocols/types.js';
+import { seededRng } from '../src/rng.js';
+import { allShares, interpolatesTo, runKeygen, runRefresh, simulate, subsets, type SimOptions, type SimResult } from './helpers/simulate.js';
 import { editMessage, flip, tamper } from './helpers/tamper.js';
 
 interface Case {
@@ -171,5 +173,45 @@ describe('refresh confirmation echo: blame', () => {
     const h = runRefresh(old, dealers, parties, 2, 'split2/rf', tamper(editMessage(2, 2, 'broadcast', (b) => void (b.h = flip(b.h as Uint8Array)))));
     expect(abortOf(h, 1).reason).toBe('CONFIRMATION_MISMATCH');
     expect(h.unconfirmed.get(1)!.epoch).toBe(1);
+  });
+});
+
+describe('driver support: rounds from n parties on, unconfirmed output', () => {
+  type S = { verified: boolean };
+  const check = (inbox: Inbox, round: number, key: string) => {
+    for (const [j, rec] of inbox) if ((rec.broadcast as Record<string, Payload>)[key] !== 1) throw new ProtocolAbort('MALFORMED_MESSAGE', round, [j], key);
+  };
+  const toy: Protocol<object, S, { ok: true }> = {
+    name: 'toy-confirm',
+    init: () => ({ verified: false }),
+    rounds: [
+      { sends: { broadcast: true, p2p: false }, run: (s) => ({ state: s, outbox: [{ to: null, payload: { a: 1 } }] }) },
+      {
+        sends: { broadcast: true, p2p: false, minParties: 3 },
+        run: (_s, inbox, ctx) => (check(inbox, 1, 'a'), { state: { verified: true }, outbox: ctx.parties.length >= 3 ? [{ to: null, payload: { b: 1 } }] : [] }),
+      },
+      { sends: { broadcast: false, p2p: false }, run: (_s, inbox, ctx) => (ctx.parties.length >= 3 && check(inbox, 2, 'b'), { output: { ok: true } }) },
+    ],
+    unconfirmed: (s) => (s.verified ? { ok: true } : null),
+  };
+  const run = (n: number, extra: Partial<SimOptions> = {}) =>
+    simulate(toy, partiesOf(n).map((p) => ({ ...p, input: {}, rng: seededRng(`toy/${p.id}`) })), { sid: utf8ToBytes('toy'), threshold: 1, ...extra });
+
+  it('a minParties round sends nothing below n and is refused if sent anyway', () => {
+    const rounds: number[] = [];
+    const two = run(2, { deliver: (m) => (rounds.push(m.round), m) });
+    expect([two.outputs.size, [...new Set(rounds)]]).toEqual([2, [1]]);
+    const three = run(3, { deliver: (m) => (rounds.push(m.round), m) });
+    expect([three.outputs.size, [...new Set(rounds)].sort()]).toEqual([3, [1, 2]]);
+    const s = Session.create(toy, { sid: utf8ToBytes('toy'), self: 1, parties: partiesOf(2), threshold: 1 }, {}, { rng: seededRng('toy') });
+    s.start();
+    expect(() => s.receive({ sid: utf8ToBytes('toy'), protocol: 'toy-confirm', round: 2, from: 2, to: null, payload: { b: 1 } })).toThrow(expect.objectContaining({ reason: 'UNEXPECTED_MESSAGE' }));
+  });
+
+  it('an abort keeps the verified output as unconfirmed only once the state holds one', () => {
+    const late = run(3, tamper(editMessage(3, 2, 'broadcast', (b) => void (b.b = 2), [1])));
+    expect([late.aborts.get(1)?.reason, late.unconfirmed.get(1), late.outputs.has(2)]).toEqual(['MALFORMED_MESSAGE', { ok: true }, true]);
+    const early = run(3, tamper(editMessage(3, 1, 'broadcast', (b) => void (b.a = 2), [1])));
+    expect([early.aborts.get(1)?.reason, early.unconfirmed.has(1)]).toEqual(['MALFORMED_MESSAGE', false]);
   });
 });
