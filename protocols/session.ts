@@ -18,6 +18,10 @@
  *   is blamed alone ([j]: it equivocated, or lies about what it got from us); checked first for all
  *   j. A difference at a third party p gives culprits [p, j]: p sent different broadcasts or j lies,
  *   and without signed broadcasts (bus layer) the two cannot be told apart.
+ * - A round may send only from `minParties` parties on (`sends.minParties`); with fewer it sends
+ *   nothing and the next round runs at once.
+ * - On an abort, `protocol.unconfirmed(state)` (if any) gives the verified but unconfirmed output the
+ *   state held (refresh: new shares); it is kept as `unconfirmed` for the owner to stage.
  * - Progress events per round. Randomness per round (`roundRng`): a DRBG seeded from
  *   H(label, 32 bytes of the caller's RNG, 32 bytes of the platform CSPRNG), label =
  *   "<protocol>/<sid hex>/round<k>" — so no caller RNG (a fixed seed, a cloned state) can make two
@@ -213,6 +217,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   #echo: Uint8Array[] | null = null;
   #abort: ProtocolAbort | null = null;
   #output: O | undefined;
+  #unconfirmed: O | undefined;
 
   private constructor(protocol: Protocol<I, S, O>, ctx: PartyContext, state: S | null, opts: SessionOptions) {
     this.protocol = protocol;
@@ -271,6 +276,16 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   get replay(): boolean {
     return this.#replay;
   }
+  /**
+   * The verified but unconfirmed output (refresh: the new shares once Feldman-verified) the session
+   * held when it aborted — or holds now, while it is still running (a peer withheld its last
+   * message: read it before giving up) — else undefined. Never a success: the owner may only stage
+   * it next to its current state, and an outside decision (the durable commit) says if it counts.
+   */
+  get unconfirmed(): O | undefined {
+    if (this.#status === 'running' && this.#state !== null) return this.protocol.unconfirmed?.(this.#state, this.ctx) ?? undefined;
+    return this.#unconfirmed;
+  }
   /** Next round function to run (1-based). */
   get nextRound(): number {
     return this.#next;
@@ -280,6 +295,11 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   }
   get #others(): number[] {
     return this.ctx.parties.map((p) => p.id).filter((id) => id !== this.ctx.self);
+  }
+  /** What round k sends in this session (nothing below its `minParties`). */
+  #sends(k: number): { broadcast: boolean; p2p: boolean } {
+    const s = this.protocol.rounds[k - 1]!.sends;
+    return (s.minParties ?? 0) > this.ctx.parties.length ? { broadcast: false, p2p: false } : s;
   }
   get #echoOn(): boolean {
     return this.protocol.echoRound !== undefined && this.ctx.parties.length >= 3;
@@ -352,6 +372,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
       if (e instanceof ProtocolAbort) {
         this.#status = 'aborted';
         this.#abort = e;
+        if (this.#state !== null) this.#unconfirmed = this.protocol.unconfirmed?.(this.#state, this.ctx) ?? undefined;
         this.#state = null;
         this.#slots = this.#slots.map((s) => ({ ...s, payload: null }));
       }
@@ -387,7 +408,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     const r = msg.round;
     if (!Number.isSafeInteger(r) || r < 1 || r > this.#lastMessageRound) return this.#abortMsg('WRONG_ROUND', curRound, blame, `round ${String(r)}`);
     const kind: Kind = msg.to === null ? 'broadcast' : 'p2p';
-    if (!this.protocol.rounds[r - 1]!.sends[kind]) return this.#abortMsg('UNEXPECTED_MESSAGE', r, blame, `no ${kind} in round ${r}`);
+    if (!this.#sends(r)[kind]) return this.#abortMsg('UNEXPECTED_MESSAGE', r, blame, `no ${kind} in round ${r}`);
     let digest: Uint8Array;
     try {
       digest = sha256(encodePayload(msg.payload));
@@ -411,7 +432,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     const out: Message[] = [];
     while (this.#status === 'running') {
       const k = this.#next - 1; // messages of round k feed round k+1
-      const spec = this.protocol.rounds[k - 1]!.sends;
+      const spec = this.#sends(k);
       const inbox = new Map<number, Received>();
       for (const j of this.#others) {
         const rec: Received = {};
@@ -518,7 +539,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   }
 
   #checkOutbox(k: number, outbox: Outgoing[]): void {
-    const spec = this.protocol.rounds[k - 1]!.sends;
+    const spec = this.#sends(k);
     const bc = outbox.filter((m) => m.to === null).length;
     const p2p = outbox.filter((m) => m.to !== null).map((m) => m.to!);
     const others = this.#others;

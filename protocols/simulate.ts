@@ -45,6 +45,8 @@ export interface SimOptions {
 export interface SimResult<O> {
   outputs: Map<number, O>;
   aborts: Map<number, ProtocolAbort>;
+  /** Aborted or stalled parties whose session holds a verified but unconfirmed output (`Session.unconfirmed`). */
+  unconfirmed: Map<number, O>;
   /** Parties that neither finished nor aborted (a peer stopped talking to them). */
   stalled: number[];
   /** Faulty parties that threw something other than a ProtocolAbort. */
@@ -74,6 +76,7 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
   }
   const outputs = new Map<number, O>();
   const aborts = new Map<number, ProtocolAbort>();
+  const unconfirmed = new Map<number, O>();
   const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
   const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
   const queue: Pending[] = [];
@@ -91,8 +94,11 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
     try {
       post(id, fn());
     } catch (e) {
-      if (e instanceof ProtocolAbort) aborts.set(id, e);
-      else if (opts.faulty?.includes(id)) crashed.set(id, e);
+      if (e instanceof ProtocolAbort) {
+        aborts.set(id, e);
+        const u = sessions.get(id)!.unconfirmed;
+        if (u !== undefined) unconfirmed.set(id, u);
+      } else if (opts.faulty?.includes(id)) crashed.set(id, e);
       else throw e;
     }
     const s = sessions.get(id)!;
@@ -123,7 +129,11 @@ export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly
   }
   const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
   const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
-  return { outputs, aborts, stalled, crashed, sent, received, dropped };
+  for (const id of stalled) {
+    const u = sessions.get(id)!.unconfirmed;
+    if (u !== undefined) unconfirmed.set(id, u);
+  }
+  return { outputs, aborts, unconfirmed, stalled, crashed, sent, received, dropped };
 }
 
 /** Injected junk on the wire: an envelope's canonical bytes, bytes as they are, else bytes that decode to nothing. */

@@ -71,8 +71,12 @@ export interface Outgoing {
 export type RoundResult<S, O> = { state: S; outbox: Outgoing[] } | { output: O };
 
 export interface Round<S, O> {
-  /** What this round sends — and so what the next round expects from every other party. */
-  readonly sends: { readonly broadcast: boolean; readonly p2p: boolean };
+  /**
+   * What this round sends — and so what the next round expects from every other party. With
+   * `minParties`, it sends only in sessions of at least that many parties; with fewer it sends
+   * nothing and the next round runs at once (e.g. refresh's confirmation echo, n ≥ 3).
+   */
+  readonly sends: { readonly broadcast: boolean; readonly p2p: boolean; readonly minParties?: number };
   run(state: S, inbox: Inbox, ctx: RoundContext): RoundResult<S, O>;
 }
 
@@ -83,6 +87,12 @@ export interface Protocol<I, S, O> {
   readonly rounds: readonly Round<S, O>[];
   /** Round whose broadcasts get the echo check when there are ≥ 3 parties (folded into the next round). */
   readonly echoRound?: number;
+  /**
+   * The verified but not yet confirmed output a state holds, or null (refresh: the new shares once
+   * they are Feldman-verified). The driver calls it when the session aborts, with the state the
+   * aborting round started from, and keeps the result as `Session.unconfirmed` (not in snapshots).
+   */
+  unconfirmed?(state: S, ctx: PartyContext): O | null;
 }
 
 /** The envelope (DESIGN §6). */
@@ -120,6 +130,7 @@ export const ABORT_REASONS = {
   DEALER_KEY_CHANGED: "refresh: a dealer's constant commitment C₀ differs from λ·X of its old shares (it would change the key)",
   PUBLIC_KEY_CHANGED: 'refresh: ΣC_{j,0} ≠ Y',
   CONFIRMATION_MISMATCH: 'refresh: a party confirms a different view of round 1 (hence of the new commitments)',
+  CONFIRMATION_EQUIVOCATION: 'refresh (n ≥ 3): party k reports a different round-2 confirmation from party j than we got — [k] when j is k or us, else [j, k] (j equivocated or k lies)',
   // presign and sign
   VIEW_MISMATCH: "presign round 4: party j reports a different round-3 broadcast (δ, Δ, S) than we got — [j] when it is j’s own or ours, else [p, j]",
   BLAME_INCONSISTENT: 'presign round 4: a party claims the δ/χ checks pass (or fail) on the same round-3 view where they fail (or pass), or sends blame proofs on a passing run',

@@ -167,6 +167,8 @@ function refreshFiles(): Map<string, string> {
     bad('feldman', "party 3's share to party 2 is off its commitments", editMessage(3, 1, 'p2p', (b) => void ((b.sigma as Uint8Array[])[0] = flip((b.sigma as Uint8Array[])[0]!)), [2])),
     bad('schnorr', "party 3's Schnorr response is wrong", editMessage(3, 2, 'broadcast', (b) => void ((b.z as Uint8Array[])[0] = flip((b.z as Uint8Array[])[0]!)))),
     bad('confirmation', 'party 3 confirms another view', editMessage(3, 2, 'broadcast', (b) => void (b.h = flip(b.h as Uint8Array)))),
+    bad('confirmation-split', 'party 3 confirms another view to party 2 only: party 2 blames it, party 1 learns it from the confirmation echo', editMessage(3, 2, 'broadcast', (b) => void (b.h = flip(b.h as Uint8Array)), [2])),
+    bad('confirmation-echo', "party 3's confirmation echo to party 2 misreports party 2's own h (a lying last message: party 1 outputs)", editMessage(3, 3, 'broadcast', (b) => void ((b.seen as Uint8Array[])[1] = flip((b.seen as Uint8Array[])[1]!)), [2])),
     bad(
       'echo',
       'party 3 deals party 2 a second, locally valid polynomial with the same constant',

@@ -18,6 +18,9 @@ import { seededRng } from '../src/rng.js';
 import { openAux } from '../src/client/aux-store.js';
 import { accountEnv, assertAccountWorks, assertSigns, deviceAux, durableMetadata, expectCode, serviceRecord, type AccountEnv } from './helpers/account.js';
 import type { ClientOptions } from '../src/client/core.js';
+import { ProtocolAbort } from '../src/errors.js';
+import type { Message } from '../protocols/types.js';
+import { editBody, flip } from './helpers/tamper.js';
 
 class Cut extends Error {}
 
@@ -102,7 +105,7 @@ const op = (a: TssAccount) => a.addFactor({ factor: newFactor.pub(), tssIndex: 4
 
 describe('two-phase commit: cut points of a refresh', () => {
   for (const party of [1, 2]) {
-    for (const round of [1, 2, 3]) {
+    for (const round of [1, 2, 3, 4]) {
       it(`cut after refresh round ${round} of party ${party}: nothing changes; a retry completes`, async () => {
         const s = setup(`cut-${party}-${round}`);
         const { acc, deviceFactor, recoveryFactor, extra, Y } = await account(s);
@@ -257,6 +260,46 @@ describe('two-phase commit: stale staged shares', () => {
     await expectCode(inflight, 'ACCOUNT_STATE_CHANGED'); // conflict → rebase → the replay sees the fence
     expect(acc.tssNonce).toBe(0);
     await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra], Y, acc);
+    expect((await op(acc)).tssNonce).toBe(1);
+    await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra, newFactor], Y, acc);
+  });
+});
+
+describe('two-phase commit: an abort after the new shares are verified (refresh split, issue 9 item 4)', () => {
+  /** Flip the refresh confirmation h that party `from` sends (to the other party). */
+  const wrongH = (from: number) => (m: Message) => (m.protocol === 'refresh' && m.round === 2 && m.from === from && m.to === null ? editBody(m, (b) => void (b.h = flip(b.h as Uint8Array))) : m);
+
+  it('the device aborts (the service confirmed another view to it): no batch; any staged service share is fenced off; the account works; a retry completes', async () => {
+    const s = setup('split-device');
+    const { acc, deviceFactor, recoveryFactor, extra, Y } = await account(s);
+    const bad = await TssAccount.login({ ...s.env.opts('split', { deliver: wrongH(1) }), service: s.service }, deviceFactor);
+    const e = await op(bad).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(ProtocolAbort);
+    expect(e).toMatchObject({ reason: 'CONFIRMATION_MISMATCH', round: 2, culprits: [1] });
+    expect(bad.tssNonce).toBe(0);
+    expect(bad.heldIndices).toEqual([2]); // its unconfirmed new shares are not committed
+    // the service output; where its finish ran (its own node) the share is staged next to e, never durable
+    let rec = await serviceRecord(s.env.shares);
+    expect(rec.confirmed!.tssNonce).toBe(0);
+    expect(rec.pending.every((p) => p.tssNonce === 1)).toBe(true);
+    await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra], Y, bad);
+    await s.env.service.sweep({ abandonAfterMs: 0 });
+    rec = await serviceRecord(s.env.shares);
+    expect([rec.confirmed!.tssNonce, rec.pending.length]).toEqual([0, 0]);
+    expect((await op(acc)).tssNonce).toBe(1);
+    await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra, newFactor], Y, acc);
+  });
+
+  it('the service aborts (the device confirmed another view to it): the device output but commits nothing; both stay at e; a retry completes', async () => {
+    const s = setup('split-service');
+    const { acc, deviceFactor, recoveryFactor, extra, Y } = await account(s);
+    const bad = await TssAccount.login({ ...s.env.opts('split', { deliver: wrongH(2) }), service: s.service }, deviceFactor);
+    await expect(op(bad)).rejects.toMatchObject({ reason: 'CONFIRMATION_MISMATCH', round: 2, culprits: [2] });
+    expect(bad.tssNonce).toBe(0);
+    expect(bad.heldIndices).toEqual([2]);
+    const rec = await serviceRecord(s.env.shares);
+    expect([rec.confirmed!.tssNonce, rec.pending.length]).toEqual([0, 0]);
+    await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra], Y, bad);
     expect((await op(acc)).tssNonce).toBe(1);
     await assertAccountWorks(s.env, [deviceFactor, recoveryFactor, extra, newFactor], Y, acc);
   });

@@ -6,6 +6,10 @@
  * parties hash the same round-1 view and prove knowledge of their new shares, so when any party
  * has output, every party has verified its new shares — the output holds everything needed to make
  * the new sharing durable (commitments, public shares, epoch, own shares) before old ones go.
+ * Round 3 (n ≥ 3) echoes the confirmations, so a party that confirms different views to different
+ * parties is named by every honest party. An abort after the new shares are verified keeps them
+ * as `Session.unconfirmed`: the owner stages them like an output and the durable commit decides
+ * the epoch, so honest parties never split (README "Durability").
  *
  *   refresh                 — without extension
  *   refreshProtocol(ext)    — with an extension riding in the `ext` fields (aux info re-proofs)
@@ -21,6 +25,7 @@ import { configHash, PROTOCOL, type RefreshExtension, type RefreshInput, type Re
 import { round1 } from './round1.js';
 import { round2 } from './round2.js';
 import { round3 } from './round3.js';
+import { outputOf, round4 } from './round4.js';
 
 export * from './messages.js';
 
@@ -103,8 +108,9 @@ export function refreshProtocol(ext?: RefreshExtension): Protocol<RefreshInput, 
   return Object.freeze({
     name: PROTOCOL,
     init: (input: RefreshInput, ctx: PartyContext) => init(input, ctx, ext),
-    rounds: [round1(ext), round2(ext), round3(ext)],
+    rounds: [round1(ext), round2(ext), round3(ext), round4()],
     echoRound: 1,
+    unconfirmed: outputOf,
   });
 }
 

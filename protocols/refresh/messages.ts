@@ -10,9 +10,12 @@
  *   round 2, broadcast  {h, A, z[, ext]}    h = H(sid, cfg, epoch+1, every round-1 broadcast) — the
  *                                            confirmation; Πsch (A, z) of x'_m per m ∈ owns_i bound to (sid, i, h, m)
  *   round 2, p2p → j    {ext}               only with an extension that sends p2p in round 2
+ *   round 3, broadcast  {seen}              n ≥ 3 only: the confirmation echo, seen = [h_1 … h_n] as
+ *                                            received (own h at own position)
  *
  * Checks (blame j): |C⃗_j| = t' (0 for a non-dealer); C_{j,0} = Σ_{k∈old_j} λ_k·X_k (the dealer
- * cannot change the key); σ_{j,m}·G = G_j(m); then ΣC_{j,0} = Y; h_j = h; Πsch.
+ * cannot change the key); σ_{j,m}·G = G_j(m); then ΣC_{j,0} = Y; Πsch; h_j = h; every report
+ * seen_k = [h, …, h] (blame [k] at k or us, [j, k] at a third party j).
  * New: x'_m = Σ_j σ_{j,m}, A⃗' = Σ_j C⃗_j, X'_m = F'(m), epoch + 1.
  * @module
  */
@@ -23,6 +26,8 @@ import type { SecretShares } from '../util.js';
 export const PROTOCOL = 'refresh';
 export const CONFIG_TAG = 'tkey-tss/refresh/config/v1';
 export const CONFIRM_TAG = 'tkey-tss/refresh/confirm/v1';
+/** From this many parties on, round 3 echoes the confirmations (2 parties: each saw the other's). */
+export const ECHO_MIN_PARTIES = 3;
 
 export interface RefreshInput {
   /** Y, the key that must not change (SEC1). */
@@ -59,6 +64,10 @@ export interface RefreshState {
   commitments?: Uint8Array[];
   publicShares?: [number, Uint8Array][];
   h?: Uint8Array;
+  /** after round 3: confirmations received (party order), parties whose h_j ≠ h, extension output */
+  seen?: Uint8Array[];
+  wrong?: number[];
+  extOut?: Payload | null;
 }
 
 export interface RefreshOutput {

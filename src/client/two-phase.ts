@@ -4,7 +4,9 @@
  *   run      the refresh protocol (service + device) over the transport. The service's `finish`
  *            stages its new share durably NEXT TO its old one (keyed by epoch); the device's
  *            stages its new shares in memory next to its old ones. An interruption here leaves
- *            the durable account untouched.
+ *            the durable account untouched. So does a ProtocolAbort at any party, even one after
+ *            the new shares were verified: the run fails, the device commits nothing, and every
+ *            party still holds the old epoch (protocols/README.md "No split").
  *   phase 1  ONE metadata batch: every factor re-encrypted (`direct`) to its new share, the new
  *            tssPolyCommits, tssNonce + 1, descriptions / factor records, and the service
  *            checkpoint naming the new epoch. A StorageConflict is rebased and retried; if the
