@@ -5,7 +5,8 @@
  * encrypted between the two identity keys; the connection sid is fresh per handshake, so a request
  * can never be replayed into another connection).
  *
- *   request  := { a: args, id: uint, m: method }
+ *   request  := { a: args, id: uint, m: method }   (exact keys; args = {account: {metadataPub, tssTag},
+ *               req: the method's fields only — `REQ_FIELDS`; anything else: BUS_FRAME_INVALID, nothing runs)
  *   response := { id, ok: result } | { id, err: { code, kind, message, reason?, round?, culprits?, details? } }
  *
  * A `*Participant` request makes the service build its participant (its policy checks and sid
@@ -19,7 +20,7 @@
  * @module
  */
 import { abytes, bytesToNumberBE, numberToBytesBE } from '../bytes.js';
-import { ERROR_CODES, fail, InternalBug, isTkeyTssError, ProtocolAbort, type ErrorCode } from '../errors.js';
+import { ERROR_CODES, fail, InternalBug, InvalidInput, isTkeyTssError, ProtocolAbort, type ErrorCode } from '../errors.js';
 import type { Envelope, WirePayload } from '../bus/codec.js';
 import { encodePayload } from '../bus/codec.js';
 import { RPC_PROTOCOL, type Link, type LinkServer } from '../bus/session-link.js';
@@ -37,6 +38,36 @@ type Method = (typeof METHODS)[number];
 
 function isMap(v: unknown): v is Record<string, WirePayload> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array);
+}
+
+/** The request fields each method takes; any other field is refused (the service never guesses what a field means). */
+const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize'>, readonly string[]> = {
+  keygenParticipant: ['sid', 'parties', 'threshold'],
+  refreshParticipant: ['sid', 'parties', 'threshold', 'base', 'dealers', 'rotateAux'],
+  auxParticipant: ['sid', 'index'],
+  presignParticipant: ['sid', 'index', 'base', 'deviceN', 'shift'],
+  signParticipant: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift'],
+};
+
+function onlyKeys(o: Record<string, WirePayload>, allowed: readonly string[], title: string): void {
+  const extra = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (extra.length > 0) fail('BUS_FRAME_INVALID', `${title}: unknown field(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}`, { fields: extra });
+}
+
+/** `{account, req}` of a request, checked field by field: exact keys at every level. */
+function strictArgs(m: Exclude<Method, 'identityPub'>, a: WirePayload): { account: Record<string, WirePayload>; req: Record<string, WirePayload> | null } {
+  if (!isMap(a)) return fail('BUS_FRAME_INVALID', `${m}: args must be a map {account, req}`);
+  onlyKeys(a, ['account', 'req'], `${m} args`);
+  const { account, req } = a;
+  if (!isMap(account)) return fail('BUS_FRAME_INVALID', `${m}: args.account must be a map {metadataPub, tssTag}`);
+  onlyKeys(account, ['metadataPub', 'tssTag'], `${m} args.account`);
+  if (m === 'finalize') {
+    if (req !== null && req !== undefined) fail('BUS_FRAME_INVALID', 'finalize: args.req must be nil');
+    return { account, req: null };
+  }
+  if (!isMap(req)) return fail('BUS_FRAME_INVALID', `${m}: args.req must be a map`);
+  onlyKeys(req, REQ_FIELDS[m], `${m} args.req`);
+  return { account, req };
 }
 
 /** Request args → wire (bigints as big-endian bytes). */
@@ -115,8 +146,12 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
     offs.push(
       followConnection(link, (env) => {
         const p = env.payload;
-        if (!isMap(p) || typeof p.id !== 'number' || typeof p.m !== 'string' || !('a' in p)) return;
+        if (!isMap(p) || typeof p.id !== 'number' || typeof p.m !== 'string' || !Object.hasOwn(p, 'a')) return;
         const id = p.id;
+        if (Object.keys(p).length !== 3) {
+          link.send({ sid: env.sid, protocol: RPC_PROTOCOL, round: 0, from: 0, to: 0, payload: { err: errorToWire(new InvalidInput('BUS_FRAME_INVALID', 'request: expected exactly {a, id, m}')), id } });
+          return;
+        }
         const reply = (payload: WirePayload): void => {
           link.send({ sid: env.sid, protocol: RPC_PROTOCOL, round: 0, from: 0, to: 0, payload });
         };
@@ -134,9 +169,9 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
     if (!(METHODS as readonly string[]).includes(m)) return fail('INVALID_ARGUMENT', `unknown method ${m}`);
     const method = m as Method;
     if (method === 'identityPub') return party.identityPub;
-    if (!isMap(a) || !isMap(a.account) || !isMap(a.req ?? {})) return fail('INVALID_ARGUMENT', 'args: expected {account, req}');
-    const account = a.account as unknown as AccountRef;
-    const req = (a.req ?? {}) as Record<string, WirePayload>;
+    const args = strictArgs(method, a);
+    const account = args.account as unknown as AccountRef;
+    const req = (args.req ?? {}) as Record<string, WirePayload>;
     if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
     // the session runs exactly as the service agreed: its joint sid, threshold and parties
     const planOf = <I, S, O>(p: ServiceParticipant<I, O>, protocol: PlanProtocol<I, S, O>) => ({
