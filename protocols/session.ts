@@ -159,8 +159,18 @@ export function roundRng(rng: Rng, protocol: string, round: number, sid: Uint8Ar
     return rng.fork(name);
   }
   const label = utf8ToBytes(name);
-  const own = abytes(rng.bytes(32), 'rng.bytes(32)', 32);
-  return new SeededRng(sha256(concatBytes(ROUND_RNG_TAG, numberToBytesBE(BigInt(label.length), 4), label, own, cryptoRng.bytes(32))));
+  // seeded on first use: a round that draws nothing (sign, the output rounds) costs nothing
+  let drbg: SeededRng | null = null;
+  return {
+    bytes(n: number): Uint8Array {
+      if (drbg === null) {
+        const own = abytes(rng.bytes(32), 'rng.bytes(32)', 32);
+        drbg = new SeededRng(sha256(concatBytes(ROUND_RNG_TAG, numberToBytesBE(BigInt(label.length), 4), label, own, cryptoRng.bytes(32))));
+      }
+      return drbg.bytes(n);
+    },
+    toJSON: () => 'RoundRng(<redacted>)',
+  } as Rng;
 }
 
 /** h = H(sid, protocol, sender, round, payload): one entry of the echo vector. */
