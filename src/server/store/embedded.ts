@@ -189,11 +189,11 @@ export class EmbeddedStore implements ServerStore {
     return this.#state.nonces.get(assertAccount(account)) ?? null;
   }
 
-  appendRows(rows: readonly Row[]): Promise<WriteResult> {
+  async appendRows(rows: readonly Row[]): Promise<WriteResult> {
     return this.#enqueue({ k: 'rows', rows: assertRows(rows, 'rows').slice() });
   }
 
-  commitBatch(batch: RowBatch): Promise<WriteResult> {
+  async commitBatch(batch: RowBatch): Promise<WriteResult> {
     const b = assertRowBatch(batch);
     return this.#enqueue({ k: 'batch', batch: { account: b.account, baseNonce: b.baseNonce, nonce: b.nonce, rows: b.rows.slice() } });
   }

@@ -154,12 +154,12 @@ export class PostgresStore implements ServerStore {
     return { appended: keep.length, skipped };
   }
 
-  appendRows(rows: readonly Row[]): Promise<WriteResult> {
+  async appendRows(rows: readonly Row[]): Promise<WriteResult> {
     const rs = assertRows(rows, 'rows').slice();
     return this.#tx((c) => this.#insertRows(c, rs, false));
   }
 
-  commitBatch(batch: RowBatch): Promise<WriteResult> {
+  async commitBatch(batch: RowBatch): Promise<WriteResult> {
     const b = assertRowBatch(batch);
     return this.#tx(async (c) => {
       if (b.baseNonce === null) {
