@@ -42,6 +42,8 @@ async function main(argv: string[]): Promise<void> {
     process.exit(1);
   }
   const { app } = server;
+  // Always printed (whatever the log level): the bound address, so TKEY_PORT=0 is usable.
+  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: 'tkey-tss metadata server listening', url: server.url, store: server.store.kind }) + '\n');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

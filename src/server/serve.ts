@@ -32,7 +32,6 @@ export async function startServer(cfg: ServerConfig, opts: { clock?: () => numbe
   const port = typeof addr === 'object' && addr ? addr.port : cfg.port;
   const host = cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host;
   const url = `http://${host}:${port}`;
-  app.log.info({ url, store: store.kind, port }, 'tkey-tss metadata server listening');
   let closing: Promise<void> | undefined;
   return {
     app,

@@ -89,7 +89,7 @@ export function spawnServer(env: Record<string, string>, args: string[] = []): P
       for (const line of buf.toString('utf8').split('\n')) {
         if (!line) continue;
         lines.push(line);
-        const m = /"url":"(http:\/\/[^"]+)".*tkey-tss metadata server listening/.exec(line);
+        const m = /"msg":"tkey-tss metadata server listening","url":"(http:\/\/[^"]+)"/.exec(line);
         if (m && !settled) {
           settled = true;
           resolve({ child, url: m[1]!, lines, exited });
