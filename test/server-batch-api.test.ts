@@ -119,6 +119,24 @@ describe('/v1 batch API', () => {
   });
 });
 
+describe('readiness', () => {
+  it('/readyz answers 503 STORAGE_IO when the store is not reachable; /healthz stays 200', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-ready-'));
+    const store = await EmbeddedStore.open({ dir });
+    const srv = await listen(store);
+    try {
+      expect((await fetch(srv.url + '/readyz')).status).toBe(200);
+      await store.close();
+      const r = await fetch(srv.url + '/readyz');
+      expect([r.status, ((await r.json()) as { code: string }).code]).toEqual([503, 'STORAGE_IO']);
+      expect((await fetch(srv.url + '/healthz')).status).toBe(200);
+    } finally {
+      await srv.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('rate limits', () => {
   it('per account: 429 with Retry-After and RATE_LIMITED, nothing written; per IP likewise', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkey-rl-'));

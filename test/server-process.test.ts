@@ -94,6 +94,16 @@ describe('configuration (in process)', () => {
   });
 });
 
+describe('command', () => {
+  it('package.json: `npm run serve` and a `tkey-tss` bin running the compiled main', () => {
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string>; files: string[] };
+    expect(pkg.bin['tkey-tss']).toBe('dist/src/server/main.js');
+    expect(pkg.scripts.serve).toBe('tsx src/server/main.ts serve');
+    expect(pkg.files).toContain('dist');
+    expect(readFileSync(join(REPO_ROOT, 'src/server/main.ts'), 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
+  });
+});
+
 describe('graceful shutdown', () => {
   it('SIGTERM: the in-flight request finishes and lands, new connections are refused, exit 0', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkey-proc-'));

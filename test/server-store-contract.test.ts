@@ -209,3 +209,38 @@ describe('PostgreSQL migrations', () => {
     }
   });
 });
+
+describe('embedded store: failed writes and torn tails', () => {
+  it('a failed log write fails with STORAGE_IO and leaves no trace; the next group and later writes survive a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-embedded-'));
+    let failNext = false;
+    const hook = () => {
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      }
+    };
+    try {
+      let store = await EmbeddedStore.open({ dir, onWrite: hook });
+      await store.commitBatch({ account: ACCOUNT, baseNonce: null, nonce: 0, rows: [row('f1', 'kept')] });
+      failNext = true;
+      const [a, b] = await Promise.all([
+        code(store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'failed')] })),
+        code(store.appendRows([row('f2', 'next-group')])),
+      ]);
+      expect([a, b]).toEqual(['STORAGE_IO', 'resolved']);
+      expect(await store.getNonce(ACCOUNT)).toBe(0);
+      expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['kept', 'next-group']);
+      await store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'after')] });
+      await store.close();
+      store = await EmbeddedStore.open({ dir });
+      expect(await store.getNonce(ACCOUNT)).toBe(1);
+      expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['after', 'next-group']);
+      // A second store on the same directory in this process is refused (one process per directory).
+      expect(await code(EmbeddedStore.open({ dir }))).toBe('STORAGE_LOCKED');
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
