@@ -244,3 +244,21 @@ describe('embedded store: failed writes and torn tails', () => {
     }
   });
 });
+
+describe('the PostgreSQL test helper without PostgreSQL', () => {
+  it('skips (undefined) outside CI and fails with CI=true', async () => {
+    const saved = { bin: process.env.TKEY_TEST_PG_BINDIR, ci: process.env.CI };
+    try {
+      process.env.TKEY_TEST_PG_BINDIR = join(tmpdir(), 'no-postgresql-here');
+      process.env.CI = 'false';
+      expect(await startPostgres()).toBeUndefined();
+      process.env.CI = 'true';
+      await expect(startPostgres()).rejects.toThrow(/CI=true/);
+    } finally {
+      for (const [k, v] of [['TKEY_TEST_PG_BINDIR', saved.bin], ['CI', saved.ci]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});

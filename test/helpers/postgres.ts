@@ -1,7 +1,7 @@
 /**
  * A throwaway PostgreSQL cluster for tests: initdb into a temp dir, `pg_ctl start` on a free
  * loopback port, one database per caller, `pg_ctl stop -m immediate` and the dir removed after.
- * Binaries come from `pg_config --bindir`, `/usr/lib/postgresql/<v>/bin` or PATH. As root (initdb
+ * Binaries come from `TKEY_TEST_PG_BINDIR`, else `pg_config --bindir`, `/usr/lib/postgresql/<v>/bin` or PATH. As root (initdb
  * refuses to run as root) the cluster runs as the `postgres` user, or as a `tkeytest` user created
  * for the purpose, and the temp dir is chowned to it.
  *
@@ -30,6 +30,9 @@ function hasAll(dir: string): boolean {
 
 /** The directory holding initdb, pg_ctl and postgres, or undefined. */
 export function findPgBinDir(): string | undefined {
+  // TKEY_TEST_PG_BINDIR pins the directory (and lets the helper's own test simulate a machine without PostgreSQL).
+  const pinned = process.env.TKEY_TEST_PG_BINDIR;
+  if (pinned !== undefined) return hasAll(pinned) ? pinned : undefined;
   const candidates: string[] = [];
   try {
     candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
