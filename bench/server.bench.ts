@@ -13,6 +13,7 @@
  * The in-process baseline is `metadata/sync` / `metadata/sync:file` (metadata.bench.ts), run beside.
  */
 import { mkdtempSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accountOf, post, signedSet, spawnServer, type ServerProcess } from '../test/helpers/server.js';
@@ -25,10 +26,28 @@ const nowS = () => Math.floor(Date.now() / 1000);
 
 const children: ServerProcess[] = [];
 let cluster: PgCluster | undefined;
-process.on('exit', () => {
+function cleanup(): void {
   for (const c of children) c.child.kill('SIGKILL');
-  void cluster?.stop();
-});
+  children.length = 0;
+  const c = cluster;
+  cluster = undefined;
+  void c?.stop(); // synchronous inside (pg_ctl via spawnSync)
+}
+process.on('exit', cleanup);
+for (const sig of ['SIGINT', 'SIGTERM'] as const)
+  process.once(sig, () => {
+    cleanup();
+    process.exit(130);
+  });
+
+/** Start a server child that does not keep the bench process alive (it is killed on exit). */
+async function server(env: Record<string, string>): Promise<ServerProcess> {
+  const s = await spawnServer(env);
+  children.push(s);
+  s.child.unref();
+  for (const stream of [s.child.stdout, s.child.stderr]) (stream as Socket | null)?.unref();
+  return s;
+}
 
 let accountSeq = BigInt(Date.now()) * 1000n;
 /** A creation batch for a fresh account (owner keys derived from the account's key). */
@@ -57,8 +76,7 @@ function batchCase(b: BenchRegistry, name: string, srv: ServerProcess): void {
 
 export default async function suite(b: BenchRegistry): Promise<void> {
   const base = { TKEY_LOG_LEVEL: 'warn', TKEY_RATE_LIMIT_IP: '10000000', TKEY_RATE_LIMIT_ACCOUNT: '10000000' };
-  const embedded = await spawnServer({ ...base, TKEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'tkey-bench-server-')) });
-  children.push(embedded);
+  const embedded = await server({ ...base, TKEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'tkey-bench-server-')) });
   batchCase(b, 'metadata/batch:http-embedded', embedded);
 
   cluster = await startPostgres().catch((e: unknown) => {
@@ -66,8 +84,7 @@ export default async function suite(b: BenchRegistry): Promise<void> {
     return undefined;
   });
   if (cluster) {
-    const pgServer = await spawnServer({ ...base, DATABASE_URL: await cluster.createDatabase('tkey_bench') });
-    children.push(pgServer);
+    const pgServer = await server({ ...base, DATABASE_URL: await cluster.createDatabase('tkey_bench') });
     batchCase(b, 'metadata/batch:http-postgres', pgServer);
   } else console.warn('metadata/batch:http-postgres skipped: install postgresql');
 

@@ -173,6 +173,29 @@ describe('torus-metadata API (embedded store)', () => {
   });
 });
 
+describe('verification on a worker-thread pool', () => {
+  it('accepts the recorded writes in one bulk request and refuses a forged one with the same typed error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-srv-'));
+    const store = await EmbeddedStore.open({ dir });
+    const srv = await listen(store, { clock: () => SAMPLE_MS + 30_000, config: { verifyThreads: 2 } });
+    try {
+      const first = sample.writeLog.slice(0, 8);
+      const forged = first.map((w, i) => (i === 5 ? { ...w, set_data: { ...w.set_data, data: w.set_data.data.slice(1) } } : w));
+      const bad = await postBulk(srv.url, forged);
+      expect([bad.status, bad.body.code]).toEqual([403, 'INVALID_SIGNATURE']);
+      expect(bad.body.message).toContain('field 5');
+      expect((await post(srv.url, '/get', sample.storage[0]!.record)).body).toEqual({ message: '' });
+      expect((await postBulk(srv.url, first)).status).toBe(200);
+      const r = await post(srv.url, '/set', sample.writeLog[8]);
+      expect(r.status).toBe(200);
+    } finally {
+      await srv.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('the published @tkey/storage-layer-torus 15 client against our server', () => {
   it('get, set, bulk set (setMetadataStream) and the write lock work unchanged', async () => {
     const require = createRequire(import.meta.url);

@@ -15,6 +15,7 @@ import type { ServerContext } from './context.js';
 import { errorBody, handleError } from './http-errors.js';
 import { KeyLimiter } from './key-limiter.js';
 import type { ServerStore } from './store/types.js';
+import { createVerifier } from './verify-pool.js';
 import { registerTorusRoutes } from './torus-routes.js';
 
 /** The package version (from src/server or dist/src/server). */
@@ -48,6 +49,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     clock,
     nowS: () => Math.floor(clock() / 1000),
     limiter: new KeyLimiter({ max: cfg.rateLimitAccount, windowMs: 60_000, clock }),
+    verifier: createVerifier(cfg.verifyThreads),
   };
   const app = Fastify({
     // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time).
@@ -57,6 +59,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  app.addHook('onClose', async () => ctx.verifier.close());
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));

@@ -12,7 +12,7 @@ import { fail } from '../errors.js';
 import type { ServerContext } from './context.js';
 import type { SetParams } from './owner-signature.js';
 import { batchSchema, v1GetSchema, v1NonceSchema } from './schemas.js';
-import { rowOf } from './torus-routes.js';
+import { rowsOf } from './torus-routes.js';
 
 interface BatchBody {
   account: string;
@@ -31,8 +31,7 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (b.baseNonce !== null && b.nonce <= b.baseNonce) {
       fail('INVALID_ARGUMENT', `nonce ${b.nonce}: must be greater than baseNonce ${b.baseNonce}`);
     }
-    const nowS = ctx.nowS();
-    const rows = b.writes.map((w, i) => rowOf(w, nowS, `writes[${i}]`));
+    const rows = await rowsOf(ctx, b.writes.map((w, i) => ({ params: w, title: `writes[${i}]` })));
     ctx.limiter.hit(`account:${b.account}`, 1, 'account');
     const r = await ctx.store.commitBatch({ account: b.account, baseNonce: b.baseNonce, nonce: b.nonce, rows });
     return { nonce: b.nonce, appended: r.appended };

@@ -16,8 +16,10 @@
  * | TKEY_RATE_LIMIT_ACCOUNT | --rate-limit-account | 600 writes / minute / account or owner key |
  * | TKEY_PG_POOL_MAX | --pg-pool-max | 10 |
  * | TKEY_SHUTDOWN_TIMEOUT_MS | --shutdown-timeout-ms | 10000 |
+ * | TKEY_VERIFY_THREADS | --verify-threads | CPU count, at most 4 (0 = verify on the event loop) |
  * @module
  */
+import { availableParallelism } from 'node:os';
 import { fail } from '../errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -36,6 +38,7 @@ export interface ServerConfig {
   rateLimitAccount: number;
   pgPoolMax: number;
   shutdownTimeoutMs: number;
+  verifyThreads: number;
 }
 
 interface Setting {
@@ -94,6 +97,7 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_RATE_LIMIT_ACCOUNT', flag: '--rate-limit-account', key: 'rateLimitAccount', parse: int(1, 10_000_000) },
   { env: 'TKEY_PG_POOL_MAX', flag: '--pg-pool-max', key: 'pgPoolMax', parse: int(1, 1000) },
   { env: 'TKEY_SHUTDOWN_TIMEOUT_MS', flag: '--shutdown-timeout-ms', key: 'shutdownTimeoutMs', parse: int(0, 3_600_000) },
+  { env: 'TKEY_VERIFY_THREADS', flag: '--verify-threads', key: 'verifyThreads', parse: int(0, 64) },
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -108,6 +112,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   rateLimitAccount: 600,
   pgPoolMax: 10,
   shutdownTimeoutMs: 10_000,
+  verifyThreads: Math.min(4, availableParallelism()),
 };
 
 /** Build the configuration from `env` and `argv` (flags `--name value` or `--name=value`). */

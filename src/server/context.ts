@@ -6,6 +6,7 @@
 import type { ServerConfig } from './config.js';
 import type { KeyLimiter } from './key-limiter.js';
 import type { ServerStore } from './store/types.js';
+import type { Verifier } from './verify-pool.js';
 
 export interface ServerContext {
   cfg: ServerConfig;
@@ -15,4 +16,6 @@ export interface ServerContext {
   /** Whole seconds since the epoch (what signed timestamps are compared with). */
   nowS: () => number;
   limiter: KeyLimiter;
+  /** Owner-signature verification (a worker pool, or inline). */
+  verifier: Verifier;
 }

@@ -10,7 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../errors.js';
 import type { ServerContext } from './context.js';
-import { verifyLockParams, verifySetParams, type LockParams, type SetParams } from './owner-signature.js';
+import { verifyLockParams, type LockParams, type SetParams } from './owner-signature.js';
 import { getParamsSchema, lockSchema, setParamsSchema } from './schemas.js';
 import type { Row } from './store/types.js';
 
@@ -19,10 +19,10 @@ export const LOCK_TTL_S = 90;
 /** Namespaces `/set` refuses (the reference reserves them for its nonce service). */
 const RESERVED_NAMESPACES = ['noncev2', 'pub_noncev2'];
 
-/** Verify one write and turn it into a row. */
-export function rowOf(p: SetParams, nowS: number, title: string): Row {
-  const timestamp = verifySetParams(p, nowS, title);
-  return { pubX: p.pub_key_X, pubY: p.pub_key_Y, namespace: p.namespace ?? '', value: p.set_data.data, signature: p.signature, timestamp };
+/** Verify writes (timestamp window, owner signature) and turn them into rows. */
+export async function rowsOf(ctx: ServerContext, writes: readonly { params: SetParams; title: string }[]): Promise<Row[]> {
+  const timestamps = await ctx.verifier.verify(writes, ctx.nowS());
+  return writes.map(({ params: p }, i) => ({ pubX: p.pub_key_X, pubY: p.pub_key_Y, namespace: p.namespace ?? '', value: p.set_data.data, signature: p.signature, timestamp: timestamps[i]! }));
 }
 
 /** Count each distinct owner key of `rows` against the per-account limit. */
@@ -43,9 +43,9 @@ export function registerTorusRoutes(app: FastifyInstance, ctx: ServerContext): v
 
   app.post<{ Body: SetParams }>('/set', { schema: { body: setSchema } }, async (req) => {
     if (RESERVED_NAMESPACES.includes(req.body.namespace ?? '')) fail('INVALID_ARGUMENT', `namespace ${req.body.namespace} is reserved`);
-    const row = rowOf(req.body, ctx.nowS(), 'request');
-    limitOwners(ctx, [row]);
-    await ctx.store.appendRows([row]);
+    const rows = await rowsOf(ctx, [{ params: req.body, title: 'request' }]);
+    limitOwners(ctx, rows);
+    await ctx.store.appendRows(rows);
     return { message: '' };
   });
 
@@ -76,8 +76,7 @@ export function registerTorusRoutes(app: FastifyInstance, ctx: ServerContext): v
     }
     if (fields.length === 0) fail('INVALID_ARGUMENT', 'no fields');
     fields.sort((a, b) => a.index - b.index);
-    const nowS = ctx.nowS();
-    const rows = fields.map((f) => rowOf(f.params, nowS, `field ${f.index}`));
+    const rows = await rowsOf(ctx, fields.map((f) => ({ params: f.params, title: `field ${f.index}` })));
     limitOwners(ctx, rows);
     await ctx.store.appendRows(rows);
     return { message: '' };

@@ -37,9 +37,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** An in-process server on a free loopback port (logs silent). */
+/** An in-process server on a free loopback port (logs silent; signatures verified inline unless `config.verifyThreads`). */
 export async function listen(store: ServerStore, opts: { clock?: () => number; config?: Partial<ServerConfig> } = {}): Promise<TestServer> {
-  const app = await buildServer({ store, clock: opts.clock, config: { logLevel: 'silent', ...opts.config } });
+  const app = await buildServer({ store, clock: opts.clock, config: { logLevel: 'silent', verifyThreads: 0, ...opts.config } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
