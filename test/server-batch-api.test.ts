@@ -63,6 +63,17 @@ describe('/v1 batch API', () => {
     expect((await post(srv.url, '/get', addr(sp))).body).toEqual({ message: 'create-2' });
   });
 
+  it("carries the client's own namespaces (checkpoint and fence records) and refuses control characters", async () => {
+    const km = 1010n;
+    const ns = `tkey-tss/checkpoint/${accountOf(km)}/default`;
+    const w = signedSet(km, 'checkpoint', ts, ns);
+    expect((await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: null, nonce: 0, writes: [w, signedSet(km, 'fence', ts, 'tkey-tss/fence/default')] })).status).toBe(200);
+    const g = await post(srv.url, '/v1/get', { addresses: [{ ...addr(km), namespace: ns }, { ...addr(km), namespace: 'tkey-tss/fence/default' }] });
+    expect(g.body).toEqual({ values: ['checkpoint', 'fence'] });
+    const bad = await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: 0, nonce: 1, writes: [signedSet(km, 'x', ts, 'a\u001cb')] });
+    expect([bad.status, bad.body.code]).toEqual([400, 'INVALID_ARGUMENT']);
+  });
+
   it('checks every write of a batch: one bad signature or timestamp refuses all of it', async () => {
     const km = 1002n;
     const b = batch(km, null, 0, [21n, 22n], 'x');

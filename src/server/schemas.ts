@@ -6,7 +6,8 @@
 import type { ServerConfig } from './config.js';
 
 export const hexCoord = { type: 'string', pattern: '^[0-9a-fA-F]{1,64}$' } as const;
-export const namespace = { type: 'string', maxLength: 128, pattern: '^[A-Za-z0-9_.-]*$' } as const;
+/** Any text without control characters (ours include '/', e.g. `tkey-tss/checkpoint/<pub>/<tag>`), ≤ 256 characters. */
+export const namespace = { type: 'string', maxLength: 256, pattern: '^[^\\u0000-\\u001f\\u007f]*$' } as const;
 export const account = { type: 'string', pattern: '^0[23][0-9a-f]{64}$' } as const;
 
 /** One signed write, as `/set` takes it and as each bulk field / batch write carries it. */

@@ -6,13 +6,13 @@ import { fail } from '../../errors.js';
 import type { Row, RowAddress, RowBatch } from './types.js';
 
 const HEX = /^[0-9a-f]{1,64}$/i;
-const NAMESPACE = /^[A-Za-z0-9_.-]{0,128}$/;
+const NAMESPACE = /^[^\u0000-\u001f\u007f]{0,256}$/;
 
 export function assertRowAddress(a: unknown, title: string): RowAddress {
   const r = a as Partial<RowAddress> | null;
   if (!r || typeof r !== 'object' || typeof r.pubX !== 'string' || typeof r.pubY !== 'string' || !HEX.test(r.pubX) || !HEX.test(r.pubY))
     fail('INVALID_ARGUMENT', `${title}: expected {pubX, pubY} as 1–64 hex characters`);
-  if (typeof r.namespace !== 'string' || !NAMESPACE.test(r.namespace)) fail('INVALID_ARGUMENT', `${title}.namespace: expected up to 128 characters [A-Za-z0-9_.-]`);
+  if (typeof r.namespace !== 'string' || !NAMESPACE.test(r.namespace)) fail('INVALID_ARGUMENT', `${title}.namespace: expected up to 256 characters, no control characters`);
   return r as RowAddress;
 }
 
