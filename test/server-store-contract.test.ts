@@ -139,6 +139,15 @@ for (const be of backends) {
       expect(await store.getNonce(ACCOUNT2)).toBe(2);
     });
 
+    test('concurrent creations of one account (baseNonce null): exactly one commits', async () => {
+      const acct = '02' + 'ee'.repeat(32);
+      const codes = await Promise.all(Array.from({ length: 5 }, (_, i) => code(store.commitBatch({ account: acct, baseNonce: null, nonce: 0, rows: [row(`ca${i}`, `create-${i}`)] }))));
+      expect(codes.filter((c) => c === 'resolved')).toHaveLength(1);
+      expect(codes.filter((c) => c === 'STORAGE_CONFLICT')).toHaveLength(4);
+      const latest = await store.getLatest(Array.from({ length: 5 }, (_, i) => ({ pubX: `ca${i}`, pubY: 'f00d', namespace: 'tkey' })));
+      expect(latest.filter((v) => v !== undefined)).toEqual([`create-${codes.indexOf('resolved')}`]);
+    });
+
     test('replays: a stored signature is a no-op when latest, REPLAYED_WRITE otherwise; batches are strict', async () => {
       const a = row('d1', 'A');
       sigA = a.signature;
