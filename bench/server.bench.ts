@@ -12,7 +12,7 @@
  *                                  (per iteration); batches/s = 32 000 / medianMs, printed as ops/s
  * The in-process baseline is `metadata/sync` / `metadata/sync:file` (metadata.bench.ts), run beside.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +25,7 @@ const CREATION_SIZES = [3488, 3488, 1056];
 const nowS = () => Math.floor(Date.now() / 1000);
 
 const children: ServerProcess[] = [];
+const dataDir = mkdtempSync(join(tmpdir(), 'tkey-bench-server-'));
 let cluster: PgCluster | undefined;
 function cleanup(): void {
   for (const c of children) c.child.kill('SIGKILL');
@@ -32,6 +33,7 @@ function cleanup(): void {
   const c = cluster;
   cluster = undefined;
   void c?.stop(); // synchronous inside (pg_ctl via spawnSync)
+  rmSync(dataDir, { recursive: true, force: true });
 }
 process.on('exit', cleanup);
 for (const sig of ['SIGINT', 'SIGTERM'] as const)
@@ -76,7 +78,7 @@ function batchCase(b: BenchRegistry, name: string, srv: ServerProcess): void {
 
 export default async function suite(b: BenchRegistry): Promise<void> {
   const base = { TKEY_LOG_LEVEL: 'warn', TKEY_RATE_LIMIT_IP: '10000000', TKEY_RATE_LIMIT_ACCOUNT: '10000000' };
-  const embedded = await server({ ...base, TKEY_DATA_DIR: mkdtempSync(join(tmpdir(), 'tkey-bench-server-')) });
+  const embedded = await server({ ...base, TKEY_DATA_DIR: dataDir });
   batchCase(b, 'metadata/batch:http-embedded', embedded);
 
   cluster = await startPostgres().catch((e: unknown) => {
