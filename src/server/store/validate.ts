@@ -1,0 +1,46 @@
+/**
+ * Named asserts at the store boundary (the HTTP layer validates first; stores check again).
+ * @module
+ */
+import { fail } from '../../errors.js';
+import type { Row, RowAddress, RowBatch } from './types.js';
+
+const HEX = /^[0-9a-f]{1,64}$/i;
+const NAMESPACE = /^[^\u0000-\u001f\u007f]{0,256}$/;
+
+export function assertRowAddress(a: unknown, title: string): RowAddress {
+  const r = a as Partial<RowAddress> | null;
+  if (!r || typeof r !== 'object' || typeof r.pubX !== 'string' || typeof r.pubY !== 'string' || !HEX.test(r.pubX) || !HEX.test(r.pubY))
+    fail('INVALID_ARGUMENT', `${title}: expected {pubX, pubY} as 1–64 hex characters`);
+  if (typeof r.namespace !== 'string' || !NAMESPACE.test(r.namespace)) fail('INVALID_ARGUMENT', `${title}.namespace: expected up to 256 characters, no control characters`);
+  return r as RowAddress;
+}
+
+export function assertRows(rows: unknown, title: string): Row[] {
+  if (!Array.isArray(rows)) fail('INVALID_ARGUMENT', `${title}: expected an array`);
+  for (const [i, r] of rows.entries()) {
+    assertRowAddress(r, `${title}[${i}]`);
+    const row = r as Partial<Row>;
+    if (typeof row.value !== 'string') fail('INVALID_ARGUMENT', `${title}[${i}].value: expected a string`);
+    if (typeof row.signature !== 'string' || row.signature.length === 0) fail('INVALID_ARGUMENT', `${title}[${i}].signature: expected a non-empty string`);
+    if (!Number.isSafeInteger(row.timestamp) || (row.timestamp as number) < 0) fail('INVALID_ARGUMENT', `${title}[${i}].timestamp: expected unix seconds`);
+  }
+  return rows as Row[];
+}
+
+export function assertAccount(account: unknown, title = 'account'): string {
+  if (typeof account !== 'string' || !/^0[23][0-9a-f]{64}$/.test(account)) fail('INVALID_ARGUMENT', `${title}: expected the compressed SEC1 hex (66 lower-case characters) of the metadata public key`);
+  return account;
+}
+
+export function assertRowBatch(b: unknown): RowBatch {
+  const batch = b as Partial<RowBatch> | null;
+  if (!batch || typeof batch !== 'object') fail('INVALID_ARGUMENT', 'batch: expected an object');
+  assertAccount(batch.account, 'batch.account');
+  if (batch.baseNonce !== null && (!Number.isSafeInteger(batch.baseNonce) || (batch.baseNonce as number) < 0))
+    fail('INVALID_ARGUMENT', 'batch.baseNonce: expected a non-negative integer or null');
+  if (!Number.isSafeInteger(batch.nonce) || (batch.nonce as number) < 0 || (batch.baseNonce !== null && (batch.nonce as number) <= (batch.baseNonce as number)))
+    fail('INVALID_ARGUMENT', 'batch.nonce: expected a non-negative integer greater than baseNonce');
+  assertRows(batch.rows, 'batch.rows');
+  return batch as RowBatch;
+}

@@ -1,0 +1,273 @@
+/**
+ * The server-store contract, one suite run against every backend: embedded journal and PostgreSQL
+ * (a throwaway cluster; "skipped: install postgresql" without it, a failure with CI=true).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isTkeyTssError } from '../src/errors.js';
+import { EmbeddedStore } from '../src/server/store/embedded.js';
+import { MIGRATIONS } from '../src/server/store/migrations/index.js';
+import { PostgresStore } from '../src/server/store/postgres.js';
+import type { Row, ServerStore } from '../src/server/store/types.js';
+import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+
+const ACCOUNT = '02' + 'ab'.repeat(32);
+const ACCOUNT2 = '03' + 'cd'.repeat(32);
+const T = 1_700_000_000;
+
+let seq = 0;
+function row(pubX: string, value: string, over: Partial<Row> = {}): Row {
+  return { pubX, pubY: 'f00d', namespace: 'tkey', value, signature: `sig-${++seq}`, timestamp: T, ...over };
+}
+async function code(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (e) {
+    return isTkeyTssError(e) ? e.code : `other: ${String(e)}`;
+  }
+}
+
+interface Backend {
+  name: string;
+  setup(): Promise<boolean>;
+  open(): Promise<ServerStore>;
+  teardown(): Promise<void>;
+}
+
+// One cluster for the whole file.
+let cluster: PgCluster | undefined;
+let pgUrl = '';
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+const backends: Backend[] = [
+  (() => {
+    let dir = '';
+    return {
+      name: 'embedded',
+      async setup() {
+        dir = mkdtempSync(join(tmpdir(), 'tkey-contract-'));
+        return true;
+      },
+      open: () => EmbeddedStore.open({ dir }),
+      async teardown() {
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  })(),
+  {
+    name: 'postgres',
+    async setup() {
+      if (!cluster) return false;
+      pgUrl = await cluster.createDatabase();
+      return true;
+    },
+    open: () => PostgresStore.open({ url: pgUrl }),
+    async teardown() {},
+  },
+];
+
+for (const be of backends) {
+  describe(`server store contract: ${be.name}`, () => {
+    let store: ServerStore;
+    let available = true;
+    let sigA = '';
+    beforeAll(async () => {
+      available = await be.setup();
+      if (!available) console.warn(`${be.name}: ${SKIP_NOTE}`);
+      else store = await be.open();
+    });
+    afterAll(async () => {
+      if (available) await store.close();
+      await be.teardown();
+    });
+    const test = (name: string, fn: () => Promise<void>) =>
+      it(name, async (ctx) => {
+        if (!available) return ctx.skip(SKIP_NOTE);
+        await fn();
+      });
+
+    test('append-only rows: latest wins, verbatim addressing, namespaces, many addresses at once', async () => {
+      expect(await store.getLatest([{ pubX: 'a1', pubY: 'f00d', namespace: 'tkey' }])).toEqual([undefined]);
+      expect(await store.appendRows([row('a1', 'v1')])).toEqual({ appended: 1, skipped: 0 });
+      await store.appendRows([row('a1', 'v2'), row('a2', 'w1')]);
+      await store.appendRows([row('a1', 'n1', { namespace: 'other' })]);
+      expect(
+        await store.getLatest([
+          { pubX: 'a1', pubY: 'f00d', namespace: 'tkey' },
+          { pubX: 'a2', pubY: 'f00d', namespace: 'tkey' },
+          { pubX: '0a1', pubY: 'f00d', namespace: 'tkey' }, // padded: another record
+          { pubX: 'a1', pubY: 'f00d', namespace: 'other' },
+        ]),
+      ).toEqual(['v2', 'w1', undefined, 'n1']);
+      expect(await store.getLatest([])).toEqual([]);
+    });
+
+    test('batches: nonce precondition, all or nothing, stale → STORAGE_CONFLICT with nothing written', async () => {
+      expect(await store.getNonce(ACCOUNT)).toBeNull();
+      await store.commitBatch({ account: ACCOUNT, baseNonce: null, nonce: 0, rows: [row('b1', 'x0'), row('b2', 'y0')] });
+      expect(await store.getNonce(ACCOUNT)).toBe(0);
+      expect(await code(store.commitBatch({ account: ACCOUNT, baseNonce: null, nonce: 0, rows: [row('b1', 'lost')] }))).toBe('STORAGE_CONFLICT');
+      expect(await code(store.commitBatch({ account: ACCOUNT, baseNonce: 5, nonce: 6, rows: [row('b1', 'lost')] }))).toBe('STORAGE_CONFLICT');
+      await store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('b1', 'x1'), row('b3', 'z1')] });
+      expect(await store.getLatest([{ pubX: 'b1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'b2', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'b3', pubY: 'f00d', namespace: 'tkey' }])).toEqual([
+        'x1',
+        'y0',
+        'z1',
+      ]);
+      expect(await store.getNonce(ACCOUNT)).toBe(1);
+      expect(await store.getNonce(ACCOUNT2)).toBeNull();
+    });
+
+    test('concurrent batches on one nonce: exactly one commits, the others conflict and leave nothing', async () => {
+      await store.commitBatch({ account: ACCOUNT2, baseNonce: null, nonce: 1, rows: [row('c0', 'start')] });
+      const tries = Array.from({ length: 8 }, (_, i) => store.commitBatch({ account: ACCOUNT2, baseNonce: 1, nonce: 2, rows: [row('c1', `w${i}`), row(`c2${i}`, `only-${i}`)] }));
+      const codes = await Promise.all(tries.map(code));
+      expect(codes.filter((c) => c === 'resolved')).toHaveLength(1);
+      expect(codes.filter((c) => c === 'STORAGE_CONFLICT')).toHaveLength(7);
+      const winner = codes.indexOf('resolved');
+      const latest = await store.getLatest([{ pubX: 'c1', pubY: 'f00d', namespace: 'tkey' }, ...Array.from({ length: 8 }, (_, i) => ({ pubX: `c2${i}`, pubY: 'f00d', namespace: 'tkey' }))]);
+      expect(latest[0]).toBe(`w${winner}`);
+      expect(latest.slice(1)).toEqual(Array.from({ length: 8 }, (_, i) => (i === winner ? `only-${i}` : undefined)));
+      expect(await store.getNonce(ACCOUNT2)).toBe(2);
+    });
+
+    test('concurrent creations of one account (baseNonce null): exactly one commits', async () => {
+      const acct = '02' + 'ee'.repeat(32);
+      const codes = await Promise.all(Array.from({ length: 5 }, (_, i) => code(store.commitBatch({ account: acct, baseNonce: null, nonce: 0, rows: [row(`ca${i}`, `create-${i}`)] }))));
+      expect(codes.filter((c) => c === 'resolved')).toHaveLength(1);
+      expect(codes.filter((c) => c === 'STORAGE_CONFLICT')).toHaveLength(4);
+      const latest = await store.getLatest(Array.from({ length: 5 }, (_, i) => ({ pubX: `ca${i}`, pubY: 'f00d', namespace: 'tkey' })));
+      expect(latest.filter((v) => v !== undefined)).toEqual([`create-${codes.indexOf('resolved')}`]);
+    });
+
+    test('replays: a stored signature is a no-op when latest, REPLAYED_WRITE otherwise; batches are strict', async () => {
+      const a = row('d1', 'A');
+      sigA = a.signature;
+      const b = row('d1', 'B');
+      await store.appendRows([a]);
+      await store.appendRows([b]);
+      expect(await store.appendRows([b])).toEqual({ appended: 0, skipped: 1 });
+      expect(await code(store.appendRows([row('d2', 'fresh'), a]))).toBe('REPLAYED_WRITE');
+      expect(await store.getLatest([{ pubX: 'd1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'd2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['B', undefined]);
+      const n = await store.getNonce(ACCOUNT);
+      expect(await code(store.commitBatch({ account: ACCOUNT, baseNonce: n, nonce: n! + 1, rows: [row('d3', 'new'), b] }))).toBe('REPLAYED_WRITE');
+      expect(await store.getNonce(ACCOUNT)).toBe(n);
+      expect(await store.getLatest([{ pubX: 'd3', pubY: 'f00d', namespace: 'tkey' }])).toEqual([undefined]);
+    });
+
+    test('locks: one live holder, release by id (1/2/0), expiry by the injected clock', async () => {
+      const now = 1_000_000;
+      const id = await store.acquireLock('04aa', now, 90_000);
+      expect(id).toMatch(/^[a-z0-9]{7}$/);
+      expect(await store.acquireLock('04aa', now + 1, 90_000)).toBeNull();
+      expect(await store.acquireLock('04bb', now, 90_000)).not.toBeNull();
+      expect(await store.releaseLock('04aa', 'nope', now + 2)).toBe(2);
+      expect(await store.releaseLock('04aa', id!, now + 3)).toBe(1);
+      expect(await store.releaseLock('04aa', id!, now + 4)).toBe(0);
+      const id2 = await store.acquireLock('04aa', now, 90_000);
+      expect(await store.acquireLock('04aa', now + 89_999, 90_000)).toBeNull();
+      const id3 = await store.acquireLock('04aa', now + 90_000, 90_000);
+      expect(id3).not.toBeNull();
+      expect(await store.releaseLock('04aa', id2!, now + 90_001)).toBe(2);
+      expect(await store.releaseLock('04aa', id3!, now + 180_001)).toBe(0);
+    });
+
+    test('bad input is refused with INVALID_ARGUMENT and changes nothing', async () => {
+      expect(await code(store.appendRows([{ ...row('e1', 'v'), pubX: 'xyz' }]))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.commitBatch({ account: 'nope', baseNonce: null, nonce: 0, rows: [] }))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.commitBatch({ account: ACCOUNT, baseNonce: 3, nonce: 3, rows: [] }))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.getNonce('zz'))).toBe('INVALID_ARGUMENT');
+      expect(await store.getLatest([{ pubX: 'e1', pubY: 'f00d', namespace: 'tkey' }])).toEqual([undefined]);
+      await store.ping();
+    });
+
+    test('everything acknowledged survives a close and reopen', async () => {
+      const before = await store.getLatest([{ pubX: 'b1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'd1', pubY: 'f00d', namespace: 'tkey' }]);
+      const nonce = await store.getNonce(ACCOUNT);
+      await store.close();
+      store = await be.open();
+      expect(await store.getLatest([{ pubX: 'b1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'd1', pubY: 'f00d', namespace: 'tkey' }])).toEqual(before);
+      expect(await store.getNonce(ACCOUNT)).toBe(nonce);
+      // The replay memory survives too.
+      expect(await code(store.appendRows([row('d1', 'A', { signature: sigA })]))).toBe('REPLAYED_WRITE');
+    });
+  });
+}
+
+describe('PostgreSQL migrations', () => {
+  it('run once under the advisory lock, even with several processes starting together', async (ctx) => {
+    const c = cluster;
+    if (!c) return ctx.skip(SKIP_NOTE);
+    {
+      const url = await c.createDatabase();
+      const stores = await Promise.all([1, 2, 3].map(() => PostgresStore.open({ url })));
+      await Promise.all(stores.map((s) => s.close()));
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      const r = await client.query('SELECT version FROM tkey_schema_migrations ORDER BY version');
+      await client.end();
+      expect(r.rows.map((x) => x.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    }
+  });
+});
+
+describe('embedded store: failed writes and torn tails', () => {
+  it('a failed log write fails with STORAGE_IO and leaves no trace; the next group and later writes survive a reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-embedded-'));
+    let failNext = false;
+    const hook = () => {
+      if (failNext) {
+        failNext = false;
+        throw Object.assign(new Error('no space left on device'), { code: 'ENOSPC' });
+      }
+    };
+    try {
+      let store = await EmbeddedStore.open({ dir, onWrite: hook });
+      await store.commitBatch({ account: ACCOUNT, baseNonce: null, nonce: 0, rows: [row('f1', 'kept')] });
+      failNext = true;
+      const [a, b] = await Promise.all([
+        code(store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'failed')] })),
+        code(store.appendRows([row('f2', 'next-group')])),
+      ]);
+      expect([a, b]).toEqual(['STORAGE_IO', 'resolved']);
+      expect(await store.getNonce(ACCOUNT)).toBe(0);
+      expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['kept', 'next-group']);
+      await store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'after')] });
+      await store.close();
+      store = await EmbeddedStore.open({ dir });
+      expect(await store.getNonce(ACCOUNT)).toBe(1);
+      expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['after', 'next-group']);
+      // A second store on the same directory in this process is refused (one process per directory).
+      expect(await code(EmbeddedStore.open({ dir }))).toBe('STORAGE_LOCKED');
+      await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('the PostgreSQL test helper without PostgreSQL', () => {
+  it('skips (undefined) outside CI and fails with CI=true', async () => {
+    const saved = { bin: process.env.TKEY_TEST_PG_BINDIR, ci: process.env.CI };
+    try {
+      process.env.TKEY_TEST_PG_BINDIR = join(tmpdir(), 'no-postgresql-here');
+      process.env.CI = 'false';
+      expect(await startPostgres()).toBeUndefined();
+      process.env.CI = 'true';
+      await expect(startPostgres()).rejects.toThrow(/CI=true/);
+    } finally {
+      for (const [k, v] of [['TKEY_TEST_PG_BINDIR', saved.bin], ['CI', saved.ci]] as const) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
+    }
+  });
+});
