@@ -102,7 +102,6 @@ export const ERROR_CODES = {
   STORAGE_IO: { kind: 'InternalBug', text: 'a storage file could not be read or written (see details.errno)' },
   NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
   // metadata server (src/server)
-  PAYLOAD_TOO_LARGE: { kind: 'InvalidInput', text: 'an input exceeds its size limit (details.limit); nothing of it was processed' },
   RATE_LIMITED: { kind: 'InvalidInput', text: 'too many requests from this client or for this account; nothing was processed, retry after details.retryAfterSeconds (HTTP 429 with Retry-After)' },
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },
   REPLAYED_WRITE: { kind: 'StorageConflict', text: 'a signed write was already stored and is no longer the latest value of its address (a replay would roll it back); nothing was written' },
