@@ -204,3 +204,31 @@ export function jsonLike(samples: readonly unknown[]): fc.Arbitrary<unknown> {
     .map(([i, es]) => es.reduce<Json>((d, e) => editJson(d, e), samples[i] as Json));
   return fc.oneof({ arbitrary: fc.jsonValue({ maxDepth: 4 }), weight: 1 }, { arbitrary: edited, weight: 5 });
 }
+
+/** `fuzz` for decoders that answer asynchronously (e.g. an HTTP route through `app.inject`). */
+export async function fuzzAsync<T>(name: string, arb: fc.Arbitrary<T>, decode: (input: T) => Promise<void>, runs = RUNS): Promise<Outcome> {
+  const out = newOutcome();
+  await fc.assert(
+    fc.asyncProperty(arb, async (input) => {
+      const heap0 = process.memoryUsage().heapUsed;
+      const t0 = performance.now();
+      try {
+        await decode(input);
+        out.ok++;
+      } catch (e) {
+        if (!isTkeyTssError(e) || !(e.code in ERROR_CODES)) throw new Error(`untyped outcome: ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
+        out.codes.set(e.code, (out.codes.get(e.code) ?? 0) + 1);
+      }
+      const ms = performance.now() - t0;
+      if (ms > CASE_BOUND_MS) throw new Error(`one input took ${ms.toFixed(0)} ms (bound ${CASE_BOUND_MS} ms)`);
+      const grew = process.memoryUsage().heapUsed - heap0;
+      if (grew > CASE_HEAP_BYTES) throw new Error(`one input grew the heap by ${(grew / 2 ** 20).toFixed(0)} MiB`);
+    }),
+    { numRuns: runs, ...(SEED === undefined ? {} : { seed: SEED }) },
+  );
+  if (process.env.FUZZ_REPORT) {
+    const codes = [...out.codes].sort((a, b) => b[1] - a[1]).map(([c, n]) => `${c}×${n}`).join(' ');
+    console.log(`fuzz ${name}: ${runs} cases, 0 defects (${out.ok} accepted; ${codes})`);
+  }
+  return out;
+}
