@@ -47,7 +47,17 @@ describe('fuzz: bus codec', () => {
     const plainData = fc.letrec((tie) => ({
       v: fc.oneof({ depthSize: 'small' }, fc.constant(null), fc.boolean(), fc.integer(), fc.string({ maxLength: 8 }), fc.uint8Array({ maxLength: 8 }), fc.array(tie('v'), { maxLength: 4 }), fc.dictionary(fc.constantFrom('sid', 'protocol', 'round', 'from', 'to', 'payload', '__proto__', 'x'), tie('v'), { maxKeys: 7 })),
     })).v;
-    fuzz('bus.payloadToEnvelope', plainData, (v) => payloadToEnvelope(v as never));
+    // valid envelopes with one field replaced, removed or added, beside arbitrary data
+    const valid = envelopes.map((b) => decodePayload(b) as Record<string, unknown>);
+    const edited = fc
+      .tuple(fc.integer({ min: 0, max: valid.length - 1 }), fc.constantFrom('sid', 'protocol', 'round', 'from', 'to', 'payload', '__proto__', 'extra'), fc.constantFrom('set', 'delete', 'keep'), plainData)
+      .map(([i, k, op, v]) => {
+        const e: Record<string, unknown> = { ...valid[i]! };
+        if (op === 'delete') delete e[k];
+        else if (op === 'set') Object.defineProperty(e, k, { value: v, enumerable: true, writable: true, configurable: true });
+        return e;
+      });
+    fuzz('bus.payloadToEnvelope', fc.oneof(plainData, edited), (v) => payloadToEnvelope(v as never));
   });
 });
 
