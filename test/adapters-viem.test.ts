@@ -18,7 +18,7 @@ let account: TssAccount;
 beforeAll(async () => {
   const env = accountEnv('adapters-viem');
   ({ account } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) }));
-  await account.presign(14);
+  await account.presign(15);
 });
 
 const TO = '0x3535353535353535353535353535353535353535' as const;
@@ -83,6 +83,17 @@ describe('tkey-tss/viem', () => {
       const { r: _r, s: _s, v: _v, yParity: _y, ...unsigned } = parsed as TransactionSerializable & { r?: unknown; s?: unknown; v?: unknown; yParity?: unknown };
       expect(serializeTransaction(unsigned as TransactionSerializable)).toBe(serializeTransaction(tx));
     });
+
+  it('signTransaction uses the given serializer for both the unsigned and the signed form', async () => {
+    const va = toViemAccount(account);
+    const calls: unknown[] = [];
+    const serializer = ((tx: TransactionSerializable, sig?: unknown) => (calls.push(sig), serializeTransaction(tx, sig as never))) as typeof serializeTransaction;
+    const signed = await va.signTransaction(txs[5]!.tx, { serializer });
+    expect(calls).toHaveLength(2);
+    expect(calls[0]).toBeUndefined();
+    expect(calls[1]).toMatchObject({ yParity: expect.any(Number), v: expect.any(BigInt) });
+    expect(await recoverTransactionAddress({ serializedTransaction: signed as never })).toBe(account.address);
+  });
 
   it('a derived account (bip32Path) signs under the derived address', async () => {
     const va = toViemAccount(account, { bip32Path: 'm/0/1' });
