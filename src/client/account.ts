@@ -24,7 +24,8 @@ import { loginCore, unlockFactor } from './login.js';
 import { finalize, type LifecycleResult } from './two-phase.js';
 import { ThresholdKey } from '../metadata/threshold-key.js';
 import { envOf } from './core.js';
-import { presignMany, setupAux, sign, type DerivationOption, type Signature } from './signing.js';
+import { presignMany, setupAux, sign, signingPublicKey, type DerivationOption, type Signature } from './signing.js';
+import { ethAddress } from '../signature/ecdsa.js';
 import { exportKey } from './export-key.js';
 import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
@@ -74,6 +75,18 @@ export class TssAccount {
   /** The TSS public key (compressed SEC1): unchanged by every lifecycle operation. */
   get publicKey(): Uint8Array {
     return pointToBytes(readTss(this.#c.tk.getMetadata(), this.#c.tssTag).commitments[0]!, true);
+  }
+  /** EIP-55 checksummed Ethereum address of `publicKey` (the root key): what `sign` results recover to. */
+  get address(): string {
+    return ethAddress(this.publicKey);
+  }
+  /** The (compressed) public key `sign(request, derivation)` verifies under: `publicKey` for `{}`, else the derived key. */
+  publicKeyOf(derivation: DerivationOption = {}): Uint8Array {
+    return signingPublicKey(this.#c, derivation);
+  }
+  /** EIP-55 address of `publicKeyOf(derivation)`: `address` for `{}`. */
+  addressOf(derivation: DerivationOption = {}): string {
+    return ethAddress(this.publicKeyOf(derivation));
   }
   /** G·k_m of the tKey v1 metadata layer. */
   get metadataPublicKey(): Uint8Array {
@@ -177,6 +190,7 @@ export class TssAccount {
   toJSON(): Record<string, unknown> {
     return {
       publicKey: bytesToHex(this.publicKey),
+      address: this.address,
       tssTag: this.#c.tssTag,
       tssNonce: this.tssNonce,
       threshold: this.threshold,

@@ -11,7 +11,7 @@
  * @module
  */
 import { aInt, bytesToHex, bytesToNumberBE, equalBytes, hexToBytes } from '../bytes.js';
-import { pointFromBytes, scalarToBytes } from '../curve.js';
+import { mulGUnsafe, pointFromBytes, pointToBytes, scalarToBytes } from '../curve.js';
 import { thresholdKeyInternals } from '../metadata/threshold-key.js';
 import { accountNonce, readAccountSalt } from '../tss/account-index.js';
 import { deriveNonHardened, parseDerivationPath } from '../tss/bip32.js';
@@ -130,6 +130,17 @@ function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): 
     return deriveNonHardened(rootPub, chainCode, path).tweak;
   }
   return ZERO_SHIFT;
+}
+
+/**
+ * The key `sign(request, derivation)` verifies under, from the durable metadata: Y' = Y + δ·G
+ * (compressed SEC1; Y itself for the root key). Same shift as signing (`derivationShift`).
+ */
+export function signingPublicKey(c: Core, derivation: DerivationOption = {}): Uint8Array {
+  if (typeof derivation !== 'object' || derivation === null) fail('INVALID_ARGUMENT', 'derivation: expected an object');
+  const Y = readTss(c.tk.getMetadata(), c.tssTag).commitments[0]!;
+  const delta = bytesToNumberBE(derivationShift(c, derivation, pointToBytes(Y, true)));
+  return pointToBytes(delta === 0n ? Y : Y.add(mulGUnsafe(delta)), true);
 }
 
 /** What one signing needs: the durable epoch, the signing index, its aux, the derivation shift and the pool binding. */
