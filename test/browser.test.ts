@@ -47,7 +47,6 @@ describe('browser: Web Workers in headless Chromium', () => {
       format: 'esm',
       platform: 'browser',
       target: 'es2022',
-      external: ['node:*'],
       outdir: dir,
       logLevel: 'error',
     });
