@@ -48,7 +48,6 @@ describe.skipIf(!RUN)('browser: Web Workers in headless Chromium', () => {
       format: 'esm',
       platform: 'browser',
       target: 'es2022',
-      external: ['node:*'],
       outdir: dir,
       logLevel: 'error',
     });

@@ -1,12 +1,13 @@
 /**
  * The worker entry: exposes one `PartyEngine` (sessions + math tasks) through comlink, on
  * `self` in a Web Worker and on `parentPort` (comlink's node adapter) in a Node worker thread.
- * The same file is the Node entry (`new Worker(url)`) and the browser one (bundled as a module
- * worker, see `workers/browser/`).
+ * The Node entry (`new Worker(url)`); it also works as a module Web Worker, but browser bundles use
+ * `browser/worker.ts`, which never reaches the Node branch (`node:worker_threads`) below.
  * @module
  */
-import { expose, type Endpoint } from 'comlink';
-import { PartyEngine } from './engine.js';
+import type { Endpoint } from 'comlink';
+import type { PartyEngine } from './engine.js';
+import { exposeEngineOn } from './expose-engine.js';
 
 let exposed: Promise<PartyEngine> | undefined;
 
@@ -21,16 +22,9 @@ async function endpoint(): Promise<Endpoint> {
   return nodeEndpoint(parentPort as unknown as Parameters<typeof nodeEndpoint>[0]);
 }
 
-/**
- * Expose a `PartyEngine` on this worker's endpoint (idempotent). Bundled worker scripts call it
- * explicitly (the package is `sideEffects: false`, so a bare import may be dropped).
- */
+/** Expose a `PartyEngine` on this worker's endpoint (idempotent). */
 export function exposePartyEngine(): Promise<PartyEngine> {
-  exposed ??= endpoint().then((ep) => {
-    const engine = new PartyEngine();
-    expose(engine, ep);
-    return engine;
-  });
+  exposed ??= endpoint().then(exposeEngineOn);
   return exposed;
 }
 

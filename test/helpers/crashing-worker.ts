@@ -1,16 +1,26 @@
 /**
- * A party worker that dies: it runs the real engine (workers/party-worker.ts) and throws an
- * uncaught error as soon as the host delivers the first message to a session (`receive`), so a
- * test sees a worker crash in the middle of a protocol run. Tests only.
+ * A party worker that dies mid-session: the real engine (workers/engine.ts) on `parentPort`,
+ * except that `receive` never answers: it throws an uncaught error on the next macrotask and
+ * returns a promise that never settles. So the host's first `receive` call is still pending when
+ * the worker dies, and the crash is the only way the run can end (no reply can race it: the worker
+ * cannot go on with the session, the transport cannot see the run finish or stall first).
+ * Tests only.
  */
 import { parentPort } from 'node:worker_threads';
-import '../../workers/party-worker.js';
+import { expose } from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { PartyEngine } from '../../workers/engine.js';
 
-parentPort!.on('message', (m: unknown) => {
-  const path = (m as { path?: unknown[] } | null)?.path;
-  if (Array.isArray(path) && path[0] === 'receive') {
+type Step = ReturnType<PartyEngine['receive']>;
+
+class CrashingEngine extends PartyEngine {
+  /** Comlink awaits what a method returns: this reply never comes, the worker dies first. */
+  override receive(): Step {
     setImmediate(() => {
       throw new Error('simulated crash');
     });
+    return new Promise<never>(() => {}) as unknown as Step;
   }
-});
+}
+
+expose(new CrashingEngine(), nodeEndpoint(parentPort! as unknown as Parameters<typeof nodeEndpoint>[0]));
