@@ -136,50 +136,30 @@ export function isHandshake(frame: Uint8Array): boolean {
   return handshakeKind(frame) !== null;
 }
 
-/** Server side of one connection's handshake: `challenge` (hs1) out, `verify(hs2)` → hs3 and the channel. Single use. */
-export class ServerHandshake {
-  readonly self: Identity;
-  /** hs1, to send on the connection. */
-  readonly challenge: Uint8Array;
+/**
+ * What both sides of one handshake hold: an ephemeral key used at most once (`spend`, BUS_CLOSED on
+ * a second use) and wiped when the handshake ends or is abandoned (`abort`).
+ */
+abstract class HandshakeSide {
   readonly #eph: EphemeralKey;
   readonly #rng: Rng;
   #spent = false;
 
-  constructor(self: Identity, opts: { rng?: Rng } = {}) {
-    this.self = self;
-    this.#rng = opts.rng ?? cryptoRng;
-    this.#eph = new EphemeralKey(this.#rng);
-    this.challenge = encodePayload({ e: this.#eph.publicKey, hs: 1, pub: self.publicKey, v: FRAME_VERSION });
+  protected constructor(rng: Rng) {
+    this.#rng = rng;
+    this.#eph = new EphemeralKey(rng);
   }
-
-  /**
-   * Check the client's hs2; returns hs3 (to send BEFORE anything sealed) and the connection's
-   * channel. BUS_FRAME_INVALID (malformed), BUS_AUTH_FAILED (signature, identity) naming the
-   * claimed client in `details.peer`. The ephemeral is wiped whatever the outcome.
-   */
-  verify(answer: Uint8Array): { confirm: Uint8Array; channel: SecureChannel; peerPub: Uint8Array } {
+  protected get eph(): EphemeralKey {
+    return this.#eph;
+  }
+  protected get rng(): Rng {
+    return this.#rng;
+  }
+  /** Take the handshake's one use. */
+  protected spend(): void {
     if (this.#spent) fail('BUS_CLOSED', 'handshake: already used');
     this.#spent = true;
-    try {
-      const m = decodeHs(answer, HS2, 'handshake hs2', { sender: null, peer: null });
-      const blame: Blame = { sender: null, peer: bytesToHex(m.pub as Uint8Array) };
-      const client = aPoint(m.pub as Uint8Array, 'handshake hs2: pub', blame);
-      const clientEph = aPoint(m.e as Uint8Array, 'handshake hs2: e', blame);
-      const pub = pointToBytes(client, true);
-      const ec = pointToBytes(clientEph, true);
-      if (equalBytes(pub, this.self.publicKey)) fail('BUS_AUTH_FAILED', 'handshake: the client claims the server’s own identity', { ...blame });
-      const th = transcriptHash(this.self.publicKey, pub, this.#eph.publicKey, ec);
-      if (!ecdsaVerifyDigest(m.sig as Uint8Array, sha256(concatBytes(T_SIG_CLIENT, th)), client, { lowS: true })) {
-        fail('BUS_AUTH_FAILED', `handshake: the client's signature does not verify under ${bytesToHex(pub)} for this connection`, { ...blame });
-      }
-      const channel = new SecureChannel(this.self, pub, { transcript: th, ee: this.#eph.agree(clientEph) }, { rng: this.#rng });
-      const confirm = encodePayload({ hs: 3, sig: this.self.signDigest(sha256(concatBytes(T_SIG_SERVER, th))), v: FRAME_VERSION });
-      return { confirm, channel, peerPub: pub };
-    } finally {
-      this.#eph.wipe();
-    }
   }
-
   /** Give up (connection closed, timeout): wipe the ephemeral. */
   abort(): void {
     this.#spent = true;
@@ -189,13 +169,54 @@ export class ServerHandshake {
   get wiped(): boolean {
     return this.#eph.wiped;
   }
+}
+
+/** Server side of one connection's handshake: `challenge` (hs1) out, `verify(hs2)` → hs3 and the channel. Single use. */
+export class ServerHandshake extends HandshakeSide {
+  readonly self: Identity;
+  /** hs1, to send on the connection. */
+  readonly challenge: Uint8Array;
+
+  constructor(self: Identity, opts: { rng?: Rng } = {}) {
+    super(opts.rng ?? cryptoRng);
+    this.self = self;
+    this.challenge = encodePayload({ e: this.eph.publicKey, hs: 1, pub: self.publicKey, v: FRAME_VERSION });
+  }
+
+  /**
+   * Check the client's hs2; returns hs3 (to send BEFORE anything sealed) and the connection's
+   * channel. BUS_FRAME_INVALID (malformed), BUS_AUTH_FAILED (signature, identity) naming the
+   * claimed client in `details.peer`. The ephemeral is wiped whatever the outcome.
+   */
+  verify(answer: Uint8Array): { confirm: Uint8Array; channel: SecureChannel; peerPub: Uint8Array } {
+    this.spend();
+    try {
+      const m = decodeHs(answer, HS2, 'handshake hs2', { sender: null, peer: null });
+      const blame: Blame = { sender: null, peer: bytesToHex(m.pub as Uint8Array) };
+      const client = aPoint(m.pub as Uint8Array, 'handshake hs2: pub', blame);
+      const clientEph = aPoint(m.e as Uint8Array, 'handshake hs2: e', blame);
+      const pub = pointToBytes(client, true);
+      const ec = pointToBytes(clientEph, true);
+      if (equalBytes(pub, this.self.publicKey)) fail('BUS_AUTH_FAILED', 'handshake: the client claims the server’s own identity', { ...blame });
+      const th = transcriptHash(this.self.publicKey, pub, this.eph.publicKey, ec);
+      if (!ecdsaVerifyDigest(m.sig as Uint8Array, sha256(concatBytes(T_SIG_CLIENT, th)), client, { lowS: true })) {
+        fail('BUS_AUTH_FAILED', `handshake: the client's signature does not verify under ${bytesToHex(pub)} for this connection`, { ...blame });
+      }
+      const channel = new SecureChannel(this.self, pub, { transcript: th, ee: this.eph.agree(clientEph) }, { rng: this.rng });
+      const confirm = encodePayload({ hs: 3, sig: this.self.signDigest(sha256(concatBytes(T_SIG_SERVER, th))), v: FRAME_VERSION });
+      return { confirm, channel, peerPub: pub };
+    } finally {
+      this.eph.wipe();
+    }
+  }
+
   toJSON(): unknown {
     return { self: bytesToHex(this.self.publicKey), ephemeral: '<redacted>' };
   }
 }
 
 /** Client side of one connection's handshake: `ClientHandshake.answer(hs1)` → hs2 out; `finish(hs3)` → the channel. Single use. */
-export class ClientHandshake {
+export class ClientHandshake extends HandshakeSide {
   readonly self: Identity;
   readonly serverPub: Uint8Array;
   /** The hs1 this answers (a duplicate of it is answered again with the same hs2). */
@@ -203,21 +224,17 @@ export class ClientHandshake {
   /** hs2, to send on the connection. */
   readonly answer: Uint8Array;
   readonly #serverEph: Point;
-  readonly #eph: EphemeralKey;
   readonly #th: Uint8Array;
-  readonly #rng: Rng;
-  #spent = false;
 
   private constructor(self: Identity, challenge: Uint8Array, serverPub: Uint8Array, serverEph: Point, rng: Rng) {
+    super(rng);
     this.self = self;
     this.challenge = challenge.slice();
     this.serverPub = serverPub;
     this.#serverEph = serverEph;
-    this.#rng = rng;
-    this.#eph = new EphemeralKey(rng);
-    this.#th = transcriptHash(serverPub, self.publicKey, pointToBytes(serverEph, true), this.#eph.publicKey);
+    this.#th = transcriptHash(serverPub, self.publicKey, pointToBytes(serverEph, true), this.eph.publicKey);
     const sig = self.signDigest(sha256(concatBytes(T_SIG_CLIENT, this.#th)));
-    this.answer = encodePayload({ e: this.#eph.publicKey, hs: 2, pub: self.publicKey, sig, v: FRAME_VERSION });
+    this.answer = encodePayload({ e: this.eph.publicKey, hs: 2, pub: self.publicKey, sig, v: FRAME_VERSION });
   }
 
   /**
@@ -237,8 +254,7 @@ export class ClientHandshake {
 
   /** Check the server's hs3; returns the connection's channel. BUS_FRAME_INVALID / BUS_AUTH_FAILED naming the server. Wipes the ephemeral whatever the outcome. */
   finish(confirm: Uint8Array): SecureChannel {
-    if (this.#spent) fail('BUS_CLOSED', 'handshake: already used');
-    this.#spent = true;
+    this.spend();
     const blame: Blame = { sender: null, peer: bytesToHex(this.serverPub) };
     try {
       const m = decodeHs(confirm, HS3, 'handshake hs3', blame);
@@ -246,20 +262,12 @@ export class ClientHandshake {
       if (!ecdsaVerifyDigest(m.sig as Uint8Array, sha256(concatBytes(T_SIG_SERVER, this.#th)), server, { lowS: true })) {
         fail('BUS_AUTH_FAILED', `handshake: the server's signature does not verify under ${bytesToHex(this.serverPub)} for this connection`, { ...blame });
       }
-      return new SecureChannel(this.self, this.serverPub, { transcript: this.#th, ee: this.#eph.agree(this.#serverEph) }, { rng: this.#rng });
+      return new SecureChannel(this.self, this.serverPub, { transcript: this.#th, ee: this.eph.agree(this.#serverEph) }, { rng: this.rng });
     } finally {
-      this.#eph.wipe();
+      this.eph.wipe();
     }
   }
 
-  abort(): void {
-    this.#spent = true;
-    this.#eph.wipe();
-  }
-  /** @internal tests: is the ephemeral secret gone? */
-  get wiped(): boolean {
-    return this.#eph.wiped;
-  }
   toJSON(): unknown {
     return { self: bytesToHex(this.self.publicKey), server: bytesToHex(this.serverPub), ephemeral: '<redacted>' };
   }

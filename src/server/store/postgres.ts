@@ -12,6 +12,7 @@ import { fail, InternalBug, isTkeyTssError, StorageConflict } from '../../errors
 import { cryptoRng } from '../../rng.js';
 import { migrate } from './migrate.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
+import { filterReplays } from './replay-rule.js';
 import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
 
 export interface PostgresStoreOptions {
@@ -25,30 +26,6 @@ function dbError(e: unknown): unknown {
   if (isTkeyTssError(e)) return e;
   const err = e as { message?: unknown; code?: unknown };
   return new InternalBug(`PostgreSQL failed: ${String(err?.message ?? e)}`, { sqlstate: err?.code }, 'STORAGE_IO');
-}
-
-/** The replay rule of `ServerStore.appendRows` given what is stored (see there). */
-function filterReplays(rows: readonly Row[], stored: Map<string, { sigs: Set<string>; latest: string | undefined }>, strict: boolean): { keep: Row[]; skipped: number } {
-  const keep: Row[] = [];
-  let skipped = 0;
-  const unitLatest = new Map<string, string>();
-  const unitSigs = new Set<string>();
-  for (const [i, r] of rows.entries()) {
-    const key = rowKey(r);
-    const s = stored.get(key);
-    const latest = unitLatest.get(key) ?? s?.latest;
-    if (s?.sigs.has(r.signature) || unitSigs.has(`${key}\x00${r.signature}`)) {
-      if (!strict && latest === r.signature) {
-        skipped++;
-        continue;
-      }
-      fail('REPLAYED_WRITE', `row ${i}: this signed write was stored before and is no longer the latest value of its address`, { index: i });
-    }
-    keep.push(r);
-    unitLatest.set(key, r.signature);
-    unitSigs.add(`${key}\x00${r.signature}`);
-  }
-  return { keep, skipped };
 }
 
 export class PostgresStore implements ServerStore {
@@ -143,7 +120,7 @@ export class PostgresStore implements ServerStore {
       s.sigs.add(f.signature);
       if (f.latest) s.latest = f.signature;
     }
-    const { keep, skipped } = filterReplays(rows, stored, strict);
+    const { keep, skipped } = filterReplays(rows, { has: (k, sig) => stored.get(k)?.sigs.has(sig) ?? false, latest: (k) => stored.get(k)?.latest }, strict);
     if (keep.length > 0)
       await c.query('INSERT INTO tkey_rows (key, value, signature, ts) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[])', [
         keep.map(rowKey),

@@ -4,8 +4,9 @@
  * overlay in order, logged, fsynced, and only then merged — so readers see acknowledged writes only.
  * @module
  */
-import { fail, StorageConflict } from '../../errors.js';
+import { StorageConflict } from '../../errors.js';
 import { rowKey, type Row, type RowBatch, type WriteResult } from './types.js';
+import { filterReplays } from './replay-rule.js';
 
 /**
  * Signatures older than the address's newest signed timestamp minus this are forgotten: the HTTP
@@ -68,24 +69,14 @@ export class StagedWrites {
 
   /** Check the replay rule for `rows` (as a unit) and return the rows to append. */
   #filterReplays(rows: readonly Row[], strict: boolean): { keep: Row[]; skipped: number } {
-    const keep: Row[] = [];
-    let skipped = 0;
-    const seenInUnit = new Map<string, string>(); // key → latest signature within this unit
-    for (const [i, r] of rows.entries()) {
-      const key = rowKey(r);
-      const latestSig = seenInUnit.get(key) ?? this.#latest.get(key)?.signature ?? this.#base.addresses.get(key)?.latest.signature;
-      const known = this.#sigs.get(key)?.has(r.signature) || this.#base.addresses.get(key)?.sigs.has(r.signature) || keep.some((k) => rowKey(k) === key && k.signature === r.signature);
-      if (known) {
-        if (!strict && latestSig === r.signature) {
-          skipped++;
-          continue;
-        }
-        fail('REPLAYED_WRITE', `row ${i}: this signed write was stored before and is no longer the latest value of its address`, { index: i });
-      }
-      keep.push(r);
-      seenInUnit.set(key, r.signature);
-    }
-    return { keep, skipped };
+    return filterReplays(
+      rows,
+      {
+        has: (key, sig) => (this.#sigs.get(key)?.has(sig) || this.#base.addresses.get(key)?.sigs.has(sig)) ?? false,
+        latest: (key) => this.#latest.get(key)?.signature ?? this.#base.addresses.get(key)?.latest.signature,
+      },
+      strict,
+    );
   }
 
   #stage(rows: Row[]): void {
