@@ -129,6 +129,58 @@ function virtualName(b: Block): string {
 const ALL = readmes().flatMap((r) => fencedBlocks(r, readFileSync(join(ROOT, r), 'utf8')));
 const TS_BLOCKS = ALL.filter(isTs);
 
+/** A deliberately broken block checked in the same program (the report format is part of the contract). */
+const SELFTEST = 'SELFTEST.md';
+const SELFTEST_BLOCK: Block = {
+  readme: SELFTEST,
+  line: 10,
+  lang: 'ts',
+  body: ["import { fail } from 'tkey-tss/src/errors.js';", '// given: const x: number', 'const y: string = x;', 'undeclared;'],
+};
+
+let typecheckResult: string[] | undefined;
+/** Type-check every TypeScript block (and the self-test block) in ONE program; one line per diagnostic. */
+function typecheck(): string[] {
+  if (typecheckResult) return typecheckResult;
+  const paths = exportPaths();
+  const cfg = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile.bind(ts.sys));
+  const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
+  const options: ts.CompilerOptions = {
+    ...parsed.options,
+    noEmit: true,
+    declaration: false,
+    sourceMap: false,
+    noUnusedLocals: false, // an example may name a value it does not use again
+    baseUrl: ROOT,
+    paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, [v]])),
+  };
+  const sources = new Map([...TS_BLOCKS, SELFTEST_BLOCK].map((b) => [virtualName(b), { block: b, text: blockSource(b) }]));
+  const host = ts.createCompilerHost(options, true);
+  const fileExists = host.fileExists.bind(host);
+  const readFile = host.readFile.bind(host);
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.fileExists = (f) => sources.has(f) || fileExists(f);
+  host.readFile = (f) => sources.get(f)?.text ?? readFile(f);
+  host.getSourceFile = (f, lang, onError, create) => {
+    const v = sources.get(f);
+    return v ? ts.createSourceFile(f, v.text, lang, true) : getSourceFile(f, lang, onError, create);
+  };
+  const program = ts.createProgram({ rootNames: [...sources.keys()], options, host });
+  const problems: string[] = [];
+  for (const [file, { block }] of sources) {
+    const sf = program.getSourceFile(file)!;
+    const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
+    for (const d of diags) {
+      const { line } = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start) : { line: -1 };
+      const at = line >= 0 ? `${block.readme}:${block.line + 1 + line}` : blockId(block);
+      const code = line >= 0 ? ` | ${(block.body[line] ?? '').trim().slice(0, 120)}` : '';
+      problems.push(`${at} (block at line ${block.line}): TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}${code}`);
+    }
+  }
+  typecheckResult = problems;
+  return problems;
+}
+
 describe('docs: the README code blocks', () => {
   it('finds the READMEs and their TypeScript blocks', () => {
     const files = new Set(ALL.map((b) => b.readme));
@@ -139,43 +191,23 @@ describe('docs: the README code blocks', () => {
   });
 
   it('every TypeScript block type-checks against the package export map (one program)', () => {
-    const paths = exportPaths();
-    const cfg = ts.readConfigFile(join(ROOT, 'tsconfig.json'), ts.sys.readFile.bind(ts.sys));
-    const parsed = ts.parseJsonConfigFileContent(cfg.config, ts.sys, ROOT);
-    const options: ts.CompilerOptions = {
-      ...parsed.options,
-      noEmit: true,
-      declaration: false,
-      sourceMap: false,
-      noUnusedLocals: false, // an example may name a value it does not use again
-      baseUrl: ROOT,
-      paths: Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, [v]])),
-    };
-    const sources = new Map(TS_BLOCKS.map((b) => [virtualName(b), { block: b, text: blockSource(b) }]));
-    const host = ts.createCompilerHost(options, true);
-    const fileExists = host.fileExists.bind(host);
-    const readFile = host.readFile.bind(host);
-    const getSourceFile = host.getSourceFile.bind(host);
-    host.fileExists = (f) => sources.has(f) || fileExists(f);
-    host.readFile = (f) => sources.get(f)?.text ?? readFile(f);
-    host.getSourceFile = (f, lang, onError, create) => {
-      const v = sources.get(f);
-      return v ? ts.createSourceFile(f, v.text, lang, true) : getSourceFile(f, lang, onError, create);
-    };
-    const program = ts.createProgram({ rootNames: [...sources.keys()], options, host });
-    const problems: string[] = [];
-    for (const [file, { block }] of sources) {
-      const sf = program.getSourceFile(file)!;
-      const diags = [...program.getSyntacticDiagnostics(sf), ...program.getSemanticDiagnostics(sf)];
-      for (const d of diags) {
-        const { line } = d.start !== undefined ? sf.getLineAndCharacterOfPosition(d.start) : { line: -1 };
-        const at = line >= 0 ? `${block.readme}:${block.line + 1 + line}` : blockId(block);
-        const code = line >= 0 ? ` | ${(block.body[line] ?? '').trim().slice(0, 120)}` : '';
-        problems.push(`${at} (block at line ${block.line}): TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}${code}`);
-      }
-    }
+    const problems = typecheck().filter((p) => !p.startsWith(SELFTEST));
     expect(problems, `README TypeScript blocks that do not type-check:\n${problems.join('\n')}`).toEqual([]);
   }, 120_000);
+
+  it('a broken block is reported with its README, line, the compiler message and the line (same program)', () => {
+    const problems = typecheck().filter((p) => p.startsWith(SELFTEST));
+    expect(problems).toEqual([
+      expect.stringMatching(/^SELFTEST\.md:11 \(block at line 10\): TS2307 Cannot find module 'tkey-tss\/src\/errors\.js'.* \| import \{ fail \} from 'tkey-tss\/src\/errors\.js';/),
+      expect.stringMatching(/^SELFTEST\.md:13 \(block at line 10\): TS2322 Type 'number' is not assignable to type 'string'\. \| const y: string = x;/),
+      expect.stringMatching(/^SELFTEST\.md:14 \(block at line 10\): TS2304 Cannot find name 'undeclared'\./),
+    ]);
+  }, 120_000);
+
+  it('a block without a language is not TypeScript in disguise', () => {
+    const problems = ALL.filter((b) => b.lang === '' && b.body.some((l) => /^\s*(import\s.+from\s|await\s|const\s+\w+\s*=)/.test(l))).map((b) => `${blockId(b)}: looks like TypeScript; tag it \`\`\`ts`);
+    expect(problems, problems.join('\n')).toEqual([]);
+  });
 
   it('every `npm run X` / `npm start` / `npm test` in a shell block names a package.json script', () => {
     const problems: string[] = [];
