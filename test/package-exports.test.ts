@@ -5,7 +5,8 @@
  * are not in the tarball points debuggers at nothing): with `sourceMap`, the sources are inlined
  * (`inlineSources`) or the source folders are in `files`; `declarationMap` needs the sources shipped.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -61,4 +62,46 @@ describe('package exports', () => {
       expect(sourcesShipped || map.sourcesContent?.[0] === src).toBe(true);
     }
   });
+});
+
+describe('the "." entry as an installed package sees it (declarations, nodenext and bundler)', () => {
+  it('a consumer type-checks `import … from "tkey-tss"` against the emitted .d.ts under both resolutions', () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'tkey-tss-types-'));
+    try {
+      const pkgDir = join(tmp, 'node_modules', 'tkey-tss');
+      mkdirSync(pkgDir, { recursive: true });
+      writeFileSync(join(pkgDir, 'package.json'), readFileSync(join(ROOT, 'package.json')));
+      // declarations of what "." reaches, laid out as tsc's outDir (dist/<path>.d.ts)
+      const main = (pkg.exports['.'] as { types: string }).types.replace(/^\.\/dist\//, '').replace(/\.d\.ts$/, '.ts');
+      const emitOpts: ts.CompilerOptions = { ...cfg.options, declaration: true, emitDeclarationOnly: true, sourceMap: false, noEmit: false, outDir: join(pkgDir, 'dist'), rootDir: ROOT };
+      const emitted = ts.createProgram([join(ROOT, main)], emitOpts).emit();
+      expect(emitted.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
+      symlinkSync(join(ROOT, 'node_modules', '@types'), join(tmp, 'node_modules', '@types'), 'dir');
+      for (const dep of ['@noble', '@scure', 'msgpackr', 'comlink']) {
+        if (existsSync(join(ROOT, 'node_modules', dep))) symlinkSync(join(ROOT, 'node_modules', dep), join(tmp, 'node_modules', dep), 'dir');
+      }
+      const app = join(tmp, 'app.mts');
+      writeFileSync(
+        app,
+        "import { TssAccount, FactorKey, MemoryStorage, ServiceParty, SimulatorTransport, prepareAuxInput, cryptoRng, isTkeyTssError, type ClientOptions, type Signature } from 'tkey-tss';\n" +
+          'export async function make(o: ClientOptions): Promise<Signature> {\n' +
+          '  const a = await TssAccount.login(o, FactorKey.random(cryptoRng));\n' +
+          '  return a.sign({ personalMessage: "hi" });\n' +
+          '}\n' +
+          'export const parts = [MemoryStorage, ServiceParty, SimulatorTransport, prepareAuxInput, isTkeyTssError];\n' +
+          '// @ts-expect-error an unexported path does not resolve\n' +
+          "export * as internal from 'tkey-tss/src/client/index.js';\n",
+      );
+      for (const mode of [
+        { module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext },
+        { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler },
+      ]) {
+        const p = ts.createProgram([app], { ...mode, target: ts.ScriptTarget.ES2022, strict: true, noEmit: true, skipLibCheck: true, types: ['node'], lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'] });
+        const diags = ts.getPreEmitDiagnostics(p).map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
+        expect(diags, `moduleResolution ${ts.ModuleResolutionKind[mode.moduleResolution]}`).toEqual([]);
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
