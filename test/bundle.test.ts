@@ -7,6 +7,7 @@
  * node_modules. Asserts: the bundle builds, is not empty, holds the worker's message handler
  * (comlink's `expose` + the engine's `receive`), and has no `node:` import.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,6 +68,35 @@ describe('bundling the published entries', () => {
     expect(js).toContain('tkey-tss-party'); // the Worker the shim spawns
     expect(js).toMatch(/class WorkerPartyTransport\b|WorkerPartyTransport = class/);
     noNodeImport(js);
+  });
+
+  it("the main entry 'tkey-tss' bundles for the browser (the client API, no node: imports)", async () => {
+    const js = await bundleApp(
+      'main-app',
+      "import { TssAccount, FactorKey, MemoryStorage, ServiceParty, SimulatorTransport, prepareAuxInput, cryptoRng, isTkeyTssError } from 'tkey-tss';\n" +
+        'export const api = [TssAccount, FactorKey, MemoryStorage, ServiceParty, SimulatorTransport, prepareAuxInput, cryptoRng, isTkeyTssError];\n',
+    );
+    expect(js).toMatch(/class TssAccount\b|TssAccount = class/);
+    expect(js).toMatch(/class FactorKey\b|FactorKey = class/);
+    noNodeImport(js);
+  });
+
+  it("Node resolves 'tkey-tss' and its subpaths through the exports map (as an installed package)", async () => {
+    const entry = join(tmp, 'app', 'resolve.mjs');
+    writeFileSync(
+      entry,
+      "const main = await import('tkey-tss');\n" +
+        "const client = await import('tkey-tss/client');\n" +
+        "const tss = await import('tkey-tss/tss');\n" +
+        "if (main.TssAccount !== client.TssAccount || main.FactorKey !== tss.FactorKey) throw new Error('not the same modules');\n" +
+        "let refused = false; try { await import('tkey-tss/src/client/index.js'); } catch (e) { refused = e.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED'; }\n" +
+        "if (!refused) throw new Error('an unexported path resolved');\n" +
+        "console.log(Object.keys(main).sort().join(','));\n",
+    );
+    const out = execFileSync(process.execPath, [entry], { cwd: join(tmp, 'app'), encoding: 'utf8' });
+    for (const name of ['TssAccount', 'FactorKey', 'MemoryStorage', 'ServiceParty', 'SimulatorTransport', 'prepareAuxInput', 'cryptoRng', 'isTkeyTssError']) {
+      expect(out.trim().split(','), name).toContain(name);
+    }
   });
 
   it("the Node worker entry 'tkey-tss/workers/party-worker' is kept as a side effect too", async () => {

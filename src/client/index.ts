@@ -9,7 +9,7 @@ export { ServiceParty, MemoryServiceShareStore, SERVICE_INDEX, SERVICE_PARTY } f
 export type { AbortEntry, AbortHistory, AbortLock, AbortPolicy } from './abort-record.js';
 export { DEFAULT_ABORT_POLICY } from './abort-record.js';
 export { serviceAuxFingerprint } from './service-aux-pin.js';
-export type { AccountRef, EpochShare, ReconcileResult, ServiceAccountRecord, ServiceConnection, ServiceParticipant, ServiceShareStore } from './service-party.js';
+export type { AccountRef, EpochShare, ReconcileResult, ServiceAccountRecord, ServiceConnection, ServiceParticipant, ServicePartyOptions, ServiceShareStore } from './service-party.js';
 export { servicePolicy, MIN_THRESHOLD_FLOOR } from './service-policy.js';
 export type { PolicyRule, ServicePolicy, ServicePolicyOptions } from './service-policy.js';
 export { SID_WINDOW } from './service-sid.js';
