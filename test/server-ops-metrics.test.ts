@@ -97,6 +97,20 @@ describe('ServerMetrics: the API the co-signing RPC layer calls', () => {
     expect(sessionOutcome(new Error('foreign'))).toBe('INTERNAL_BUG');
   });
 
+  it('trackSession: started, then ended with ok or the outcome of what the session threw; results and errors pass through', async () => {
+    const m = new ServerMetrics({ defaultMetrics: false });
+    expect(await m.trackSession('refresh', async () => 42)).toBe(42);
+    await expect(m.trackSession('refresh', async () => Promise.reject(new ProtocolAbort('FELDMAN_SHARE_MISMATCH', 2, [3])))).rejects.toBeInstanceOf(ProtocolAbort);
+    await expect(m.trackSession('aux', async () => fail('SID_REUSED', 'again'))).rejects.toThrow(/SID_REUSED/);
+    const t = await m.exposition();
+    expect(sample(t, 'tkey_service_sessions_started_total', { protocol: 'refresh' })).toBe(2);
+    expect(sample(t, 'tkey_service_sessions_active', { protocol: 'refresh' })).toBe(0);
+    expect(sample(t, 'tkey_service_sessions_total', { protocol: 'refresh', outcome: 'ok' })).toBe(1);
+    expect(sample(t, 'tkey_service_sessions_total', { protocol: 'refresh', outcome: 'abort' })).toBe(1);
+    expect(sample(t, 'tkey_service_sessions_total', { protocol: 'aux', outcome: 'SID_REUSED' })).toBe(1);
+    expect(sample(t, 'tkey_service_session_duration_seconds_count', { protocol: 'refresh', outcome: 'ok' })).toBe(1);
+  });
+
   it('the presignature stock is read from its source on every scrape; a failing source gives NaN, the scrape still answers', async () => {
     const m = new ServerMetrics({ defaultMetrics: false });
     let stock = 7;

@@ -124,6 +124,23 @@ export class ServerMetrics {
     this.#sessionDuration.observe({ protocol: p, outcome: o }, seconds);
   }
 
+  /**
+   * Run one session under the metrics: `sessionStarted`, then `sessionEnded` with `ok` or the
+   * outcome of what it threw (`sessionOutcome`), and its duration; the result or error passes through.
+   */
+  async trackSession<T>(protocol: SessionProtocol, run: () => Promise<T>): Promise<T> {
+    this.sessionStarted(protocol);
+    const t0 = performance.now();
+    try {
+      const out = await run();
+      this.sessionEnded(protocol, 'ok', performance.now() - t0);
+      return out;
+    } catch (e) {
+      this.sessionEnded(protocol, sessionOutcome(e), performance.now() - t0);
+      throw e;
+    }
+  }
+
   /** A credential was refused with `code` (AUTH_REQUIRED, AUTH_INVALID, FORBIDDEN, …). */
   authFailure(code: ErrorCode, realm: AuthRealm = 'service'): void {
     if (!Object.hasOwn(ERROR_CODES, code)) fail('INVALID_ARGUMENT', 'code: expected an error code');
