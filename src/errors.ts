@@ -106,6 +106,10 @@ export const ERROR_CODES = {
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },
   REPLAYED_WRITE: { kind: 'StorageConflict', text: 'a signed write was already stored and is no longer the latest value of its address (a replay would roll it back); nothing was written' },
   CONFIG_INVALID: { kind: 'InvalidInput', text: 'a server setting (environment variable or flag, named in the message) is invalid; the server did not start' },
+  // server access (co-signing sessions, operator endpoints)
+  AUTH_REQUIRED: { kind: 'InvalidInput', text: 'the request needs a credential (a service session, or an Authorization: Bearer token on the admin and metrics endpoints) and carried none; nothing ran (HTTP 401)' },
+  FORBIDDEN: { kind: 'InvalidInput', text: "the credential is not allowed to do this (another user's account, a wrong admin or metrics token); nothing ran (HTTP 403)" },
+  SERVER_UNAVAILABLE: { kind: 'InternalBug', text: 'the server could not be reached or answered 5xx' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
   REPLAY_MODE_REFUSED: { kind: 'InvalidInput', text: 'replay mode (deterministic per-round randomness, for conformance vectors and transcript tests) was requested where real accounts run (ServiceParty, TssAccount, the worker engine)' },

@@ -14,6 +14,11 @@ import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
 import type { ServerContext } from './context.js';
 import { errorBody, handleError } from './http-errors.js';
 import { KeyLimiter } from './key-limiter.js';
+import { registerAdminRoutes, type AdminTarget } from './ops/admin-routes.js';
+import { registerHttpMetrics } from './ops/http-metrics.js';
+import { LOG_REDACT, requestSerializer } from './ops/log-redact.js';
+import { ServerMetrics } from './ops/metrics.js';
+import { instrumentStore } from './ops/store-metrics.js';
 import type { ServerStore } from './store/types.js';
 import { createVerifier } from './verify-pool.js';
 import { registerTorusRoutes } from './torus-routes.js';
@@ -38,28 +43,48 @@ export interface BuildServerOptions {
   clock?: () => number;
   /** A pino destination stream for the logs (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /**
+   * The metrics registry (default: a new one for this app). Pass one to share it with what is
+   * built before the app (a store instrumented with `instrumentStore`, the service state); the
+   * app serves it at `GET /metrics` and exposes it as `app.metrics`.
+   */
+  metrics?: ServerMetrics;
+  /** The co-signing service the admin API acts on; the admin routes exist only with this AND `config.adminToken`. */
+  admin?: AdminTarget;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The app's metrics (`src/server/ops/metrics.ts`): the RPC layer reports sessions and auth failures here. */
+    metrics: ServerMetrics;
+  }
 }
 
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
   const cfg: ServerConfig = { ...DEFAULT_CONFIG, ...opts.config };
   const clock = opts.clock ?? Date.now;
+  const metrics = opts.metrics ?? new ServerMetrics({ defaultMetrics: cfg.metrics });
+  const store = instrumentStore(opts.store, metrics);
   const ctx: ServerContext = {
     cfg,
-    store: opts.store,
+    store,
     clock,
     nowS: () => Math.floor(clock() / 1000),
     limiter: new KeyLimiter({ max: cfg.rateLimitAccount, windowMs: 60_000, clock }),
     verifier: createVerifier(cfg.verifyThreads),
   };
   const app = Fastify({
-    // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time).
-    logger: { level: cfg.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) },
+    // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time);
+    // secrets are redacted wherever they appear in a logged object, query values dropped (ops/log-redact.ts).
+    logger: { level: cfg.logLevel, redact: LOG_REDACT, serializers: { req: requestSerializer }, ...(opts.logStream ? { stream: opts.logStream } : {}) },
     bodyLimit: cfg.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   });
+  app.decorate('metrics', metrics);
   app.addHook('onClose', async () => ctx.verifier.close());
+  registerHttpMetrics(app, metrics, cfg);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req, reply) => {
     void reply.status(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
@@ -74,16 +99,18 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     errorResponseBuilder: (_req, c) => new InvalidInput('RATE_LIMITED', `too many requests from this address (limit ${c.max} per minute); retry after ${c.after}`, { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)), limit: c.max }),
   });
 
-  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: opts.store.kind }));
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: store.kind }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_req, reply) => {
     try {
-      await opts.store.ping();
-      return { status: 'ready', store: opts.store.kind };
+      await store.ping();
+      return { status: 'ready', store: store.kind };
     } catch (e) {
       return reply.status(503).send(errorBody('STORAGE_IO', `store not reachable: ${(e as Error)?.message ?? String(e)}`));
     }
   });
   registerTorusRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
+  if (cfg.adminToken && opts.admin) await registerAdminRoutes(app, { token: cfg.adminToken, target: opts.admin, metrics });
+  else if (cfg.adminToken) app.log.warn('TKEY_ADMIN_TOKEN is set but this process runs no co-signing service: no admin API');
   return app;
 }

@@ -17,10 +17,19 @@
  * | TKEY_PG_POOL_MAX | --pg-pool-max | 10 |
  * | TKEY_SHUTDOWN_TIMEOUT_MS | --shutdown-timeout-ms | 10000 |
  * | TKEY_VERIFY_THREADS | --verify-threads | CPU count, at most 4 (0 = verify on the event loop) |
+ * | TKEY_METRICS | --metrics | 1 (0 = no `GET /metrics`) |
+ * | TKEY_METRICS_TOKEN | (none: a secret) | unset (`/metrics` open); else a bearer token ≥ 32 characters |
+ * | TKEY_ADMIN_TOKEN | (none: a secret) | unset (no admin API); else a bearer token ≥ 32 characters |
+ * | TKEY_ADMIN_TOKEN_FILE | --admin-token-file | unset; a file holding the admin token (instead of TKEY_ADMIN_TOKEN) |
+ *
+ * Secret settings have no flag (a command line is visible to every local user) and are held as
+ * `SecretText` (never printed); a bad one is reported without its value.
  * @module
  */
 import { availableParallelism } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
+import { SecretText } from './ops/secret-text.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -39,11 +48,18 @@ export interface ServerConfig {
   pgPoolMax: number;
   shutdownTimeoutMs: number;
   verifyThreads: number;
+  /** Serve `GET /metrics` (Prometheus text exposition). */
+  metrics: boolean;
+  /** When set, `/metrics` needs `Authorization: Bearer <token>`. */
+  metricsToken?: SecretText;
+  /** When set (and the process runs a co-signing service), the admin API exists behind `Authorization: Bearer <token>`. */
+  adminToken?: SecretText;
 }
 
 interface Setting {
   env: string;
-  flag: string;
+  /** Absent for secrets: they are read from the environment (or a file) only. */
+  flag?: string;
   key: keyof ServerConfig;
   parse: (raw: string, name: string) => unknown;
 }
@@ -57,6 +73,29 @@ function int(min: number, max: number) {
     if (!Number.isSafeInteger(n) || n < min || n > max) return bad(name, raw, `expected an integer in [${min}, ${max}]`);
     return n;
   };
+}
+
+const TOKEN_MIN = 32;
+const TOKEN_MAX = 4096;
+
+/** A bearer token: 32 to 4096 visible ASCII characters; the value never appears in an error. */
+function token(raw: string, name: string): SecretText | undefined {
+  if (raw === '') return undefined; // set but empty: off, as unset
+  if (raw.length < TOKEN_MIN || raw.length > TOKEN_MAX || !/^[\x21-\x7e]+$/.test(raw))
+    return bad(name, '<redacted>', `expected a token of ${TOKEN_MIN} to ${TOKEN_MAX} visible ASCII characters (no spaces), e.g. 32 random bytes as hex`);
+  return new SecretText(raw);
+}
+
+/** A token read from a file (trailing newline and spaces dropped). */
+function tokenFile(raw: string, name: string): SecretText | undefined {
+  if (raw === '') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(raw, 'utf8');
+  } catch (e) {
+    return bad(name, raw, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return token(text.replace(/\s+$/, ''), `${name} (${raw})`) ?? bad(name, raw, 'the file is empty');
 }
 
 const SETTINGS: readonly Setting[] = [
@@ -98,6 +137,10 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_PG_POOL_MAX', flag: '--pg-pool-max', key: 'pgPoolMax', parse: int(1, 1000) },
   { env: 'TKEY_SHUTDOWN_TIMEOUT_MS', flag: '--shutdown-timeout-ms', key: 'shutdownTimeoutMs', parse: int(0, 3_600_000) },
   { env: 'TKEY_VERIFY_THREADS', flag: '--verify-threads', key: 'verifyThreads', parse: int(0, 64) },
+  { env: 'TKEY_METRICS', flag: '--metrics', key: 'metrics', parse: (raw, name) => (raw === '1' ? true : raw === '0' ? false : bad(name, raw, 'expected 0 or 1')) },
+  { env: 'TKEY_METRICS_TOKEN', key: 'metricsToken', parse: token },
+  { env: 'TKEY_ADMIN_TOKEN', key: 'adminToken', parse: token },
+  { env: 'TKEY_ADMIN_TOKEN_FILE', flag: '--admin-token-file', key: 'adminToken', parse: tokenFile },
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -113,6 +156,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   pgPoolMax: 10,
   shutdownTimeoutMs: 10_000,
   verifyThreads: Math.min(4, availableParallelism()),
+  metrics: true,
 };
 
 /** Build the configuration from `env` and `argv` (flags `--name value` or `--name=value`). */
@@ -122,17 +166,20 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     const a = argv[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!SETTINGS.some((s) => s.flag === name)) fail('CONFIG_INVALID', `${a}: unknown flag (known: ${SETTINGS.map((s) => s.flag).join(' ')})`, { setting: a });
+    if (!SETTINGS.some((s) => s.flag === name)) fail('CONFIG_INVALID', `${a}: unknown flag (known: ${SETTINGS.flatMap((s) => (s.flag ? [s.flag] : [])).join(' ')})`, { setting: a });
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) fail('CONFIG_INVALID', `${name}: expected a value`, { setting: name });
     flags.set(name, value);
   }
   const cfg: Record<string, unknown> = { ...DEFAULT_CONFIG };
+  const fileFlag = flags.get('--admin-token-file') ?? env.TKEY_ADMIN_TOKEN_FILE;
+  if (env.TKEY_ADMIN_TOKEN && fileFlag)
+    fail('CONFIG_INVALID', 'TKEY_ADMIN_TOKEN and TKEY_ADMIN_TOKEN_FILE (--admin-token-file) are both set: set one', { setting: 'TKEY_ADMIN_TOKEN' });
   for (const s of SETTINGS) {
-    const fromFlag = flags.get(s.flag);
+    const fromFlag = s.flag === undefined ? undefined : flags.get(s.flag);
     const raw = fromFlag ?? env[s.env];
     if (raw === undefined) continue;
-    const v = s.parse(raw, fromFlag !== undefined ? s.flag : s.env);
+    const v = s.parse(raw, fromFlag !== undefined ? s.flag! : s.env);
     if (v !== undefined) cfg[s.key] = v;
   }
   const c = cfg as unknown as ServerConfig;

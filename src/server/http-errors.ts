@@ -8,6 +8,8 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, isTkeyTssError, type ErrorCode } from '../errors.js';
 
 const STATUS: Partial<Record<ErrorCode, number>> = {
+  AUTH_REQUIRED: 401,
+  FORBIDDEN: 403,
   INVALID_SIGNATURE: 403,
   TIMESTAMP_OUT_OF_WINDOW: 403,
   STORAGE_CONFLICT: 409,

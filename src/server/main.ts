@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `tkey-tss` command: `tkey-tss serve [--flag value …]` (also `npm run serve`). Configuration
+ * The `tkey-tss` command: `tkey-tss serve [--flag value …]` (also `npm run serve`), and
+ * `tkey-tss admin <command>` (operator commands against a running server: `ops/admin-cli.ts`). Configuration
  * from environment variables and flags (see `config.ts` and README.md beside this file); a bad
  * setting prints one line naming it and exits 2; a store that cannot be opened exits 1. SIGTERM /
  * SIGINT drain in-flight requests, close the store and exit 0.
@@ -8,9 +9,26 @@
  */
 import { isTkeyTssError } from '../errors.js';
 import { loadConfig } from './config.js';
+import { runAdminCli } from './ops/admin-cli.js';
 import { startServer } from './serve.js';
 
-const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  (see src/server/README.md)';
+const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  |  tkey-tss admin <command> …  (see src/server/README.md)';
+
+/**
+ * Admin commands that run locally (they open the store and the KEK themselves instead of calling
+ * the admin API), by name: `rotate-kek` (the service-state KEK rotation) belongs here. Every
+ * other `admin` command goes to the admin API client.
+ */
+const LOCAL_ADMIN: Record<string, (args: string[]) => Promise<number>> = {};
+
+async function admin(args: string[]): Promise<never> {
+  const [sub, ...rest] = args;
+  const local = sub !== undefined && Object.hasOwn(LOCAL_ADMIN, sub) ? LOCAL_ADMIN[sub] : undefined;
+  const code = local
+    ? await local(rest)
+    : await runAdminCli(args, process.env, { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) });
+  process.exit(code);
+}
 
 function oneLine(e: unknown): string {
   const msg = isTkeyTssError(e) ? e.message : e instanceof Error ? e.message : String(e);
@@ -23,6 +41,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  if (command === 'admin') await admin(rest);
   if (command !== 'serve') {
     process.stderr.write(`tkey-tss: unknown command ${JSON.stringify(command ?? '')}; ${USAGE}\n`);
     process.exit(2);
