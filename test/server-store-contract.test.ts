@@ -220,7 +220,7 @@ describe('PostgreSQL migrations', () => {
 });
 
 describe('embedded store: failed writes and torn tails', () => {
-  it('a failed log write fails with STORAGE_IO and leaves no trace; the next group and later writes survive a reopen', async () => {
+  it('a failed log write (ENOSPC: STORAGE_FULL) leaves no trace; the next group and later writes survive a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkey-embedded-'));
     let failNext = false;
     const hook = () => {
@@ -237,7 +237,7 @@ describe('embedded store: failed writes and torn tails', () => {
         code(store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'failed')] })),
         code(store.appendRows([row('f2', 'next-group')])),
       ]);
-      expect([a, b]).toEqual(['STORAGE_IO', 'resolved']);
+      expect([a, b]).toEqual(['STORAGE_FULL', 'resolved']);
       expect(await store.getNonce(ACCOUNT)).toBe(0);
       expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['kept', 'next-group']);
       await store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'after')] });

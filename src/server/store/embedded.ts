@@ -5,7 +5,8 @@
  *
  *     rows.log   frames [u32 length LE][u32 crc32 LE][JSON payload], one per write (a `/set`, a bulk
  *                request, or a whole `/v1/batch` with its nonce move)
- *     LOCK       {pid, host}: one server process per directory (O_EXCL; broken only when its pid is dead)
+ *     LOCK       {pid, host}: one server process per directory (linked from a written temp file, so
+ *                never empty; broken only when its pid is dead)
  *
  * Crash safety: a write is acknowledged only after its frame is written and `fdatasync`ed, so it
  * survives a SIGKILL or power loss. A frame is all of a batch: on open, frames are replayed up to the
@@ -59,10 +60,14 @@ function encodeFrame(p: Payload): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** Library errors pass through; a full disk is `STORAGE_FULL` (HTTP 507), any other fs error `STORAGE_IO` (503). */
 function ioError(e: unknown, dir: string): unknown {
   if (isTkeyTssError(e)) return e;
   const err = e as { message?: unknown };
-  return new InternalBug(`embedded store I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno: errnoOf(e) }, 'STORAGE_IO');
+  const errno = errnoOf(e);
+  if (errno === 'ENOSPC' || errno === 'EDQUOT')
+    return new InternalBug(`the disk of the embedded store in ${dir} is full (${errno}); nothing was written`, { dir, errno }, 'STORAGE_FULL');
+  return new InternalBug(`embedded store I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno }, 'STORAGE_IO');
 }
 
 export interface EmbeddedStoreOptions {
@@ -109,36 +114,57 @@ export class EmbeddedStore implements ServerStore {
     return s;
   }
 
+  /**
+   * Take the directory's `LOCK`. It is born whole: its content is written and fsynced in
+   * `LOCK.<pid>.tmp`, which is then hard-linked to `LOCK` (EEXIST while held). Writing `LOCK` in
+   * place could leave it empty — a full disk, or a crash between create and write — and an empty
+   * lock names no holder, so no later start could ever break it.
+   */
   async #takeProcessLock(): Promise<void> {
     const path = join(this.dir, 'LOCK');
-    for (let attempt = 0; attempt < 3; attempt++) {
+    const tmp = join(this.dir, `LOCK.${process.pid}.tmp`);
+    try {
+      const fh = await fs.open(tmp, 'w', 0o600);
       try {
-        const fh = await fs.open(path, 'wx', 0o600);
+        await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      for (let attempt = 0; attempt < 3; attempt++) {
         try {
-          await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
-          await fh.sync();
-        } finally {
-          await fh.close();
+          await fs.link(tmp, path);
+          await fsyncDir(this.dir);
+          await this.#sweepLockTemps();
+          return;
+        } catch (e) {
+          if (errnoOf(e) !== 'EEXIST') throw e;
         }
-        await fsyncDir(this.dir);
-        return;
-      } catch (e) {
-        if (errnoOf(e) !== 'EEXIST') throw e;
+        let holder: { pid?: unknown; host?: unknown } = {};
+        try {
+          holder = JSON.parse(await fs.readFile(path, 'utf8')) as typeof holder;
+        } catch {
+          holder = {};
+        }
+        const dead = holder.host === hostname() && Number.isSafeInteger(holder.pid) && holder.pid !== process.pid && !pidAlive(holder.pid as number);
+        if (!dead)
+          fail('STORAGE_LOCKED', `${path} is held by ${Number.isSafeInteger(holder.pid) ? `pid ${String(holder.pid)} on ${String(holder.host)}` : 'an unknown process'}: one server process per data directory (use PostgreSQL for several)`, {
+            path,
+          });
+        await fs.rm(path, { force: true });
       }
-      let holder: { pid?: unknown; host?: unknown } = {};
-      try {
-        holder = JSON.parse(await fs.readFile(path, 'utf8')) as typeof holder;
-      } catch {
-        holder = {};
-      }
-      const dead = holder.host === hostname() && Number.isSafeInteger(holder.pid) && holder.pid !== process.pid && !pidAlive(holder.pid as number);
-      if (!dead)
-        fail('STORAGE_LOCKED', `${path} is held by ${Number.isSafeInteger(holder.pid) ? `pid ${String(holder.pid)} on ${String(holder.host)}` : 'an unknown process'}: one server process per data directory (use PostgreSQL for several)`, {
-          path,
-        });
-      await fs.rm(path, { force: true });
+      fail('STORAGE_LOCKED', `${path}: could not take the lock`, { path });
+    } finally {
+      await fs.rm(tmp, { force: true });
     }
-    fail('STORAGE_LOCKED', `${path}: could not take the lock`, { path });
+  }
+
+  /** Remove `LOCK.<pid>.tmp` files of dead processes (killed between writing and linking theirs). */
+  async #sweepLockTemps(): Promise<void> {
+    for (const name of await fs.readdir(this.dir)) {
+      const m = /^LOCK\.(\d+)\.tmp$/.exec(name);
+      if (m && Number(m[1]) !== process.pid && !pidAlive(Number(m[1]))) await fs.rm(join(this.dir, name), { force: true });
+    }
   }
 
   /** Replay every complete frame; truncate a torn tail. */
