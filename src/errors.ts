@@ -100,6 +100,7 @@ export const ERROR_CODES = {
   STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },
   STORAGE_LOCKED: { kind: 'StorageConflict', text: 'another process holds the store lock; nothing was written, retry later' },
   STORAGE_IO: { kind: 'InternalBug', text: 'a storage file could not be read or written (see details.errno)' },
+  STORAGE_FULL: { kind: 'InternalBug', text: 'the disk of the store is full (ENOSPC, EDQUOT); nothing was written, reads still work — retry once space is freed (HTTP 507)' },
   NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
   // metadata server (src/server)
   RATE_LIMITED: { kind: 'InvalidInput', text: 'too many requests from this client or for this account; nothing was processed, retry after details.retryAfterSeconds (HTTP 429 with Retry-After)' },

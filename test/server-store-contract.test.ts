@@ -2,8 +2,9 @@
  * The server-store contract, one suite run against every backend: embedded journal and PostgreSQL
  * (a throwaway cluster; "skipped: install postgresql" without it, a failure with CI=true).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -220,7 +221,7 @@ describe('PostgreSQL migrations', () => {
 });
 
 describe('embedded store: failed writes and torn tails', () => {
-  it('a failed log write fails with STORAGE_IO and leaves no trace; the next group and later writes survive a reopen', async () => {
+  it('a failed log write (ENOSPC: STORAGE_FULL) leaves no trace; the next group and later writes survive a reopen', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tkey-embedded-'));
     let failNext = false;
     const hook = () => {
@@ -237,7 +238,7 @@ describe('embedded store: failed writes and torn tails', () => {
         code(store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'failed')] })),
         code(store.appendRows([row('f2', 'next-group')])),
       ]);
-      expect([a, b]).toEqual(['STORAGE_IO', 'resolved']);
+      expect([a, b]).toEqual(['STORAGE_FULL', 'resolved']);
       expect(await store.getNonce(ACCOUNT)).toBe(0);
       expect(await store.getLatest([{ pubX: 'f1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'f2', pubY: 'f00d', namespace: 'tkey' }])).toEqual(['kept', 'next-group']);
       await store.commitBatch({ account: ACCOUNT, baseNonce: 0, nonce: 1, rows: [row('f1', 'after')] });
@@ -248,6 +249,35 @@ describe('embedded store: failed writes and torn tails', () => {
       // A second store on the same directory in this process is refused (one process per directory).
       expect(await code(EmbeddedStore.open({ dir }))).toBe('STORAGE_LOCKED');
       await store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('embedded store: the directory lock', () => {
+  it('is a symlink naming its holder; a dead holder (symlink or a JSON lock file of an earlier version) is broken, a live one refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-embedded-lock-'));
+    const lock = join(dir, 'LOCK');
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    try {
+      let store = await EmbeddedStore.open({ dir });
+      expect(readlinkSync(lock)).toBe(`${process.pid}@${hostname()}`);
+      await store.close();
+      expect(existsSync(lock)).toBe(false);
+      for (const plant of [() => symlinkSync(`${dead}@${hostname()}`, lock), () => writeFileSync(lock, JSON.stringify({ pid: dead, host: hostname() }))]) {
+        plant();
+        store = await EmbeddedStore.open({ dir });
+        expect(readlinkSync(lock)).toBe(`${process.pid}@${hostname()}`);
+        await store.close();
+      }
+      // a live holder (our parent), another host, or a lock naming nobody: refused, and left alone
+      for (const target of [`${process.ppid}@${hostname()}`, `${dead}@another-host`, 'garbage']) {
+        symlinkSync(target, lock);
+        expect(await code(EmbeddedStore.open({ dir })), target).toBe('STORAGE_LOCKED');
+        expect(readlinkSync(lock)).toBe(target);
+        rmSync(lock);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

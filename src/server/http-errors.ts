@@ -19,6 +19,7 @@ const STATUS: Partial<Record<ErrorCode, number>> = {
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
   STORAGE_IO: 503,
+  STORAGE_FULL: 507,
   STORAGE_CORRUPT: 500,
   INTERNAL_BUG: 500,
 };

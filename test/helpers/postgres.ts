@@ -8,7 +8,7 @@
  * Without PostgreSQL, `startPostgres()` returns `undefined` and the caller skips with
  * "skipped: install postgresql" — except with `CI=true`, where it throws (a skip is a failure there).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -21,6 +21,10 @@ export interface PgCluster {
   port: number;
   /** A fresh database on this cluster; returns its connection URL. */
   createDatabase(name?: string): Promise<string>;
+  /** Stop the PostgreSQL server but keep its data (`pg_ctl stop -m <mode>`; `immediate` = a crash, recovery at the next start). */
+  stopServer(mode: 'fast' | 'immediate'): Promise<void>;
+  /** Start it again on the same data and port (after `stopServer`). */
+  startServer(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -83,6 +87,16 @@ function run(bin: string, args: string[], as: { uid: number; gid: number } | und
   if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
 }
 
+/** `run` without blocking the event loop (the fault tests keep clients writing while PostgreSQL stops and starts). */
+function runAsync(bin: string, args: string[], as: { uid: number; gid: number } | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(bin, args, { encoding: 'utf8', ...(as ? { uid: as.uid, gid: as.gid } : {}), env: { ...process.env, LC_ALL: 'C' } }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${bin} ${args.join(' ')} failed (${String(err.code)}): ${stderr || stdout}`));
+      else resolve();
+    });
+  });
+}
+
 /** Start a cluster, or `undefined` when PostgreSQL is not installed (throws instead with CI=true). */
 export async function startPostgres(): Promise<PgCluster | undefined> {
   const bin = findPgBinDir();
@@ -99,6 +113,7 @@ export async function startPostgres(): Promise<PgCluster | undefined> {
   run(join(bin, 'initdb'), ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8'], as);
   const opts = `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200 -c shared_buffers=32MB`;
   run(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '60', 'start'], as);
+  let running = true;
   let n = 0;
   const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
   return {
@@ -114,9 +129,17 @@ export async function startPostgres(): Promise<PgCluster | undefined> {
       }
       return `postgres://postgres@127.0.0.1:${port}/${db}`;
     },
+    async stopServer(mode) {
+      await runAsync(join(bin, 'pg_ctl'), ['-D', data, '-m', mode, '-w', 'stop'], as);
+      running = false;
+    },
+    async startServer() {
+      await runAsync(join(bin, 'pg_ctl'), ['-D', data, '-o', opts, '-l', join(root, 'log'), '-w', '-t', '60', 'start'], as);
+      running = true;
+    },
     async stop() {
       try {
-        run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], as);
+        if (running) run(join(bin, 'pg_ctl'), ['-D', data, '-m', 'immediate', '-w', 'stop'], as);
       } finally {
         rmSync(root, { recursive: true, force: true });
       }

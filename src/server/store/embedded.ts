@@ -5,7 +5,8 @@
  *
  *     rows.log   frames [u32 length LE][u32 crc32 LE][JSON payload], one per write (a `/set`, a bulk
  *                request, or a whole `/v1/batch` with its nonce move)
- *     LOCK       {pid, host}: one server process per directory (O_EXCL; broken only when its pid is dead)
+ *     LOCK       a symlink to `<pid>@<host>`: one server process per directory (whole from its first
+ *                instant, needs no free block; broken only when its pid is dead)
  *
  * Crash safety: a write is acknowledged only after its frame is written and `fdatasync`ed, so it
  * survives a SIGKILL or power loss. A frame is all of a batch: on open, frames are replayed up to the
@@ -59,10 +60,57 @@ function encodeFrame(p: Payload): Buffer {
   return Buffer.concat([head, body]);
 }
 
+/** Library errors pass through; a full disk is `STORAGE_FULL` (HTTP 507), any other fs error `STORAGE_IO` (503). */
 function ioError(e: unknown, dir: string): unknown {
   if (isTkeyTssError(e)) return e;
   const err = e as { message?: unknown };
-  return new InternalBug(`embedded store I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno: errnoOf(e) }, 'STORAGE_IO');
+  const errno = errnoOf(e);
+  if (errno === 'ENOSPC' || errno === 'EDQUOT')
+    return new InternalBug(`the disk of the embedded store in ${dir} is full (${errno}); nothing was written`, { dir, errno }, 'STORAGE_FULL');
+  return new InternalBug(`embedded store I/O failed in ${dir}: ${String(err?.message ?? e)}`, { dir, errno }, 'STORAGE_IO');
+}
+
+/**
+ * Create `LOCK` naming this process; EEXIST when it exists. Where symbolic links are refused (Windows
+ * without the privilege) it is a file hard-linked from a written and fsynced temp file, so it is
+ * never empty there either (only that path needs a free block).
+ */
+async function createLock(dir: string, path: string): Promise<void> {
+  const me = { pid: process.pid, host: hostname() };
+  try {
+    await fs.symlink(`${me.pid}@${me.host}`, path);
+    return;
+  } catch (e) {
+    if (!['EPERM', 'ENOSYS', 'ENOTSUP', 'EOPNOTSUPP'].includes(errnoOf(e) ?? '')) throw e;
+  }
+  const tmp = join(dir, `LOCK.${process.pid}.tmp`);
+  try {
+    const fh = await fs.open(tmp, 'w', 0o600);
+    try {
+      await fh.writeFile(JSON.stringify(me));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await fs.link(tmp, path);
+  } finally {
+    await fs.rm(tmp, { force: true });
+  }
+}
+
+/** The holder a `LOCK` names: the link's `<pid>@<host>`, or the JSON of a lock file; `{}` when it names none. */
+async function readLockHolder(path: string): Promise<{ pid?: unknown; host?: unknown }> {
+  try {
+    const m = /^(\d+)@(.+)$/.exec(await fs.readlink(path));
+    return m ? { pid: Number(m[1]), host: m[2] } : {};
+  } catch (e) {
+    if (errnoOf(e) !== 'EINVAL') return {};
+  }
+  try {
+    return JSON.parse(await fs.readFile(path, 'utf8')) as { pid?: unknown; host?: unknown };
+  } catch {
+    return {};
+  }
 }
 
 export interface EmbeddedStoreOptions {
@@ -109,28 +157,24 @@ export class EmbeddedStore implements ServerStore {
     return s;
   }
 
+  /**
+   * Take the directory's `LOCK`: a symbolic link whose target names the holder (`<pid>@<host>`),
+   * created atomically (EEXIST while held) and whole from its first instant. A short link needs no
+   * data block, so the server also starts — and serves reads — on a full disk. (A lock written as a
+   * file could be left empty by a full disk or a crash between create and write; an empty lock
+   * names no holder, so no later start could ever break it.)
+   */
   async #takeProcessLock(): Promise<void> {
     const path = join(this.dir, 'LOCK');
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const fh = await fs.open(path, 'wx', 0o600);
-        try {
-          await fh.writeFile(JSON.stringify({ pid: process.pid, host: hostname() }));
-          await fh.sync();
-        } finally {
-          await fh.close();
-        }
+        await createLock(this.dir, path);
         await fsyncDir(this.dir);
         return;
       } catch (e) {
         if (errnoOf(e) !== 'EEXIST') throw e;
       }
-      let holder: { pid?: unknown; host?: unknown } = {};
-      try {
-        holder = JSON.parse(await fs.readFile(path, 'utf8')) as typeof holder;
-      } catch {
-        holder = {};
-      }
+      const holder = await readLockHolder(path);
       const dead = holder.host === hostname() && Number.isSafeInteger(holder.pid) && holder.pid !== process.pid && !pidAlive(holder.pid as number);
       if (!dead)
         fail('STORAGE_LOCKED', `${path} is held by ${Number.isSafeInteger(holder.pid) ? `pid ${String(holder.pid)} on ${String(holder.host)}` : 'an unknown process'}: one server process per data directory (use PostgreSQL for several)`, {

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { MIGRATIONS, type Migration } from './migrations/index.js';
+import { watchConnection } from './pg-connection.js';
 
 /** The advisory lock key of tkey-tss migrations (an arbitrary constant, fixed forever). */
 export const MIGRATION_LOCK_KEY = 7_450_001;
@@ -12,6 +13,7 @@ export const MIGRATION_LOCK_KEY = 7_450_001;
 /** Apply every migration not yet recorded in `tkey_schema_migrations`; returns the versions applied now. */
 export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
   const client = await pool.connect();
+  const lost = watchConnection(client);
   const applied: number[] = [];
   try {
     await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
@@ -35,7 +37,7 @@ export async function migrate(pool: pg.Pool, migrations: readonly Migration[] = 
       await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
     }
   } finally {
-    client.release();
+    lost.done();
   }
   return applied;
 }

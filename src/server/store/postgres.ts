@@ -11,6 +11,7 @@ import pg from 'pg';
 import { fail, InternalBug, isTkeyTssError, StorageConflict } from '../../errors.js';
 import { cryptoRng } from '../../rng.js';
 import { migrate } from './migrate.js';
+import { watchConnection } from './pg-connection.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
 import { filterReplays } from './replay-rule.js';
 import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
@@ -90,16 +91,17 @@ export class PostgresStore implements ServerStore {
     } catch (e) {
       throw dbError(e);
     }
+    const lost = watchConnection(client);
     try {
       await client.query('BEGIN');
       const out = await fn(client);
       await client.query('COMMIT');
       return out;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      if (!lost.error) await client.query('ROLLBACK').catch(() => undefined);
       throw dbError(e);
     } finally {
-      client.release();
+      lost.done();
     }
   }
 
