@@ -17,7 +17,8 @@ import { cloneJSON } from '../../src/metadata/metadata.js';
 import { isShareDeletedMarker } from '../../src/metadata/record.js';
 import { generateNewShareBody, latestShareStores } from '../../src/metadata/refresh.js';
 import { outputShareStore, readContent } from '../../src/metadata/share-io.js';
-import { openTKeyStoreItem } from '../../src/metadata/tkey-store.js';
+import { eciesDecryptJSON } from '../../src/ecies.js';
+import { bytesToUtf8 } from '../../src/bytes.js';
 import { thresholdKeyInternals, type ThresholdKey } from '../../src/metadata/threshold-key.js';
 import { randomShareIndex } from '../../src/metadata/account-init.js';
 import { randomScalar } from '../../src/curve.js';
@@ -66,6 +67,14 @@ async function peerOp(tk: ThresholdKey, name: string, body: (ctx: AccountContext
   await mutate(() => ({ name: `peer:${name}`, apply: async (ctx: AccountContext) => body(ctx) }));
 }
 
+/** Any peer write of one generalStore domain (`metadata.setGeneralStoreDomain` + `_syncShareMetadata`). */
+export async function peerSetGeneralStoreDomain(tk: ThresholdKey, domain: string, value: unknown): Promise<void> {
+  await peerOp(tk, 'setGeneralStoreDomain', async (ctx) => {
+    ctx.state.requireMetadata().setGeneralStoreDomain(domain, value);
+    await peerSyncShareMetadata(ctx);
+  });
+}
+
 /**
  * `TKey._deleteTKeyStoreItem(moduleName, id)` (@tkey/core 15.1.0):
  *   const decryptedItems = await Promise.all(rawTkeyStoreItems.map(async (x) => JSON.parse((await this.decrypt(x)).toString())));
@@ -78,7 +87,7 @@ export async function peerDeleteTKeyStoreItem(tk: ThresholdKey, moduleName: stri
     const { key, metadata } = ctx.state.requireKey();
     const raw = (metadata.getTkeyStoreDomain(moduleName) as unknown[] | undefined) ?? [];
     const k = scalarToBytes(key);
-    const decrypted = raw.map((x) => openTKeyStoreItem(k, x));
+    const decrypted = raw.map((x) => JSON.parse(bytesToUtf8(eciesDecryptJSON(k, x))) as { id: string });
     k.fill(0);
     metadata.setTkeyStoreDomain(moduleName, decrypted.filter((x) => x.id !== id));
     await peerSyncShareMetadata(ctx);
