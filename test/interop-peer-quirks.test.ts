@@ -87,6 +87,20 @@ describe('1. hardened security question vs the peer', () => {
     await expectCode(answer(storage, 'green', 'rec-3'), 'WRONG_ANSWER');
   });
 
+  it('a peer refresh keeps the binding (hardened still answers); after a peer change our refresh drops the stale record', async () => {
+    const { storage, peer, key } = await hardenedAccount('sq-refresh');
+    await peer.generateNewShare(); // the peer's middleware: new share, new sqPublicShare and nonce, same h
+    const r = await answer(storage, 'blue');
+    expect(r.key).toEqual(key);
+    expect(r.sq.isHardened(r.tk)).toBe(true);
+    await peerChangeSecurityQuestionAndAnswer(peer, 'green', 'colour now?');
+    const g = await answer(storage, 'green', 'rec-g');
+    expect(g.tk.getMetadata().getGeneralStoreDomain('securityQuestions:kdf')).toBeDefined(); // left behind by the peer
+    await g.tk.generateNewShare(); // our refresh: the stale record goes, the question stays answerable
+    expect(g.tk.getMetadata().getGeneralStoreDomain('securityQuestions:kdf')).toBeUndefined();
+    expect((await answer(storage, 'green', 'rec-g2')).key).toEqual(key);
+  });
+
   it('a KDF record from before the binding (no answerCommitment) is tried first, the peer’s keccak after it', async () => {
     const { storage, peer, key } = await hardenedAccount('sq-legacy');
     // the record as the previous version wrote it: parameters only
