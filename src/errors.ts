@@ -81,6 +81,7 @@ export const ERROR_CODES = {
   SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
   ACCOUNT_LOCKED: { kind: 'InvalidInput', text: 'the co-signing service locked the account after repeated aborted sessions blamed on the same party (details: culprit, count, since); nothing ran — an operator must clear it (clearAbortLock)' },
+  AUX_MISSING: { kind: 'NotFound', text: "the device holds a share but no aux info for its index: the factor it logged in with has no aux entry (e.g. a factor another client added, such as @tkey/tss addFactorPub); run setupAux once for that index (it seals the aux to every factor of the index), or log in with a factor that has it" },
   SERVICE_AUX_MISMATCH: { kind: 'InvalidInput', text: "the service's aux key (Paillier modulus, ring-Pedersen parameters) in the aux info held for signing is not the pinned or verified one; nothing was sent — run setupAux again" },
   POLICY_VIOLATION: { kind: 'InvalidInput', text: "the co-signing service refuses a request outside its policy (threshold floor, its own index, index or signer set, profile, session binding; details.rule); no session ran, nothing was stored" },
   SID_REUSED: { kind: 'InvalidInput', text: 'the co-signing service has already taken part in a session with this session id (or device sid part) for the account; no session ran' },

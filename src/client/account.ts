@@ -51,12 +51,20 @@ export class TssAccount {
     return { account: new TssAccount(r.core), deviceFactor: r.deviceFactor, recoveryFactor: r.recoveryFactor };
   }
 
-  /** Log in with postbox key + one factor key (device key, recovery mnemonic, answer-derived, dApp key). */
-  static async login(opts: ClientOptions, factorKey: FactorKey): Promise<TssAccount> {
+  /**
+   * Log in with postbox key + one factor key (device key, recovery mnemonic, answer-derived, dApp key).
+   * A factor without an aux entry for its index (one another client added, e.g. the peer's
+   * `addFactorPub` copy) logs in but cannot sign: `auxMissing` lists its index, and signing says
+   * `AUX_MISSING`. Give `setupAux` (a prepared aux input) to repair it here: aux info then runs
+   * with the service and is sealed to every factor of the index (one batch).
+   */
+  static async login(opts: ClientOptions, factorKey: FactorKey, loginOpts: { setupAux?: AuxInput } = {}): Promise<TssAccount> {
     const core = await loginCore(opts, factorKey);
     const tss = readTss(core.tk.getMetadata(), core.tssTag);
     await core.pool.prune(pointToBytes(tss.commitments[0]!, true), tss.tssNonce); // a durable pool may hold older epochs
-    return new TssAccount(core);
+    const account = new TssAccount(core);
+    if (loginOpts.setupAux) for (const i of account.auxMissing) await account.setupAux(loginOpts.setupAux, { index: i });
+    return account;
   }
 
   /** Derive the security-answer factor key of an account (checked against the recorded factor; WRONG_ANSWER otherwise). */
@@ -139,6 +147,14 @@ export class TssAccount {
   setupAux(input: AuxInput, opts: { index?: number } = {}): Promise<void> {
     return this.#locked(() => setupAux(this.#c, input, opts.index));
   }
+  /**
+   * Held share indices without aux info: signing with them fails with `AUX_MISSING` until
+   * `setupAux` runs for the index (the factor logged in with has no aux entry, e.g. one another
+   * client added). Empty when every held share can sign.
+   */
+  get auxMissing(): number[] {
+    return this.#c.device.heldIndices.filter((i) => !this.#c.device.aux(i));
+  }
   /** Indices this device can sign with (share + aux held). */
   get signingIndices(): number[] {
     return this.#c.device.auxIndices.filter((i) => this.#c.device.heldIndices.includes(i));
@@ -195,6 +211,7 @@ export class TssAccount {
       tssNonce: this.tssNonce,
       threshold: this.threshold,
       heldIndices: this.heldIndices,
+      auxMissing: this.auxMissing,
       finalizePending: this.#c.finalizePending,
       shares: '<redacted>',
     };

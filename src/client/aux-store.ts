@@ -8,7 +8,11 @@
  *   generalStore["tssAux:<tssTag>"] = { [factorEncKey]: { tssIndex, aux: EncryptedMessage } }
  *
  * Aux material is not bound to the key's epoch, so a refresh keeps the entries of every factor
- * that stays; a removed factor's entry goes with it; a copy at an index gets the index's entry.
+ * that stays; a removed factor's entry goes with it. Every refresh and every factor copy also
+ * seals the aux the device holds for an index to each factor of that index that has no entry yet
+ * (`fill`): a factor another client added (the peer's `addFactorPub` copy writes no entry) gets
+ * the index's aux as soon as one of our devices that holds it changes the account. Existing
+ * entries are never overwritten by a fill (another device's `setupAux` may be newer).
  * @module
  */
 import { aInt } from '../bytes.js';
@@ -49,11 +53,32 @@ export function sealAuxFor(aux: AuxInfo, factorPub: Point, rng: Rng): AuxEntry {
   }
 }
 
-/** Set and remove entries (inside a metadata operation). */
-export function updateAuxEntries(m: Metadata, tssTag: string, set: ReadonlyMap<string, AuxEntry>, remove: readonly string[] = []): void {
+/** The device's aux sealed to each of `factors` (factorEncKey → entry). */
+export function sealAuxForAll(aux: AuxInfo, factors: readonly Point[], rng: Rng): Map<string, AuxEntry> {
+  return new Map(factors.map((p) => [factorEncKey(p), sealAuxFor(aux, p, rng)]));
+}
+
+/** Does the factor have an aux entry? */
+export function hasAuxEntry(m: Metadata, tssTag: string, factorPub: Point): boolean {
+  return entries(m, tssTag)[factorEncKey(factorPub)] !== undefined;
+}
+
+/**
+ * Set and remove entries (inside a metadata operation); `fill` entries are set only where the
+ * factor has none (and is still a factor of the entry's index: `live`, factorEncKey → tssIndex).
+ */
+export function updateAuxEntries(
+  m: Metadata,
+  tssTag: string,
+  set: ReadonlyMap<string, AuxEntry>,
+  remove: readonly string[] = [],
+  fill: ReadonlyMap<string, AuxEntry> = new Map(),
+  live?: ReadonlyMap<string, number>,
+): void {
   const e = entries(m, tssTag);
   for (const k of remove) delete e[k];
   for (const [k, v] of set) e[k] = v;
+  for (const [k, v] of fill) if (e[k] === undefined && (!live || live.get(k) === v.tssIndex)) e[k] = v;
   if (Object.keys(e).length === 0) m.deleteGeneralStoreDomain(auxDomain(tssTag));
   else m.setGeneralStoreDomain(auxDomain(tssTag), e);
 }

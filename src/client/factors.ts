@@ -19,7 +19,7 @@ import { commitOps, queueChange } from './metadata-ops.js';
 import { checkpointOf } from './shares.js';
 import { checkTargets, refreshTwoPhase, type LifecycleResult } from './two-phase.js';
 import { pointFromBytes } from '../curve.js';
-import { sealAuxFor } from './aux-store.js';
+import { sealAuxFor, sealAuxForAll } from './aux-store.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
 
 export interface AddFactorOptions {
@@ -88,7 +88,8 @@ export async function addFactor(c: Core, o: AddFactorOptions): Promise<AddFactor
       newFactors: [pub],
       descriptions: [{ factorPub: pub, description }],
       ...(sq ? { securityQuestion: sq } : {}),
-      ...(aux ? { aux: new Map([[encKey, sealAuxFor(aux, pub, c.rng)]]) } : {}),
+      // the index's aux to the new factor, and to every other factor of the index that lacks it
+      ...(aux ? { aux: new Map([[encKey, sealAuxFor(aux, pub, c.rng)]]), auxFill: sealAuxForAll(aux, targetsOf(cur).filter((t) => t.tssIndex === o.tssIndex).map((t) => t.factorPub), c.rng) } : {}),
       servicePub: pointFromBytes(c.service.identityPub),
     });
     await commitOps(c.tk, c.conflictAttempts);

@@ -49,6 +49,8 @@ export interface TssChange {
   securityQuestion?: { tssIndex: number; factorPub: Point; question: string; kdf?: SecurityQuestionKdf };
   /** Aux entries to set (by factorEncKey); removed factors' entries go automatically. */
   aux?: ReadonlyMap<string, AuxEntry>;
+  /** Aux entries to set only where the factor (still a factor of that index) has none (`aux-store.ts` fill). */
+  auxFill?: ReadonlyMap<string, AuxEntry>;
   /** The service identity key that owns the checkpoint record. */
   servicePub: Point;
   /**
@@ -112,7 +114,10 @@ async function applyChange(ctx: AccountContext, change: TssChange): Promise<void
     }
   }
   const removedKeys = (change.removedFactors ?? []).map((p) => factorEncKey(p));
-  if (removedKeys.length || change.aux?.size) updateAuxEntries(m, tag, change.aux ?? new Map(), removedKeys);
+  if (removedKeys.length || change.aux?.size || change.auxFill?.size) {
+    const live = new Map(Object.entries(next.factorEncs).map(([k, e]) => [k, e.tssIndex]));
+    updateAuxEntries(m, tag, change.aux ?? new Map(), removedKeys, change.auxFill, live);
+  }
   for (const d of change.descriptions ?? []) addFactorDescription(m, d.factorPub, d.description);
   if (change.securityQuestion) setTssSecurityQuestion(m, tag, change.securityQuestion);
   if (change.derivation) {

@@ -60,15 +60,27 @@ export interface Signature {
   presigned: boolean;
 }
 
+/** `AUX_MISSING`, saying what to do. */
+export function auxMissing(indices: readonly number[]): never {
+  return fail(
+    'AUX_MISSING',
+    `no aux info for share index ${indices.join(', ')}: the factor this device logged in with has no aux entry in the metadata (a factor another client added, e.g. @tkey/tss addFactorPub, gets none) — run account.setupAux(prepared aux input, { index }) once (it seals the aux to every factor of the index), or log in with a factor of the index that has it`,
+    { indices: [...indices] },
+  );
+}
+
 function signingIndex(c: Core, index: number | undefined, needAux: boolean): number {
   const held = c.device.heldIndices;
   if (index !== undefined) {
     if (!held.includes(index)) fail('NOT_ENOUGH_SHARES', `the device holds no share at index ${index}`);
-    if (needAux && !c.device.aux(index)) fail('NOT_FOUND', `no aux info for index ${index}: run setupAux first`);
+    if (needAux && !c.device.aux(index)) auxMissing([index]);
     return index;
   }
   const ok = held.filter((i) => !needAux || c.device.aux(i));
-  if (ok.length === 0) fail(needAux && held.length ? 'NOT_FOUND' : 'NOT_ENOUGH_SHARES', needAux && held.length ? 'no aux info for a held share: run setupAux first' : 'the device holds no share: log in with a factor');
+  if (ok.length === 0) {
+    if (needAux && held.length) auxMissing(held);
+    fail('NOT_ENOUGH_SHARES', 'the device holds no share: log in with a factor');
+  }
   return ok[0]!;
 }
 

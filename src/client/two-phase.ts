@@ -8,7 +8,8 @@
  *            the new shares were verified: the run fails, the device commits nothing, and every
  *            party still holds the old epoch (protocols/README.md "No split").
  *   phase 1  ONE metadata batch: every factor re-encrypted (`direct`) to its new share, the new
- *            tssPolyCommits, tssNonce + 1, descriptions / factor records, and the service
+ *            tssPolyCommits, tssNonce + 1, descriptions / factor records, the aux the device
+ *            holds sealed to every factor of its index that lacks it, and the service
  *            checkpoint naming the new epoch. A StorageConflict is rebased and retried; if the
  *            batch still fails, the account is re-read: when the new epoch is durable after all
  *            (lost acknowledgement) we go on, otherwise the staged shares are wiped and the error
@@ -28,7 +29,7 @@ import { TssShare } from '../tss/tss-share.js';
 import { refresh, refreshProtocol, type RefreshInput, type RefreshOutput, type RefreshState } from '../../protocols/refresh/index.js';
 import { auxRotation, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
-import { sealAuxFor, type AuxEntry } from './aux-store.js';
+import { sealAuxFor, sealAuxForAll, type AuxEntry } from './aux-store.js';
 import type { PlanProtocol } from './transport.js';
 import { pointFromBytes } from '../curve.js';
 import { checkpointOf } from './shares.js';
@@ -165,6 +166,7 @@ export async function refreshTwoPhase(c: Core, plan: RefreshPlan): Promise<Lifec
       ...(plan.descriptions ? { descriptions: plan.descriptions } : {}),
       ...(plan.securityQuestion ? { securityQuestion: plan.securityQuestion } : {}),
       ...(out.aux ? { aux: auxEntriesFor(out.aux, plan.targets, c) } : {}),
+      auxFill: heldAuxFill(c, plan.targets, out.aux?.self),
       servicePub: pointFromBytes(c.service.identityPub),
     });
     await commitOps(c.tk, c.conflictAttempts);
@@ -188,6 +190,19 @@ export async function refreshTwoPhase(c: Core, plan: RefreshPlan): Promise<Lifec
   // presignatures of the old epoch are useless now: raise the pool's floor and burn them
   await c.pool.prune(out.commitments[0]!, out.tssNonce);
   return { tssNonce: out.tssNonce, threshold: plan.threshold, finalized };
+}
+
+/**
+ * The aux the device holds for each index (other than a rotated one) sealed to every factor of
+ * that index: set where a factor has no entry (e.g. one the peer added with `addFactorPub`).
+ */
+function heldAuxFill(c: Core, targets: RefreshPlan['targets'], rotated: number | undefined): Map<string, AuxEntry> {
+  const fill = new Map<string, AuxEntry>();
+  for (const i of new Set(targets.map((t) => t.tssIndex))) {
+    const aux = i === rotated ? undefined : c.device.aux(i);
+    if (aux) for (const [k, v] of sealAuxForAll(aux, targets.filter((t) => t.tssIndex === i).map((t) => t.factorPub), c.rng)) fill.set(k, v);
+  }
+  return fill;
 }
 
 /** The rotated aux encrypted to every factor of its index. */

@@ -18,6 +18,7 @@ import { cloneJSON, type Metadata } from './metadata.js';
 import { isShareDeletedMarker, shareDeletedMarker } from './record.js';
 import { outputShareStore, readContent } from './share-io.js';
 import { Share, ShareStore } from './share-store.js';
+import { sealPlaintextTKeyStore } from './tkey-store.js';
 
 export interface RefreshResult {
   polynomialID: string;
@@ -42,6 +43,7 @@ export function refreshShares(ctx: AccountContext, newIndices: readonly bigint[]
   if (!newIndices.includes(1n)) fail('CANNOT_DELETE_SERVICE_SHARE', 'the service-provider share (index 1) must stay');
   if (coeffs.length + 1 > newIndices.length) fail('THRESHOLD_VIOLATION', `threshold ${coeffs.length + 1} exceeds ${newIndices.length} shares`);
   const prev = metadata.latest();
+  sealPlaintextTKeyStore(metadata, ctx.rng); // the peer's _deleteTKeyStoreItem leak ends with our write
   metadata.nonce += 1;
   const newPoly = [key, ...coeffs];
   const polynomialID = metadata.addPolynomial(commit(newPoly), newIndices);
@@ -111,6 +113,7 @@ export function latestShareStores(ctx: AccountContext): ShareStore[] {
  */
 export async function syncShareMetadata(ctx: AccountContext): Promise<void> {
   const { key, metadata } = ctx.state.requireKey();
+  sealPlaintextTKeyStore(metadata, ctx.rng); // the peer's _deleteTKeyStoreItem leak ends with our write
   metadata.nonce += 1;
   for (const ss of latestShareStores(ctx)) {
     const content = await readContent(ctx, ss.share.value);

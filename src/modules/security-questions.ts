@@ -10,11 +10,20 @@
  * N, r, p) with a random 16-byte salt; the parameters live in `generalStore["securityQuestions:kdf"]`
  * (a separate domain that the peer's middleware leaves alone, so the peer refreshing the account
  * keeps it). The peer cannot answer a hardened question: it derives a wrong share and says so.
+ *
+ * Binding: the KDF record carries `answerCommitment` = G·h (compressed hex), h = H(answer) of the
+ * question it was made for. The store determines G·h publicly: G·h = sqPublicShare − G·nonce
+ * (share = nonce + h). The peer's refresh middleware keeps h (nonce' = share' − h), so a peer
+ * refresh keeps the binding; the peer changing the answer (`changeSecurityQuestionAndAnswer`:
+ * new nonce, same sqPublicShare) or recreating the question (new share, keccak) changes G·h, and
+ * the record no longer matches: it is ignored (the peer's keccak derivation applies) and our next
+ * write of the question drops it. A record from before this binding (no `answerCommitment`) is
+ * tried first and keccak after it. G·h adds nothing to what the store already reveals.
  * @module
  */
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { aString, bytesToHex, bytesToNumberBE, hexToBytes, hexToNumber, toHexUnpadded, utf8ToBytes } from '../bytes.js';
-import { modN, mulGUnsafe, pointFromJSON, pointToJSON, randomScalar } from '../curve.js';
+import { modN, mulG, mulGUnsafe, pointFromHex, pointFromJSON, pointToHex, pointToJSON, randomScalar, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import { keccak256 } from '../hash.js';
 import { randomShareIndex } from '../metadata/account-init.js';
@@ -46,6 +55,12 @@ export interface SecurityQuestionKdf {
   r: number;
   p: number;
   dkLen: 32;
+}
+
+/** The KDF record as stored: the parameters and the G·h they were made for. */
+export interface SecurityQuestionKdfRecord extends SecurityQuestionKdf {
+  /** G·h of the question the record was made for (compressed SEC1 hex); absent in records from before the binding. */
+  answerCommitment?: string;
 }
 
 /** Defaults of the hardened mode: scrypt N = 2^16, r = 8, p = 1 (64 MiB, ~0.3 s). */
@@ -90,6 +105,30 @@ function parseKdf(j: unknown): SecurityQuestionKdf {
   return { name: 'scrypt', salt: o.salt, N: N!, r: r!, p: p!, dkLen: 32 };
 }
 
+/** G·h of a question store: sqPublicShare − G·nonce (share = nonce + h). */
+function answerCommitmentOf(sq: ReturnType<typeof parseStore>): Point {
+  return sq.pub.subtract(mulGUnsafe(sq.nonce));
+}
+
+function kdfRecord(kdf: SecurityQuestionKdf, h: bigint): SecurityQuestionKdfRecord {
+  return { ...kdf, answerCommitment: pointToHex(mulG(modN(h)), true) };
+}
+
+/**
+ * Which derivation answers the stored question: `hardened` (the KDF record is bound to it),
+ * `legacy` (an unbound record: try it, then keccak), or keccak (`undefined`: no record, or one
+ * made for another question — the peer changed or recreated it).
+ */
+function kdfFor(generalStore: Record<string, unknown>): { kdf: SecurityQuestionKdf; bound: boolean } | undefined {
+  const raw = generalStore[SECURITY_QUESTIONS_KDF_DOMAIN] as SecurityQuestionKdfRecord | undefined;
+  const sqRaw = generalStore[SECURITY_QUESTIONS_MODULE_NAME];
+  if (raw === undefined || raw === null || sqRaw === undefined) return undefined;
+  if (typeof raw !== 'object' || raw.answerCommitment === undefined) return { kdf: parseKdf(raw), bound: false };
+  if (typeof raw.answerCommitment !== 'string') return fail('SECURITY_QUESTIONS_KDF_INVALID', 'answerCommitment: expected compressed SEC1 hex');
+  const bound = pointFromHex(raw.answerCommitment, 'answerCommitment');
+  return bound.equals(answerCommitmentOf(parseStore(sqRaw))) ? { kdf: parseKdf(raw), bound: true } : undefined;
+}
+
 /** H(answer): keccak256 (peer mode) or scrypt (hardened mode), as a scalar mod n. */
 export async function answerHash(answer: string, kdf?: SecurityQuestionKdf): Promise<bigint> {
   aString(answer, 'answer');
@@ -110,11 +149,11 @@ const refreshSecurityQuestions: RefreshMiddleware = (domain, oldShares, newShare
   const h = o.share.value - sq.nonce;
   return storeJSON(n.share.value - h, n, sq.questions);
 };
-/** The KDF parameters stay while the security-question share does. */
+/** The KDF parameters stay while the security-question share does (h, hence the binding, is kept); a stale record goes. */
 const refreshKdf: RefreshMiddleware = (domain, _old, newShares, env) => {
   if (domain === undefined) return undefined;
   const sq = env.generalStore[SECURITY_QUESTIONS_MODULE_NAME];
-  if (sq === undefined) return undefined;
+  if (sq === undefined || kdfFor(env.generalStore) === undefined) return undefined;
   return newShares.has(parseStore(sq).index) ? domain : undefined;
 };
 
@@ -172,7 +211,8 @@ export class SecurityQuestionsModule implements TKeyModule {
           if (m.getGeneralStoreDomain(SECURITY_QUESTIONS_MODULE_NAME) !== undefined) fail('SECURITY_QUESTIONS_EXIST', 'a security-question share already exists');
           const { newShareStore } = generateNewShareBody(c, newIndex, coeffs);
           m.setGeneralStoreDomain(SECURITY_QUESTIONS_MODULE_NAME, storeJSON(newShareStore.share.value - h, newShareStore, questions));
-          if (kdf) m.setGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN, kdf);
+          if (kdf) m.setGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN, kdfRecord(kdf, h));
+          else m.deleteGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN); // a stale record of a question the peer deleted
           m.addShareDescription(toHexUnpadded(newIndex), JSON.stringify({ module: SECURITY_QUESTIONS_MODULE_NAME, questions, dateAdded: c.now() }));
           if (this.saveAnswers) {
             setTKeyStoreItemBody(c, SECURITY_QUESTIONS_MODULE_NAME, { answer, id: TKEYSTORE_ID });
@@ -193,7 +233,7 @@ export class SecurityQuestionsModule implements TKeyModule {
 
   /** Is the account's security question hardened (salted scrypt)? */
   isHardened(tk: ThresholdKey): boolean {
-    return this.#ctx(tk).ctx.state.requireMetadata().getGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN) !== undefined;
+    return kdfFor(this.#ctx(tk).ctx.state.requireMetadata().generalStore) !== undefined;
   }
 
   /** Derive the share from `answer`, check it against `sqPublicShare`, catch it up and hold it. */
@@ -203,8 +243,10 @@ export class SecurityQuestionsModule implements TKeyModule {
     const raw = m.getGeneralStoreDomain(SECURITY_QUESTIONS_MODULE_NAME);
     if (raw === undefined) return fail('SECURITY_QUESTIONS_MISSING', 'no security question set');
     const sq = parseStore(raw);
-    const kdfRaw = m.getGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN);
-    const value = modN(sq.nonce + (await answerHash(answer, kdfRaw === undefined ? undefined : parseKdf(kdfRaw))));
+    const k = kdfFor(m.generalStore);
+    let value = modN(sq.nonce + (await answerHash(answer, k?.kdf)));
+    // an unbound (pre-binding) record may be stale: the peer's keccak derivation next
+    if (k && !k.bound && !mulGUnsafe(value).equals(sq.pub)) value = modN(sq.nonce + (await answerHash(answer)));
     if (!mulGUnsafe(value).equals(sq.pub)) fail('WRONG_ANSWER', 'the answer does not derive the security-question share');
     return tk.inputShareStore(new ShareStore(new Share(sq.index, value), sq.polynomialID));
   }
@@ -215,9 +257,9 @@ export class SecurityQuestionsModule implements TKeyModule {
     const { ctx, mutate } = this.#ctx(tk);
     const m = ctx.state.requireMetadata();
     if (m.getGeneralStoreDomain(SECURITY_QUESTIONS_MODULE_NAME) === undefined) fail('SECURITY_QUESTIONS_MISSING', 'no security question set');
-    const kdfRaw = m.getGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN);
-    let kdf = kdfRaw === undefined ? undefined : parseKdf(kdfRaw);
-    if (kdf) kdf = { ...kdf, salt: bytesToHex(ctx.rng.bytes(16)) };
+    // the mode of the question as it stands: hardened only while the KDF record is bound to it
+    const k = kdfFor(m.generalStore);
+    const kdf = k ? { ...k.kdf, salt: bytesToHex(ctx.rng.bytes(16)) } : undefined;
     const h = await answerHash(newAnswer, kdf);
     await mutate(() => ({
       name: 'changeSecurityQuestionAndAnswer',
@@ -228,7 +270,8 @@ export class SecurityQuestionsModule implements TKeyModule {
         const sq = parseStore(raw);
         const share = outputShareStore(c, sq.index);
         md.setGeneralStoreDomain(SECURITY_QUESTIONS_MODULE_NAME, storeJSON(share.share.value - h, share, newQuestions));
-        if (kdf) md.setGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN, kdf);
+        if (kdf) md.setGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN, kdfRecord(kdf, h));
+        else md.deleteGeneralStoreDomain(SECURITY_QUESTIONS_KDF_DOMAIN);
         if (this.saveAnswers) setTKeyStoreItemBody(c, SECURITY_QUESTIONS_MODULE_NAME, { answer: newAnswer, id: TKEYSTORE_ID });
         await syncShareMetadata(c);
       },

@@ -10,13 +10,14 @@
  * peer's client does after `getDKLSCoeff`. `shiftTssShare` does either (coefficient default 1).
  * @module
  */
-import { abytes, aInt, aString, bytesToHex, bytesToNumberBE, bytesToUtf8, utf8ToBytes } from '../bytes.js';
+import { abytes, aInt, aString, bytesToHex, bytesToNumberBE, utf8ToBytes } from '../bytes.js';
 import { modN, mulGUnsafe, pointToBytes, randomScalar, scalarFromBytes, scalarToBytes, type Point } from '../curve.js';
-import { eciesDecryptJSON, eciesEncryptJSON, type EncryptedMessage } from '../ecies.js';
+import { eciesEncryptJSON } from '../ecies.js';
 import { fail } from '../errors.js';
 import { keccak256 } from '../hash.js';
 import type { Metadata } from '../metadata/metadata.js';
 import { stableStringify } from '../metadata/stable-stringify.js';
+import { openTKeyStoreItem } from '../metadata/tkey-store.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { factorPubPoint } from './factor-key.js';
 import { TssShare } from './tss-share.js';
@@ -30,22 +31,16 @@ export function newAccountSalt(rng: Rng = cryptoRng): string {
   return bytesToHex(scalarToBytes(randomScalar(rng)));
 }
 
-function items(metadata: Metadata): EncryptedMessage[] {
+function items(metadata: Metadata): unknown[] {
   const raw = metadata.getTkeyStoreDomain(TSS_MODULE);
   if (raw === undefined) return [];
   if (!Array.isArray(raw)) return fail('INVALID_JSON', `tkeyStore.${TSS_MODULE}: expected an array`);
-  return raw as EncryptedMessage[];
+  return raw as unknown[];
 }
 
-function decryptItem(metadataKey: Uint8Array, em: EncryptedMessage): { id?: unknown; value?: unknown } {
-  const text = bytesToUtf8(eciesDecryptJSON(metadataKey, em));
-  try {
-    const j = JSON.parse(text) as unknown;
-    if (typeof j !== 'object' || j === null) return fail('INVALID_JSON', `tkeyStore.${TSS_MODULE} item: expected an object`);
-    return j as { id?: unknown; value?: unknown };
-  } catch {
-    return fail('INVALID_JSON', `tkeyStore.${TSS_MODULE} item: not JSON`);
-  }
+/** An item: decrypted, or as it is when the peer's `_deleteTKeyStoreItem` left it in plaintext. */
+function decryptItem(metadataKey: Uint8Array, raw: unknown): { id?: unknown; value?: unknown } {
+  return openTKeyStoreItem(metadataKey, raw, `tkeyStore.${TSS_MODULE} item`);
 }
 
 /** The account salt (decrypted with the 32-byte metadata key), or `undefined` when none is stored. */

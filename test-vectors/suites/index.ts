@@ -10,6 +10,7 @@ import { refreshSuite } from './refresh.js';
 import { presignSuite, signSuite } from './presign.js';
 import { metadataSuite } from './metadata.js';
 import { mnemonicSuite } from './mnemonic.js';
+import { peerQuirksSuite } from './peer-quirks.js';
 import { polyidSuite } from './polyid.js';
 import { shamirSuite } from './shamir.js';
 import { tkeyV1SampleSuite } from './tkey-v1-sample.js';
@@ -17,7 +18,7 @@ import { tkeyTssSampleSuite } from './tkey-tss-sample.js';
 import type { Suite } from './types.js';
 import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite, peerQuirksSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);
