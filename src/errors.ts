@@ -106,6 +106,11 @@ export const ERROR_CODES = {
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },
   REPLAYED_WRITE: { kind: 'StorageConflict', text: 'a signed write was already stored and is no longer the latest value of its address (a replay would roll it back); nothing was written' },
   CONFIG_INVALID: { kind: 'InvalidInput', text: 'a server setting (environment variable or flag, named in the message) is invalid; the server did not start' },
+  // co-signing service: login, sessions, authorization (src/server/auth, src/server/service)
+  AUTH_REQUIRED: { kind: 'InvalidInput', text: 'the co-signing service needs a login (or a resume of a live service session) on this connection first; nothing ran' },
+  AUTH_INVALID: { kind: 'InvalidInput', text: 'an ID token or service session was refused (expired, not yet valid, wrong issuer, audience, algorithm, key, signature or nonce, replayed, or bound to another device key; details.reason); nothing ran' },
+  FORBIDDEN: { kind: 'InvalidInput', text: 'the account is bound to another login subject (iss, sub); no session ran, nothing was stored' },
+  SERVER_UNAVAILABLE: { kind: 'InternalBug', text: 'the server could not be reached or answered 5xx' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
   REPLAY_MODE_REFUSED: { kind: 'InvalidInput', text: 'replay mode (deterministic per-round randomness, for conformance vectors and transcript tests) was requested where real accounts run (ServiceParty, TssAccount, the worker engine)' },

@@ -17,6 +17,8 @@ import { KeyLimiter } from './key-limiter.js';
 import type { ServerStore } from './store/types.js';
 import { createVerifier } from './verify-pool.js';
 import { registerTorusRoutes } from './torus-routes.js';
+import { DEV_ISSUER_LOG_FIELD } from './auth/dev-issuer.js';
+import { registerService, type ServiceOptions } from './service/register.js';
 
 /** The package version (from src/server or dist/src/server). */
 export const VERSION: string = (() => {
@@ -38,6 +40,8 @@ export interface BuildServerOptions {
   clock?: () => number;
   /** A pino destination stream for the logs (default stdout). */
   logStream?: NodeJS.WritableStream;
+  /** The co-signing service (`/v1/service`, the bus at `/v1/bus`, logins; `service/register.ts`). */
+  service?: ServiceOptions;
 }
 
 export async function buildServer(opts: BuildServerOptions): Promise<FastifyInstance> {
@@ -53,7 +57,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   };
   const app = Fastify({
     // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time).
-    logger: { level: cfg.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) },
+    // with the development issuer on, EVERY log line says so
+    logger: { level: cfg.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}), ...(cfg.devIssuer && opts.service ? { mixin: () => ({ ...DEV_ISSUER_LOG_FIELD }) } : {}) },
     bodyLimit: cfg.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -74,7 +79,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     errorResponseBuilder: (_req, c) => new InvalidInput('RATE_LIMITED', `too many requests from this address (limit ${c.max} per minute); retry after ${c.after}`, { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)), limit: c.max }),
   });
 
-  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: opts.store.kind }));
+  const devIssuerOn = cfg.devIssuer && opts.service !== undefined;
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: opts.store.kind, ...(devIssuerOn ? { devIssuer: DEV_ISSUER_LOG_FIELD.devIssuer } : {}) }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_req, reply) => {
     try {
       await opts.store.ping();
@@ -85,5 +91,6 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   });
   registerTorusRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
+  if (opts.service) await registerService(app, cfg, clock, opts.service, VERSION);
   return app;
 }
