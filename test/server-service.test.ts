@@ -15,6 +15,7 @@ import { connectService, type ServiceClient } from '../src/client/service-client
 import { seededRng } from '../src/rng.js';
 import { DEV_ISSUER_ISS } from '../src/server/auth/dev-issuer.js';
 import { FileStorage } from '../src/storage/file-store.js';
+import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
 import type { Signature } from '../src/client/signing.js';
 import { deviceAux } from './helpers/account.js';
 import { verifyDigest } from './helpers/openssl-verify.js';
@@ -90,7 +91,7 @@ describe('co-signing service over the server (loopback, development issuer)', ()
 
     svc.drop(); // the connection drops: the next call re-dials, re-handshakes, resumes
     await account.presign(2);
-    expect(await srv.party.presignatureCount({ metadataPub: (await srv.shares.get(accountKey))!.metadataPub, tssTag: 'default' })).toBe(2);
+    expect(await srv.party.presignatureCount({ metadataPub: (await srv.shares.get(accountKey))!.metadataPub, tssTag: DEFAULT_TSS_TAG })).toBe(2);
     const s2 = await account.sign({ personalMessage: 'second, from the pool' });
     expect(s2.presigned).toBe(true);
     verified(s2, pub);
@@ -130,7 +131,7 @@ describe('co-signing service over the server (loopback, development issuer)', ()
     const owners = await Promise.all((await srv.shares.accounts()).map(async (k) => (await srv.shares.get(k))!.owner?.sub));
     expect(owners).toContain('bob');
     // the server is gone: the next call cannot reach any server
-    await expect(bob.finalize({ metadataPub: account.metadataPub, tssTag: 'default' })).rejects.toMatchObject({ code: expect.stringMatching(/^(BUS_TIMEOUT|BUS_CLOSED|SERVER_UNAVAILABLE)$/) });
+    await expect(bob.finalize({ metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG })).rejects.toMatchObject({ code: expect.stringMatching(/^(BUS_TIMEOUT|BUS_CLOSED|SERVER_UNAVAILABLE)$/) });
     bob.close();
   }, 120_000);
 });
