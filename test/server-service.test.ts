@@ -6,6 +6,10 @@
  * resumes without a new ID token; a graceful shutdown lets the session under way finish; the
  * development issuer shows in /healthz and in every log line.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -20,7 +24,7 @@ import type { Signature } from '../src/client/signing.js';
 import { deviceAux } from './helpers/account.js';
 import { verifyDigest } from './helpers/openssl-verify.js';
 import { post } from './helpers/server.js';
-import { serviceServer, type ServiceServer } from './helpers/service-server.js';
+import { serviceServer, testIssuer, type ServiceServer } from './helpers/service-server.js';
 import { POSTBOX } from './helpers/tkey.js';
 import { nobleVerify, recovers } from './helpers/verify-signature.js';
 
@@ -134,4 +138,53 @@ describe('co-signing service over the server (loopback, development issuer)', ()
     await expect(bob.finalize({ metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG })).rejects.toMatchObject({ code: expect.stringMatching(/^(BUS_TIMEOUT|BUS_CLOSED|SERVER_UNAVAILABLE)$/) });
     bob.close();
   }, 120_000);
+});
+
+describe('two nodes of one service: failover with backoff, the session resumes on the other node', () => {
+  it('skips a dead URL, creates and signs via node A; A shuts down; the next sign runs via node B without a new ID token', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'svc-failover-'));
+    const iss = await testIssuer();
+    const a = await serviceServer({ oidcIssuers: [iss.config()] }, { dir });
+    const b = await serviceServer({ oidcIssuers: [iss.config()] }, { dir, node: a });
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => dead.close(() => r())); // nothing listens there any more
+    let tokens = 0;
+    const svc = await connectService([deadUrl, a.url, b.url], {
+      identityKey: DEVICE,
+      getIdToken: async ({ nonce }) => {
+        tokens++;
+        return iss.token({ sub: 'carol', claims: { nonce } });
+      },
+      backoff: { baseMs: 50, maxMs: 400 },
+    });
+    try {
+      expect(svc.url).toBe(a.url);
+      const storage = new FileStorage({ dir: join(dir, 'metadata') });
+      const { account } = await TssAccount.create({ storage, postboxKey: new Uint8Array(32).fill(12), service: svc, transport: svc.partyTransport, rng: seededRng('failover/device'), aux: deviceAux(2) });
+      verified(await account.sign({ personalMessage: 'via node A' }), account.publicKey);
+      await a.close(); // node A goes away (graceful): the link re-dials A (refused), then B
+      const s = await account.sign({ personalMessage: 'via node B' });
+      verified(s, account.publicKey);
+      expect(svc.url).toBe(b.url);
+      expect(tokens).toBe(1); // B verified the session A issued (same service identity key)
+    } finally {
+      svc.close();
+      await a.close();
+      await b.close();
+      await iss.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
+
+  it('no server reachable: SERVER_UNAVAILABLE within connectMs', async () => {
+    const dead = createServer();
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', () => r()));
+    const deadUrl = `http://127.0.0.1:${(dead.address() as AddressInfo).port}`;
+    await new Promise<void>((r) => dead.close(() => r()));
+    const t0 = Date.now();
+    await expect(connectService([deadUrl, deadUrl], { getIdToken: async () => 'x', connectMs: 1500, backoff: { baseMs: 50, maxMs: 200 } })).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE' });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
 });

@@ -35,12 +35,16 @@ export interface ServiceServer {
   close(): Promise<void>;
 }
 
-export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { dir?: string; logStream?: NodeJS.WritableStream } = {}): Promise<ServiceServer> {
-  const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'svc-server-')));
-  const store = await EmbeddedStore.open({ dir: join(dir, 'server') });
-  const storage = new FileStorage({ dir: join(dir, 'metadata') });
-  const shares = new MemoryServiceShareStore();
-  const party = new ServiceParty({ identityKey: SERVICE_KEY, storage, shares, rng: seededRng(`svc-server/${dir}`), aux: serviceAux() });
+/**
+ * `opts.node`: another node of the same service — the same party, share store and metadata (what
+ * several nodes on one durable state see); its own HTTP server, embedded store and caches.
+ */
+export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { dir?: string; logStream?: NodeJS.WritableStream; node?: ServiceServer } = {}): Promise<ServiceServer> {
+  const dir = opts.dir ?? opts.node?.dir ?? (await mkdtemp(join(tmpdir(), 'svc-server-')));
+  const store = await EmbeddedStore.open({ dir: join(dir, opts.node ? 'server-2' : 'server') });
+  const storage = opts.node?.storage ?? new FileStorage({ dir: join(dir, 'metadata') });
+  const shares = opts.node?.shares ?? new MemoryServiceShareStore();
+  const party = opts.node?.party ?? new ServiceParty({ identityKey: SERVICE_KEY, storage, shares, rng: seededRng(`svc-server/${dir}`), aux: serviceAux() });
   const app = await buildServer({
     store,
     config: { logLevel: opts.logStream ? 'info' : 'silent', verifyThreads: 0, ...config },
@@ -64,7 +68,7 @@ export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { 
       closed = true;
       await app.close();
       await store.close();
-      if (!opts.dir) await rm(dir, { recursive: true, force: true });
+      if (!opts.dir && !opts.node) await rm(dir, { recursive: true, force: true });
     },
   };
 }
