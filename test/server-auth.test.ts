@@ -22,6 +22,7 @@ import { AccountCaps } from '../src/server/service/caps.js';
 import { FileStorage } from '../src/storage/file-store.js';
 import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
 import { join } from 'node:path';
+import { WebSocket } from 'ws';
 import { spawnServer } from './helpers/server.js';
 import { serviceServer, testIssuer, type ServiceServer, type TestIssuer } from './helpers/service-server.js';
 import { POSTBOX } from './helpers/tkey.js';
@@ -243,5 +244,37 @@ describe('configuration rows', () => {
 
   it('the server process refuses to start with the development issuer in production mode (exit 2, one line)', async () => {
     await expect(spawnServer({ TKEY_DEV_ISSUER: '1', TKEY_MODE: 'production' })).rejects.toThrow(/exited with 2[\s\S]*CONFIG_INVALID\] TKEY_DEV_ISSUER/);
+  });
+});
+
+describe('the bus endpoint', () => {
+  /** The HTTP status a WebSocket upgrade to `url` gets (101 when accepted). */
+  const upgradeStatus = (url: string): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const ws = new WebSocket(url);
+      ws.on('open', () => {
+        ws.terminate();
+        resolve(101);
+      });
+      ws.on('unexpected-response', (_req, res) => {
+        resolve(res.statusCode ?? 0);
+        ws.terminate();
+      });
+      ws.on('error', (e) => (/Unexpected server response/.test(e.message) ? undefined : reject(e)));
+    });
+
+  it('upgrades only /v1/bus (else 404) and at most TKEY_RATE_LIMIT_IP per minute per client IP (else 429)', async () => {
+    const iss = await testIssuer();
+    const srv = await serviceServer({ oidcIssuers: [iss.config()], rateLimitIp: 2 });
+    try {
+      const ws = srv.url.replace('http:', 'ws:');
+      expect(await upgradeStatus(`${ws}/v1/other`)).toBe(404);
+      expect(await upgradeStatus(`${ws}/v1/bus`)).toBe(101);
+      expect(await upgradeStatus(`${ws}/v1/bus`)).toBe(101);
+      expect(await upgradeStatus(`${ws}/v1/bus`)).toBe(429);
+    } finally {
+      await srv.close();
+      await iss.close();
+    }
   });
 });

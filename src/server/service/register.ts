@@ -61,7 +61,7 @@ export async function registerService(app: FastifyInstance, cfg: ServerConfig, c
   const busPub = bytesToHex(new Identity(s.busKey).publicKey);
   const identityPub = bytesToHex(s.party.identityPub);
   app.get('/v1/service', async () => ({ busPub, identityPub, version, devIssuer: devIssuer !== null }));
-  attachBus(app, { busKey: s.busKey, party: s.party, guard, shutdownTimeoutMs: cfg.shutdownTimeoutMs });
+  attachBus(app, { busKey: s.busKey, party: s.party, guard, shutdownTimeoutMs: cfg.shutdownTimeoutMs, upgradesPerMinuteIp: cfg.rateLimitIp, clock });
   app.addHook('onClose', async () => sessions.destroy());
   return { guard, devIssuer };
 }
