@@ -247,6 +247,36 @@ describe('configuration rows', () => {
   });
 });
 
+describe('service session expiry', () => {
+  it('an expired session on a live connection: AUTH_REQUIRED, the client logs in again with a fresh token and retries once', async () => {
+    let offsetMs = 0;
+    const clock = (): number => Date.now() + offsetMs;
+    const nowS = (): number => Math.floor(clock() / 1000);
+    const iss = await testIssuer();
+    const srv = await serviceServer({ oidcIssuers: [iss.config()], sessionTtlS: 900 }, { clock });
+    let tokens = 0;
+    const svc = await connectService(srv.url, {
+      identityKey: ALICE_DEVICE,
+      getIdToken: async ({ nonce }) => {
+        tokens++;
+        return iss.token({ sub: 'frank', claims: { nonce }, iat: nowS(), exp: nowS() + 3600 });
+      },
+    });
+    try {
+      const ref: AccountRef = { metadataPub: pubOf(new Uint8Array(32).fill(66)), tssTag: DEFAULT_TSS_TAG };
+      await expect(svc.finalize(ref)).rejects.toMatchObject({ code: 'FORBIDDEN' }); // past the login, refused by authorization
+      expect(tokens).toBe(1);
+      offsetMs = 1000 * 1000; // the session (900 s) expired, the connection is still up
+      await expect(svc.finalize(ref)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+      expect(tokens).toBe(2); // resume refused (expired) → a fresh ID token
+    } finally {
+      svc.close();
+      await srv.close();
+      await iss.close();
+    }
+  });
+});
+
 describe('the bus endpoint', () => {
   /** The HTTP status a WebSocket upgrade to `url` gets (101 when accepted). */
   const upgradeStatus = (url: string): Promise<number> =>

@@ -77,7 +77,22 @@ describe('co-signing service over the server (loopback, development issuer)', ()
 
     const tokens = devTokens(srv.url, 'alice');
     const phases: string[] = [];
-    svc = await connectService(srv.url, { getIdToken: tokens.getIdToken, identityKey: DEVICE, sessions: { onProgress: (_p, e) => e.phase === 'end' && phases.push(e.protocol) } });
+    let dropInSession = false;
+    let droppedInSession = false;
+    svc = await connectService(srv.url, {
+      getIdToken: tokens.getIdToken,
+      identityKey: DEVICE,
+      sessions: {
+        onProgress: (_p, e) => {
+          if (e.phase === 'end') phases.push(e.protocol);
+          if (dropInSession && e.protocol.startsWith('presign') && e.phase === 'end' && e.round === 2) {
+            dropInSession = false;
+            droppedInSession = true;
+            svc!.drop(); // mid-session: the bus resends over the next connection, the session completes
+          }
+        },
+      },
+    });
     expect(svc.subject).toEqual({ iss: DEV_ISSUER_ISS, sub: 'alice' });
     expect(bytesToHex(svc.identityPub)).toBe(bytesToHex(srv.party.identityPub));
     expect(tokens.count()).toBe(1);
@@ -94,7 +109,9 @@ describe('co-signing service over the server (loopback, development issuer)', ()
     verified(s1, pub);
 
     svc.drop(); // the connection drops: the next call re-dials, re-handshakes, resumes
+    dropInSession = true;
     await account.presign(2);
+    expect(droppedInSession).toBe(true);
     expect(await srv.party.presignatureCount({ metadataPub: (await srv.shares.get(accountKey))!.metadataPub, tssTag: DEFAULT_TSS_TAG })).toBe(2);
     const s2 = await account.sign({ personalMessage: 'second, from the pool' });
     expect(s2.presigned).toBe(true);

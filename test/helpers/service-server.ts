@@ -39,7 +39,7 @@ export interface ServiceServer {
  * `opts.node`: another node of the same service — the same party, share store and metadata (what
  * several nodes on one durable state see); its own HTTP server, embedded store and caches.
  */
-export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { dir?: string; logStream?: NodeJS.WritableStream; node?: ServiceServer } = {}): Promise<ServiceServer> {
+export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { dir?: string; logStream?: NodeJS.WritableStream; node?: ServiceServer; clock?: () => number } = {}): Promise<ServiceServer> {
   const dir = opts.dir ?? opts.node?.dir ?? (await mkdtemp(join(tmpdir(), 'svc-server-')));
   const store = await EmbeddedStore.open({ dir: join(dir, opts.node ? 'server-2' : 'server') });
   const storage = opts.node?.storage ?? new FileStorage({ dir: join(dir, 'metadata') });
@@ -49,6 +49,7 @@ export async function serviceServer(config: Partial<ServerConfig> = {}, opts: { 
     store,
     config: { logLevel: opts.logStream ? 'info' : 'silent', verifyThreads: 0, ...config },
     ...(opts.logStream ? { logStream: opts.logStream } : {}),
+    ...(opts.clock ? { clock: opts.clock } : {}),
     service: { party, busKey: BUS_KEY, identityKey: SERVICE_KEY },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
