@@ -32,7 +32,8 @@ import { scalarFromBytes } from '../curve.js';
 import { MAX_PROTOCOL_FRAME } from '../bus/frame-limits.js';
 import { Identity } from '../bus/secure-channel.js';
 import { connectLink, type Link } from '../bus/session-link.js';
-import { BaseTransport, WebSocketTransport, type FrameTransport, type WebSocketLike } from '../bus/transport.js';
+import { backoffMs, FailoverTransport, type Endpoint } from '../bus/failover-transport.js';
+import { WebSocketTransport, type WebSocketLike } from '../bus/transport.js';
 import { BusPartyTransport, type BusPartyTransportOptions } from './bus-transport.js';
 import type { ServiceConnection } from './service-api.js';
 import { connectService as rpcConnect, loginNonce, type ServiceGrant } from './service-rpc.js';
@@ -75,11 +76,6 @@ export interface ServiceClient extends ServiceConnection {
   close(): void;
 }
 
-interface Endpoint {
-  http: string;
-  ws: string;
-}
-
 function endpointOf(u: string): Endpoint {
   let url: URL;
   try {
@@ -95,100 +91,6 @@ function endpointOf(u: string): Endpoint {
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-function backoffMs(failures: number, base: number, max: number): number {
-  const d = Math.min(max, base * 2 ** Math.max(0, failures - 1));
-  return Math.round(d * (0.8 + 0.4 * Math.random()));
-}
-
-/**
- * Re-dials like `ReconnectingTransport`, over several URLs: a dial that never opened moves to the
- * next URL, and the delay doubles with every failed dial (reset by a connection that opened).
- */
-class FailoverTransport extends BaseTransport {
-  readonly #eps: Endpoint[];
-  readonly #make: (url: string) => FrameTransport;
-  readonly #base: number;
-  readonly #max: number;
-  #i: number;
-  #failures = 0;
-  #cur: FrameTransport | null = null;
-  #off: (() => void) | null = null;
-  #closed = false;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-
-  constructor(eps: Endpoint[], start: number, make: (url: string) => FrameTransport, backoff: { base: number; max: number }) {
-    super();
-    this.#eps = eps;
-    this.#i = start;
-    this.#make = make;
-    this.#base = backoff.base;
-    this.#max = backoff.max;
-    this.#dial();
-  }
-  get url(): string {
-    return this.#eps[this.#i]!.http;
-  }
-  #dial(): void {
-    if (this.#closed) return;
-    let t: FrameTransport;
-    let opened = false;
-    try {
-      t = this.#make(this.#eps[this.#i]!.ws);
-    } catch {
-      this.#failed();
-      return;
-    }
-    this.#cur = t;
-    this.#off = t.listen({
-      frame: (f) => this.emitFrame(f),
-      open: () => {
-        opened = true;
-        this.#failures = 0;
-        this.emitOpen();
-      },
-      close: () => {
-        this.#off?.();
-        this.#off = null;
-        this.#cur = null;
-        this.emitClose();
-        if (opened) this.#schedule(this.#base);
-        else this.#failed();
-      },
-    });
-  }
-  #failed(): void {
-    this.#failures++;
-    this.#i = (this.#i + 1) % this.#eps.length;
-    this.#schedule(backoffMs(this.#failures, this.#base, this.#max));
-  }
-  #schedule(ms: number): void {
-    if (this.#closed || this.#timer) return;
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#dial();
-    }, ms);
-  }
-  get isOpen(): boolean {
-    return !this.#closed && !!this.#cur?.isOpen;
-  }
-  send(frame: Uint8Array): boolean {
-    return this.isOpen ? this.#cur!.send(frame) : false;
-  }
-  drop(): void {
-    this.#cur?.close();
-  }
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    const c = this.#cur;
-    this.#off?.();
-    this.#cur = null;
-    c?.close();
-    this.emitClose();
-  }
-}
 
 /** The WebSocket constructor to use, and whether it is `ws` (which takes options: the frame cap). */
 async function webSocketCtor(given?: WebSocketCtor): Promise<{ WS: WebSocketCtor; isWs: boolean }> {
