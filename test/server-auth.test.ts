@@ -7,7 +7,7 @@
  * ran). Per-account caps (RATE_LIMITED), the session tokens and the configuration rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { generateKeyPair, SignJWT } from 'jose';
+import { exportSPKI, generateKeyPair, importJWK, SignJWT, type CryptoKey } from 'jose';
 import { bytesToBase64Url, bytesToHex, utf8ToBytes } from '../src/bytes.js';
 import { Identity } from '../src/bus/secure-channel.js';
 import { connectLinkNode } from '../src/bus/ws-node.js';
@@ -75,6 +75,7 @@ describe('co-signing service logins (real JWTs, real server)', () => {
       ['issuer', iss.token({ sub: 'alice', devicePub: dev, iss: 'https://evil.example' })],
       ['algorithm', `${header({ alg: 'none', typ: 'JWT' })}.${header(payload)}.`],
       ['algorithm', new SignJWT(payload).setProtectedHeader({ alg: 'HS256', kid: iss.keys.RS256.kid }).sign(hsKey)],
+      ['algorithm', importJWK(iss.publicJwks.keys.find((k) => k.alg === 'RS256')!, 'RS256').then(async (k) => new SignJWT({ ...payload, jti: 'hs-pem' }).setProtectedHeader({ alg: 'HS256' }).sign(utf8ToBytes(await exportSPKI(k as CryptoKey))))], // the classic: HMAC keyed with the PEM
       ['algorithm', iss2.token({ sub: 'alice', devicePub: dev, iss: iss2.iss, aud: iss2.aud, alg: 'ES256' })], // ES256 not in issuer 2's list
       ['unknown-key', iss.token({ sub: 'alice', devicePub: dev, kid: 'no-such-kid' })],
       ['unknown-key', iss2.token({ sub: 'alice', devicePub: dev, iss: iss2.iss, aud: iss2.aud, alg: 'RS256', kid: 'no-such-kid' })], // over HTTP
