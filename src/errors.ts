@@ -108,9 +108,10 @@ export const ERROR_CODES = {
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },
   REPLAYED_WRITE: { kind: 'StorageConflict', text: 'a signed write was already stored and is no longer the latest value of its address (a replay would roll it back); nothing was written' },
   CONFIG_INVALID: { kind: 'InvalidInput', text: 'a server setting (environment variable or flag, named in the message) is invalid; the server did not start' },
-  // server access (co-signing sessions, operator endpoints)
-  AUTH_REQUIRED: { kind: 'InvalidInput', text: 'the request needs a credential (a service session, or an Authorization: Bearer token on the admin and metrics endpoints) and carried none; nothing ran (HTTP 401)' },
-  FORBIDDEN: { kind: 'InvalidInput', text: "the credential is not allowed to do this (another user's account, a wrong admin or metrics token); nothing ran (HTTP 403)" },
+  // server access: co-signing login/sessions/authorization (src/server/auth, src/server/service) and operator endpoints (src/server/ops)
+  AUTH_REQUIRED: { kind: 'InvalidInput', text: 'the request needs a credential and carried none: a login (or a resume of a live service session) on this connection, or an Authorization: Bearer token on the admin and metrics endpoints; nothing ran (HTTP 401)' },
+  AUTH_INVALID: { kind: 'InvalidInput', text: 'an ID token or service session was refused (expired, not yet valid, wrong issuer, audience, algorithm, key, signature or nonce, replayed, or bound to another device key; details.reason); nothing ran' },
+  FORBIDDEN: { kind: 'InvalidInput', text: "the credential is not allowed to do this: the account is bound to another login subject (iss, sub), or a wrong admin or metrics token; nothing ran, nothing was stored (HTTP 403)" },
   SERVER_UNAVAILABLE: { kind: 'InternalBug', text: 'the server could not be reached or answered 5xx' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },

@@ -49,7 +49,7 @@ import type { Presignature } from '../../protocols/presign/presignature.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
 import { publicSharesAt } from './shares.js';
-import { shareBuffers, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
+import { shareBuffers, type AccountOwner, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
 import { AbortBook, anAbortPolicy, type AbortHistory, type AbortLock, type AbortPolicy } from './abort-record.js';
 import { serviceAuxFingerprint } from './service-aux-pin.js';
 import type { AccountRef, ReconcileResult, ServiceConnection, ServiceParticipant, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
@@ -171,6 +171,44 @@ export class ServiceParty implements ServiceConnection {
   get auxFingerprint(): Uint8Array | undefined {
     const a = this.#aux;
     return a?.ringPedersen ? serviceAuxFingerprint(a.profile, { N: a.key.p * a.key.q, s: a.ringPedersen.s, t: a.ringPedersen.t }) : undefined;
+  }
+
+  /**
+   * Authorization where the secret lives: may `subject` (a verified login's iss, sub) run sessions
+   * for `account`? `'create'` (keygen): binds the account to `subject` durably BEFORE any session
+   * runs (a record holding only the binding when the service has nothing for it yet), or checks
+   * the existing binding; `'use'` (aux, presign, sign, refresh, finalize): FORBIDDEN unless the
+   * account is bound to the same subject (an account bound to nobody is refused too). A refusal
+   * changes nothing. The RPC layer calls it before every method when logins are required.
+   */
+  authorize(account: AccountRef, subject: AccountOwner, mode: 'create' | 'use'): Promise<void> {
+    const ref = aRef(account);
+    if (typeof subject !== 'object' || subject === null || typeof subject.iss !== 'string' || typeof subject.sub !== 'string' || !subject.iss || !subject.sub)
+      fail('INVALID_ARGUMENT', 'subject: expected {iss, sub}');
+    if (mode !== 'create' && mode !== 'use') fail('INVALID_ARGUMENT', "mode: expected 'create' or 'use'");
+    const same = (o: AccountOwner | undefined): boolean => o !== undefined && o.iss === subject.iss && o.sub === subject.sub;
+    return this.#locked(ref.key, async () => {
+      const rec = await this.#shares.get(ref.key);
+      if (rec) wipe(...shareBuffers(rec));
+      if (same(rec?.owner)) return;
+      if (mode === 'use' || rec?.owner || rec?.confirmed) fail('FORBIDDEN', rec?.owner || rec ? 'the account is bound to another login subject' : 'the service holds no account bound to this login', { account: ref.key.slice(0, 20) });
+      const next: ServiceAccountRecord = rec ?? { metadataPub: ref.metadataPub, tssTag: ref.tssTag, confirmed: null, pending: [], abandoned: [] };
+      next.owner = { iss: subject.iss, sub: subject.sub };
+      await this.#shares.put(ref.key, next);
+      wipe(...shareBuffers(next));
+    });
+  }
+
+  /** How many presignature halves the service holds for `account`'s current key (per-account caps). */
+  async presignatureCount(account: AccountRef): Promise<number> {
+    const ref = aRef(account);
+    const rec = await this.#shares.get(ref.key);
+    if (!rec) return 0;
+    wipe(...shareBuffers(rec));
+    const keys = new Set([rec.confirmed, ...rec.pending].filter((e) => e !== null).map((e) => bytesToHex(e!.commitments[0]!)));
+    let n = 0;
+    for (const p of this.#presigs.values()) if (!p.consumed && keys.has(bytesToHex(p.publicKey))) n++;
+    return n;
   }
 
   /** Operator: unlock an account locked by the abort policy (the clear is recorded). Returns the lock cleared, or null. */

@@ -17,9 +17,17 @@
  * that session (`Participant.session`) and runs its side under `session.sid`. Errors come back with their code and class
  * (`ProtocolAbort` with reason, round and culprits); foreign errors as `BUS_REMOTE_ERROR`.
  * Big integers (`deviceN`) travel as big-endian bytes.
+ *
+ * Logins (`ServeServiceOptions.guard`, the server's co-signing service): `login {idToken}` and
+ * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt}` and authenticate THIS
+ * connection (its connection sid); every other method except `identityPub` is `AUTH_REQUIRED`
+ * until one succeeded on the connection (again after every reconnection, and once the session
+ * expired), then the guard authorizes it (`admit`: the account's owner, per-account caps) before
+ * anything runs. The ID token's nonce binds it to the device's bus key (`loginNonce`).
  * @module
  */
-import { abytes, bytesToNumberBE, numberToBytesBE } from '../bytes.js';
+import { abytes, bytesToBase64Url, bytesToHex, bytesToNumberBE, numberToBytesBE } from '../bytes.js';
+import { sha256 } from '../hash.js';
 import { ERROR_CODES, fail, InternalBug, InvalidInput, isTkeyTssError, ProtocolAbort, type ErrorCode } from '../errors.js';
 import type { Envelope, WirePayload } from '../bus/codec.js';
 import { encodePayload } from '../bus/codec.js';
@@ -33,7 +41,39 @@ import { BusPartyTransport, remoteParticipant, type BusPartyTransportOptions } f
 import type { AccountRef, ServiceConnection, ServiceParticipant } from './service-api.js';
 import type { Participant, PlanProtocol, SessionBinding } from './transport.js';
 
-const METHODS = ['identityPub', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant'] as const;
+/**
+ * The `nonce` an ID token for a login on a connection authenticated as `devicePub` (the device's
+ * bus identity key, 33 bytes SEC1) must carry: base64url(SHA-256(devicePub)), no padding. A wallet
+ * asks its OpenID provider for an ID token with exactly this nonce.
+ */
+export function loginNonce(devicePub: Uint8Array): string {
+  return bytesToBase64Url(sha256(abytes(devicePub, 'devicePub', 33)));
+}
+
+/** What `login` / `resume` answer: the service session (opaque, secret), who it is for, its expiry (seconds). */
+export interface ServiceGrant {
+  session: string;
+  subject: { iss: string; sub: string };
+  expiresAt: number;
+}
+
+/** The server side of logins and authorization (`serveService` option `guard`). */
+export interface RpcGuard {
+  /** Verify an ID token for the device `devicePub`; a new service session. */
+  login(idToken: unknown, devicePub: Uint8Array): Promise<ServiceGrant>;
+  /** Check a service session presented by `devicePub`. */
+  resume(session: unknown, devicePub: Uint8Array): Promise<ServiceGrant>;
+  /**
+   * Before `method` runs for `account` on behalf of `subject`: authorization and caps (throws to
+   * refuse: nothing runs). Returns the release, called once the session the method opens ends
+   * (at once when it opens none or fails before).
+   */
+  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; devicePub: Uint8Array }): Promise<() => void>;
+  /** Seconds since the epoch (session expiry). */
+  nowS(): number;
+}
+
+const METHODS = ['identityPub', 'login', 'resume', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant'] as const;
 type Method = (typeof METHODS)[number];
 
 function isMap(v: unknown): v is Record<string, WirePayload> {
@@ -41,7 +81,7 @@ function isMap(v: unknown): v is Record<string, WirePayload> {
 }
 
 /** The request fields each method takes; any other field is refused (the service never guesses what a field means). */
-const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize'>, readonly string[]> = {
+const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize' | 'login' | 'resume'>, readonly string[]> = {
   keygenParticipant: ['sid', 'parties', 'threshold'],
   refreshParticipant: ['sid', 'parties', 'threshold', 'base', 'dealers', 'rotateAux'],
   auxParticipant: ['sid', 'index'],
@@ -55,7 +95,7 @@ function onlyKeys(o: Record<string, WirePayload>, allowed: readonly string[], ti
 }
 
 /** `{account, req}` of a request, checked field by field: exact keys at every level. */
-function strictArgs(m: Exclude<Method, 'identityPub'>, a: WirePayload): { account: Record<string, WirePayload>; req: Record<string, WirePayload> | null } {
+function strictArgs(m: Exclude<Method, 'identityPub' | 'login' | 'resume'>, a: WirePayload): { account: Record<string, WirePayload>; req: Record<string, WirePayload> | null } {
   if (!isMap(a)) return fail('BUS_FRAME_INVALID', `${m}: args must be a map {account, req}`);
   onlyKeys(a, ['account', 'req'], `${m} args`);
   const { account, req } = a;
@@ -69,6 +109,18 @@ function strictArgs(m: Exclude<Method, 'identityPub'>, a: WirePayload): { accoun
   onlyKeys(req, REQ_FIELDS[m], `${m} args.req`);
   return { account, req };
 }
+
+/** `login {idToken}` / `resume {session}`: exactly one string field. */
+function strictAuthArgs(m: 'login' | 'resume', a: WirePayload): string {
+  const field = m === 'login' ? 'idToken' : 'session';
+  if (!isMap(a)) return fail('BUS_FRAME_INVALID', `${m}: args must be a map {${field}}`);
+  onlyKeys(a, [field], `${m} args`);
+  const v = a[field];
+  if (typeof v !== 'string') return fail('BUS_FRAME_INVALID', `${m}: args.${field} must be a string`);
+  return v;
+}
+
+const grantToWire = (g: ServiceGrant): WirePayload => ({ expiresAt: g.expiresAt, session: g.session, subject: { iss: g.subject.iss, sub: g.subject.sub } });
 
 /** Request args → wire (bigints as big-endian bytes). */
 function argsToWire(req: Record<string, unknown> | undefined): WirePayload {
@@ -132,6 +184,8 @@ function followConnection(link: Link, fn: (env: Envelope) => void): () => void {
 export interface ServeServiceOptions extends BusPartyTransportOptions {
   /** Errors of background sessions (a stalled or aborted session on the service side). */
   onError?: (e: unknown, info: { method: string; link: Link }) => void;
+  /** Require a login per connection and authorize every call (the server's co-signing service). Without it every peer may call (tests, the demo's private link). */
+  guard?: RpcGuard;
 }
 
 /**
@@ -142,6 +196,9 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
   if (typeof party !== 'object' || party === null || typeof party.keygenParticipant !== 'function') fail('INVALID_ARGUMENT', 'party: expected a ServiceConnection (e.g. ServiceParty)');
   const transport = new BusPartyTransport(opts);
   const offs: (() => void)[] = [];
+  const guard = opts.guard;
+  /** The login of each link's connection (by connection sid): gone with the connection. */
+  const authed = new WeakMap<Link, { conn: string; grant: ServiceGrant }>();
   const serveLink = (link: Link): void => {
     offs.push(
       followConnection(link, (env) => {
@@ -155,24 +212,57 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
         const reply = (payload: WirePayload): void => {
           link.send({ sid: env.sid, protocol: RPC_PROTOCOL, round: 0, from: 0, to: 0, payload });
         };
-        handle(link, p.m, p.a).then(
+        handle(link, p.m, p.a, bytesToHex(env.sid)).then(
           (ok) => reply({ id, ok }),
           (e: unknown) => reply({ err: errorToWire(e), id }),
         );
       }),
     );
   };
-  const background = <I, S, O>(method: string, link: Link, plan: { protocol: PlanProtocol<I, S, O>; sid: Uint8Array; threshold: number; participants: Participant<I, O>[] }): void => {
-    transport.run(plan).catch((e: unknown) => opts.onError?.(e, { method, link }));
+  const background = <I, S, O>(method: string, link: Link, plan: { protocol: PlanProtocol<I, S, O>; sid: Uint8Array; threshold: number; participants: Participant<I, O>[] }, done: () => void): void => {
+    transport
+      .run(plan)
+      .catch((e: unknown) => opts.onError?.(e, { method, link }))
+      .finally(done);
   };
-  const handle = async (link: Link, m: string, a: WirePayload): Promise<WirePayload> => {
+  const handle = async (link: Link, m: string, a: WirePayload, conn: string): Promise<WirePayload> => {
     if (!(METHODS as readonly string[]).includes(m)) return fail('INVALID_ARGUMENT', `unknown method ${m}`);
     const method = m as Method;
     if (method === 'identityPub') return party.identityPub;
+    if (method === 'login' || method === 'resume') {
+      if (!guard) return fail('INVALID_ARGUMENT', `${method}: this service takes no logins`);
+      const v = strictAuthArgs(method, a);
+      const devicePub = link.peerPub!;
+      const grant = method === 'login' ? await guard.login(v, devicePub) : await guard.resume(v, devicePub);
+      authed.set(link, { conn, grant });
+      return grantToWire(grant);
+    }
     const args = strictArgs(method, a);
     const account = args.account as unknown as AccountRef;
     const req = (args.req ?? {}) as Record<string, WirePayload>;
-    if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
+    if (guard) {
+      const state = authed.get(link);
+      if (!state || state.conn !== conn) return fail('AUTH_REQUIRED', `${method}: log in (or resume) on this connection first`);
+      if (state.grant.expiresAt <= guard.nowS()) return fail('AUTH_REQUIRED', `${method}: the service session expired; log in again`, { expired: true });
+      const admitted = await guard.admit({ method, account, subject: state.grant.subject, devicePub: link.peerPub! });
+      return dispatch(link, method, account, req, admitted);
+    }
+    return dispatch(link, method, account, req, () => undefined);
+  };
+  /** Run `method` (admitted; `done` releases its admission when its session ends, or now if it opens none or fails). */
+  const dispatch = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume'>, account: AccountRef, req: Record<string, WirePayload>, done: () => void): Promise<WirePayload> => {
+    let handedOff = false;
+    try {
+      if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
+      return await participantCall(link, method, account, req, () => {
+        handedOff = true;
+        return done;
+      });
+    } finally {
+      if (!handedOff) done();
+    }
+  };
+  const participantCall = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume' | 'finalize'>, account: AccountRef, req: Record<string, WirePayload>, handOff: () => () => void): Promise<WirePayload> => {
     // the session runs exactly as the service agreed: its joint sid, threshold and parties
     const planOf = <I, S, O>(p: ServiceParticipant<I, O>, protocol: PlanProtocol<I, S, O>) => ({
       protocol,
@@ -185,7 +275,7 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
       case 'keygenParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['keygenParticipant']>[1];
         const p = await party.keygenParticipant(account, r);
-        background(method, link, planOf(p, keygen));
+        background(method, link, planOf(p, keygen), handOff());
         part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
@@ -193,14 +283,14 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
         const r = req as unknown as Parameters<ServiceConnection['refreshParticipant']>[1];
         const p = await party.refreshParticipant(account, r);
         const protocol: PlanProtocol<never, never, never> = r.rotateAux ? ((inputOf: (self: number) => unknown) => refreshProtocol(auxRotation((self) => inputOf(self) as AuxInput))) as never : (refresh as never);
-        background(method, link, planOf(p as never, protocol));
+        background(method, link, planOf(p as never, protocol), handOff());
         part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'auxParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['auxParticipant']>[1];
         const p = await party.auxParticipant(account, r);
-        background(method, link, planOf(p, aux));
+        background(method, link, planOf(p, aux), handOff());
         part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
@@ -208,14 +298,14 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
         const w = req as Record<string, WirePayload>;
         const r = { ...(w as object), deviceN: bytesToNumberBE(abytes(w.deviceN, 'req.deviceN')) } as unknown as Parameters<ServiceConnection['presignParticipant']>[1];
         const p = await party.presignParticipant(account, r);
-        background(method, link, planOf(p, presign));
+        background(method, link, planOf(p, presign), handOff());
         part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
       case 'signParticipant': {
         const r = req as unknown as Parameters<ServiceConnection['signParticipant']>[1];
         const p = await party.signParticipant(account, r);
-        background(method, link, planOf(p, sign));
+        background(method, link, planOf(p, sign), handOff());
         part = p as ServiceParticipant<unknown, unknown>;
         break;
       }
@@ -235,10 +325,28 @@ export interface ConnectServiceOptions {
   callMs?: number;
   /** How long to wait for the link (default 30 s). */
   readyMs?: number;
+  /**
+   * Log in on each new connection before its first call (a service with `guard`): given the raw
+   * `login` / `resume` calls of that connection. A call refused with AUTH_REQUIRED (the session
+   * expired meanwhile) runs it again and is retried once.
+   */
+  authenticate?: (rpc: AuthRpc) => Promise<void>;
+}
+
+/** The two login calls on the current connection. */
+export interface AuthRpc {
+  login(idToken: string): Promise<ServiceGrant>;
+  resume(session: string): Promise<ServiceGrant>;
+}
+
+function grantFromWire(w: WirePayload): ServiceGrant {
+  if (!isMap(w) || typeof w.session !== 'string' || typeof w.expiresAt !== 'number' || !isMap(w.subject) || typeof w.subject.iss !== 'string' || typeof w.subject.sub !== 'string')
+    return fail('BUS_FRAME_INVALID', 'login: malformed response');
+  return { session: w.session, subject: { iss: w.subject.iss, sub: w.subject.sub }, expiresAt: w.expiresAt };
 }
 
 /** The device's `ServiceConnection` to the service behind `link`. Participants it returns are remote: run them with a `BusPartyTransport`. */
-export async function connectService(link: Link, opts: ConnectServiceOptions = {}): Promise<ServiceConnection> {
+export async function connectService(link: Link, opts: ConnectServiceOptions = {}): Promise<ServiceConnection & { authenticated(): Promise<void> }> {
   if (typeof link !== 'object' || link === null || typeof link.subscribe !== 'function') fail('INVALID_ARGUMENT', 'link: expected a bus Link');
   const callMs = opts.callMs ?? 120_000;
   await link.whenReady(opts.readyMs ?? 30_000);
@@ -261,7 +369,7 @@ export async function connectService(link: Link, opts: ConnectServiceOptions = {
     }
     pending.clear();
   });
-  const call = async (m: Method, a: WirePayload): Promise<WirePayload> => {
+  const send = async (m: Method, a: WirePayload): Promise<WirePayload> => {
     await link.whenReady(opts.readyMs ?? 30_000);
     const id = next++;
     return new Promise<WirePayload>((resolve, reject) => {
@@ -277,6 +385,38 @@ export async function connectService(link: Link, opts: ConnectServiceOptions = {
       }
     });
   };
+  const rpc: AuthRpc = {
+    login: async (idToken) => grantFromWire(await send('login', { idToken })),
+    resume: async (session) => grantFromWire(await send('resume', { session })),
+  };
+  /** The login of the current connection (run once per connection sid). */
+  let auth: { conn: string; p: Promise<void> } | null = null;
+  const authenticated = async (): Promise<void> => {
+    if (!opts.authenticate) return;
+    await link.whenReady(opts.readyMs ?? 30_000);
+    const conn = bytesToHex(link.connectionSid!);
+    if (!auth || auth.conn !== conn) {
+      const p = opts.authenticate(rpc);
+      const mine = { conn, p };
+      auth = mine;
+      p.catch(() => {
+        if (auth === mine) auth = null;
+      });
+    }
+    await auth.p;
+  };
+  const call = async (m: Method, a: WirePayload): Promise<WirePayload> => {
+    if (m === 'identityPub') return send(m, a);
+    await authenticated();
+    try {
+      return await send(m, a);
+    } catch (e) {
+      if (!opts.authenticate || !isTkeyTssError(e, 'AUTH_REQUIRED')) throw e;
+      auth = null; // the session expired (or the connection changed under the call): log in again, once
+      await authenticated();
+      return send(m, a);
+    }
+  };
   const identityPub = abytes(await call('identityPub', null), 'identityPub', 33);
   const participant = async <I, O>(m: Method, account: AccountRef, req: object): Promise<ServiceParticipant<I, O>> => {
     const r = await call(m, { account: account as unknown as WirePayload, req: argsToWire(req as Record<string, unknown>) });
@@ -287,8 +427,10 @@ export async function connectService(link: Link, opts: ConnectServiceOptions = {
     const session: SessionBinding = { sid: b.sid, threshold: b.threshold, parties: (b.parties as { id: number; owns: number[] }[]).map((q) => ({ id: q.id, owns: [...q.owns] })) };
     return Object.assign(remoteParticipant<I, O>(link, r.id, r.owns as number[]), { session });
   };
-  const conn: ServiceConnection = {
+  const conn: ServiceConnection & { authenticated(): Promise<void> } = {
     identityPub,
+    /** Log in on the current connection now (else the first call does). */
+    authenticated,
     keygenParticipant: (account, req) => participant('keygenParticipant', account, req),
     refreshParticipant: (account, req) => participant('refreshParticipant', account, req),
     auxParticipant: (account, req) => participant('auxParticipant', account, req),

@@ -43,6 +43,17 @@ export interface ServiceAccountRecord {
   aborts?: AbortHistory;
   /** The session ids the service took part in for this account (`service-sid.ts`). */
   sids?: SidRegistry;
+  /**
+   * The login subject the account is bound to (`ServiceParty.authorize`): the ID token's issuer and
+   * subject at keygen. Every later session of the account needs a login of the same subject.
+   */
+  owner?: AccountOwner;
+}
+
+/** An OIDC login subject, (iss, sub) — the server's `Subject` (`src/server/auth/types.ts`). */
+export interface AccountOwner {
+  iss: string;
+  sub: string;
 }
 
 /**

@@ -22,6 +22,8 @@ import { instrumentStore } from './ops/store-metrics.js';
 import type { ServerStore } from './store/types.js';
 import { createVerifier } from './verify-pool.js';
 import { registerTorusRoutes } from './torus-routes.js';
+import { DEV_ISSUER_LOG_FIELD } from './auth/dev-issuer.js';
+import { registerService, type ServiceOptions } from './service/register.js';
 
 /** The package version (from src/server or dist/src/server). */
 export const VERSION: string = (() => {
@@ -51,6 +53,8 @@ export interface BuildServerOptions {
   metrics?: ServerMetrics;
   /** The co-signing service the admin API acts on; the admin routes exist only with this AND `config.adminToken`. */
   admin?: AdminTarget;
+  /** The co-signing service (`/v1/service`, the bus at `/v1/bus`, logins; `service/register.ts`). */
+  service?: ServiceOptions;
 }
 
 declare module 'fastify' {
@@ -75,8 +79,9 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   };
   const app = Fastify({
     // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time);
-    // secrets are redacted wherever they appear in a logged object, query values dropped (ops/log-redact.ts).
-    logger: { level: cfg.logLevel, redact: LOG_REDACT, serializers: { req: requestSerializer }, ...(opts.logStream ? { stream: opts.logStream } : {}) },
+    // secrets are redacted wherever they appear in a logged object, query values dropped (ops/log-redact.ts);
+    // with the development issuer on, EVERY log line says so
+    logger: { level: cfg.logLevel, redact: LOG_REDACT, serializers: { req: requestSerializer }, ...(opts.logStream ? { stream: opts.logStream } : {}), ...(cfg.devIssuer && opts.service ? { mixin: () => ({ ...DEV_ISSUER_LOG_FIELD }) } : {}) },
     bodyLimit: cfg.bodyLimit,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -99,7 +104,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     errorResponseBuilder: (_req, c) => new InvalidInput('RATE_LIMITED', `too many requests from this address (limit ${c.max} per minute); retry after ${c.after}`, { retryAfterSeconds: Math.max(1, Math.ceil(c.ttl / 1000)), limit: c.max }),
   });
 
-  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: store.kind }));
+  const devIssuerOn = cfg.devIssuer && opts.service !== undefined;
+  app.get('/healthz', { config: { rateLimit: false } }, async () => ({ status: 'ok', version: VERSION, store: store.kind, ...(devIssuerOn ? { devIssuer: DEV_ISSUER_LOG_FIELD.devIssuer } : {}) }));
   app.get('/readyz', { config: { rateLimit: false } }, async (_req, reply) => {
     try {
       await store.ping();
@@ -110,6 +116,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   });
   registerTorusRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
+  if (opts.service) await registerService(app, cfg, clock, opts.service, VERSION);
   if (cfg.adminToken && opts.admin) await registerAdminRoutes(app, { token: cfg.adminToken, target: opts.admin, metrics });
   else if (cfg.adminToken) app.log.warn('TKEY_ADMIN_TOKEN is set but this process runs no co-signing service: no admin API');
   return app;

@@ -21,7 +21,15 @@
  * | TKEY_METRICS_TOKEN | (none: a secret) | unset (`/metrics` open); else a bearer token ≥ 32 characters |
  * | TKEY_ADMIN_TOKEN | (none: a secret) | unset (no admin API); else a bearer token ≥ 32 characters |
  * | TKEY_ADMIN_TOKEN_FILE | --admin-token-file | unset; a file holding the admin token (instead of TKEY_ADMIN_TOKEN) |
+ * | TKEY_MODE | --mode | production (or development) |
+ * | TKEY_OIDC_ISSUERS | --oidc-issuers | unset: JSON array `[{iss, aud, jwksUrl \| jwksFile, algs?}]` or `@path` |
+ * | TKEY_DEV_ISSUER | --dev-issuer | 0 (1: the development issuer; development mode only) |
+ * | TKEY_SESSION_TTL_S | --session-ttl-s | 900 |
+ * | TKEY_MAX_ACCOUNT_SESSIONS | --max-account-sessions | 4 concurrent sessions per account |
+ * | TKEY_MAX_ACCOUNT_PRESIGS | --max-account-presigs | 100 presignatures held per account |
+ * | TKEY_SIGN_RATE_ACCOUNT | --sign-rate-account | 120 sign requests / minute / account |
  *
+ * The co-signing service is on when an issuer is configured or the development issuer is on.
  * Secret settings have no flag (a command line is visible to every local user) and are held as
  * `SecretText` (never printed); a bad one is reported without its value.
  * @module
@@ -30,6 +38,8 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { fail } from '../errors.js';
 import { SecretText } from './ops/secret-text.js';
+import { parseIssuers } from './auth/oidc.js';
+import type { IssuerConfig } from './auth/types.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -54,6 +64,20 @@ export interface ServerConfig {
   metricsToken?: SecretText;
   /** When set (and the process runs a co-signing service), the admin API exists behind `Authorization: Bearer <token>`. */
   adminToken?: SecretText;
+  /** `production` (default) or `development` (the only mode the development issuer runs in). */
+  mode: 'development' | 'production';
+  /** Trusted OpenID Connect issuers of the co-signing service's login. */
+  oidcIssuers: IssuerConfig[];
+  /** The development issuer (mints tokens for any subject). */
+  devIssuer: boolean;
+  /** Lifetime of a service session (seconds). */
+  sessionTtlS: number;
+  /** Per account: sessions running at once. */
+  maxAccountSessions: number;
+  /** Per account: presignatures the service holds (presign refused beyond). */
+  maxAccountPresigs: number;
+  /** Per account: sign requests per minute. */
+  signRateAccount: number;
 }
 
 interface Setting {
@@ -141,6 +165,13 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_METRICS_TOKEN', key: 'metricsToken', parse: token },
   { env: 'TKEY_ADMIN_TOKEN', key: 'adminToken', parse: token },
   { env: 'TKEY_ADMIN_TOKEN_FILE', flag: '--admin-token-file', key: 'adminToken', parse: tokenFile },
+  { env: 'TKEY_MODE', flag: '--mode', key: 'mode', parse: (raw, name) => (raw === 'development' || raw === 'production' ? raw : bad(name, raw, 'expected development or production')) },
+  { env: 'TKEY_OIDC_ISSUERS', flag: '--oidc-issuers', key: 'oidcIssuers', parse: (raw, name) => parseIssuers(raw, name) },
+  { env: 'TKEY_DEV_ISSUER', flag: '--dev-issuer', key: 'devIssuer', parse: (raw, name) => (raw === '1' || raw === 'true' ? true : raw === '0' || raw === 'false' || raw === '' ? false : bad(name, raw, 'expected 1 or 0')) },
+  { env: 'TKEY_SESSION_TTL_S', flag: '--session-ttl-s', key: 'sessionTtlS', parse: int(30, 86_400) },
+  { env: 'TKEY_MAX_ACCOUNT_SESSIONS', flag: '--max-account-sessions', key: 'maxAccountSessions', parse: int(1, 1000) },
+  { env: 'TKEY_MAX_ACCOUNT_PRESIGS', flag: '--max-account-presigs', key: 'maxAccountPresigs', parse: int(0, 100_000) },
+  { env: 'TKEY_SIGN_RATE_ACCOUNT', flag: '--sign-rate-account', key: 'signRateAccount', parse: int(1, 1_000_000) },
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -157,7 +188,17 @@ export const DEFAULT_CONFIG: ServerConfig = {
   shutdownTimeoutMs: 10_000,
   verifyThreads: Math.min(4, availableParallelism()),
   metrics: true,
+  mode: 'production',
+  oidcIssuers: [],
+  devIssuer: false,
+  sessionTtlS: 900,
+  maxAccountSessions: 4,
+  maxAccountPresigs: 100,
+  signRateAccount: 120,
 };
+
+/** The co-signing service runs when someone can log in to it. */
+export const serviceEnabled = (c: ServerConfig): boolean => c.oidcIssuers.length > 0 || c.devIssuer;
 
 /** Build the configuration from `env` and `argv` (flags `--name value` or `--name=value`). */
 export function loadConfig(env: Record<string, string | undefined>, argv: readonly string[] = []): ServerConfig {
@@ -184,5 +225,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
   }
   const c = cfg as unknown as ServerConfig;
   if (c.maxValueBytes > c.bodyLimit) fail('CONFIG_INVALID', `TKEY_MAX_VALUE_BYTES=${c.maxValueBytes}: must not exceed TKEY_BODY_LIMIT=${c.bodyLimit}`, { setting: 'TKEY_MAX_VALUE_BYTES' });
+  if (c.devIssuer && c.mode !== 'development')
+    fail('CONFIG_INVALID', `TKEY_DEV_ISSUER=1: the development issuer mints tokens for anyone; it runs only with TKEY_MODE=development (mode is ${c.mode})`, { setting: 'TKEY_DEV_ISSUER' });
   return c;
 }

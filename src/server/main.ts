@@ -8,7 +8,8 @@
  * @module
  */
 import { isTkeyTssError } from '../errors.js';
-import { loadConfig } from './config.js';
+import { loadConfig, serviceEnabled } from './config.js';
+import { DEV_ISSUER_LOG_FIELD } from './auth/dev-issuer.js';
 import { runAdminCli } from './ops/admin-cli.js';
 import { startServer } from './serve.js';
 
@@ -62,7 +63,7 @@ async function main(argv: string[]): Promise<void> {
   }
   const { app } = server;
   // Always printed (whatever the log level): the bound address, so TKEY_PORT=0 is usable.
-  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: 'tkey-tss metadata server listening', url: server.url, store: server.store.kind }) + '\n');
+  process.stdout.write(JSON.stringify({ level: 30, time: Date.now(), pid: process.pid, msg: 'tkey-tss metadata server listening', url: server.url, store: server.store.kind, service: serviceEnabled(cfg), ...(cfg.devIssuer ? DEV_ISSUER_LOG_FIELD : {}) }) + '\n');
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

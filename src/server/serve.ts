@@ -6,7 +6,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './app.js';
-import type { ServerConfig } from './config.js';
+import { join } from 'node:path';
+import { serviceEnabled, type ServerConfig } from './config.js';
+import { composeService } from './service/compose.js';
+import { FileStorage } from '../storage/file-store.js';
 import { openStore } from './store/open.js';
 import type { ServerStore } from './store/types.js';
 
@@ -22,7 +25,10 @@ export async function startServer(cfg: ServerConfig, opts: { clock?: () => numbe
   const store = await openStore(cfg);
   let app: FastifyInstance;
   try {
-    app = await buildServer({ store, config: cfg, ...opts });
+    // the co-signing service, when someone can log in to it. Its checkpoints: a FileStorage under
+    // the data directory until the in-process metadata view over `store` replaces it
+    const service = serviceEnabled(cfg) ? await composeService(new FileStorage({ dir: join(cfg.dataDir, 'service-metadata') })) : undefined;
+    app = await buildServer({ store, config: cfg, ...opts, ...(service ? { service } : {}) });
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (e) {
     await store.close().catch(() => undefined);
