@@ -106,6 +106,8 @@ export const ERROR_CODES = {
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },
   REPLAYED_WRITE: { kind: 'StorageConflict', text: 'a signed write was already stored and is no longer the latest value of its address (a replay would roll it back); nothing was written' },
   CONFIG_INVALID: { kind: 'InvalidInput', text: 'a server setting (environment variable or flag, named in the message) is invalid; the server did not start' },
+  KEK_INVALID: { kind: 'InvalidInput', text: 'the sealed service state was sealed under a key-encryption key that is neither the configured KEK nor the previous one (details.keyId), or the KEK is malformed; nothing was read' },
+  SEALED_STATE_INVALID: { kind: 'InternalBug', text: 'a sealed service-state row failed authentication (tampered, corrupted, or moved to another account, kind or epoch); nothing of it was used' },
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
   REPLAY_MODE_REFUSED: { kind: 'InvalidInput', text: 'replay mode (deterministic per-round randomness, for conformance vectors and transcript tests) was requested where real accounts run (ServiceParty, TssAccount, the worker engine)' },

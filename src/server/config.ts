@@ -17,10 +17,16 @@
  * | TKEY_PG_POOL_MAX | --pg-pool-max | 10 |
  * | TKEY_SHUTDOWN_TIMEOUT_MS | --shutdown-timeout-ms | 10000 |
  * | TKEY_VERIFY_THREADS | --verify-threads | CPU count, at most 4 (0 = verify on the event loop) |
+ * | TKEY_SERVER_KEK | (none: a secret on the command line is visible in ps) | unset; the service needs it or the file |
+ * | TKEY_SERVER_KEK_FILE | --server-kek-file | unset |
+ * | TKEY_SERVER_KEK_PREVIOUS | (none) | unset (during a KEK rotation: the old KEK) |
+ * | TKEY_SERVER_KEK_PREVIOUS_FILE | --server-kek-previous-file | unset |
+ * | TKEY_SERVICE_PRIMES_FILE | --service-primes-file | unset (the service generates its Paillier primes once) |
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { fail } from '../errors.js';
+import { Kek } from './service-state/kek.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -39,11 +45,20 @@ export interface ServerConfig {
   pgPoolMax: number;
   shutdownTimeoutMs: number;
   verifyThreads: number;
+  /** The co-signing service's key-encryption key (`service-state/kek.ts`; secret, redacted). */
+  serverKek?: Kek;
+  serverKekFile?: string;
+  /** The KEK being rotated away from (read only). */
+  serverKekPrevious?: Kek;
+  serverKekPreviousFile?: string;
+  /** Safe primes of the service's long-lived Paillier key (the `test-vectors/primes` format); absent: generated once at first start. */
+  servicePrimesFile?: string;
 }
 
 interface Setting {
   env: string;
-  flag: string;
+  /** Absent for secrets: a value on the command line is visible to every local user (ps). */
+  flag?: string;
   key: keyof ServerConfig;
   parse: (raw: string, name: string) => unknown;
 }
@@ -57,6 +72,21 @@ function int(min: number, max: number) {
     if (!Number.isSafeInteger(n) || n < min || n > max) return bad(name, raw, `expected an integer in [${min}, ${max}]`);
     return n;
   };
+}
+
+/** A KEK given inline: 64 hex characters; the message never echoes the value. Empty = unset. */
+function kek(raw: string, name: string): Kek | undefined {
+  if (raw === '') return undefined;
+  if (!/^[0-9a-fA-F]{64}$/.test(raw.trim())) return bad(name, '<redacted>', 'expected 64 hex characters (a 32-byte key)');
+  try {
+    return Kek.fromHex(raw, name);
+  } catch {
+    return bad(name, '<redacted>', 'expected a non-zero 32-byte key');
+  }
+}
+
+function path(what: string) {
+  return (raw: string, name: string): string | undefined => (raw === '' ? undefined : raw.trim().length > 0 ? raw : bad(name, raw, `expected ${what}`));
 }
 
 const SETTINGS: readonly Setting[] = [
@@ -98,6 +128,11 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_PG_POOL_MAX', flag: '--pg-pool-max', key: 'pgPoolMax', parse: int(1, 1000) },
   { env: 'TKEY_SHUTDOWN_TIMEOUT_MS', flag: '--shutdown-timeout-ms', key: 'shutdownTimeoutMs', parse: int(0, 3_600_000) },
   { env: 'TKEY_VERIFY_THREADS', flag: '--verify-threads', key: 'verifyThreads', parse: int(0, 64) },
+  { env: 'TKEY_SERVER_KEK', key: 'serverKek', parse: kek },
+  { env: 'TKEY_SERVER_KEK_FILE', flag: '--server-kek-file', key: 'serverKekFile', parse: path('a KEK file path') },
+  { env: 'TKEY_SERVER_KEK_PREVIOUS', key: 'serverKekPrevious', parse: kek },
+  { env: 'TKEY_SERVER_KEK_PREVIOUS_FILE', flag: '--server-kek-previous-file', key: 'serverKekPreviousFile', parse: path('a KEK file path') },
+  { env: 'TKEY_SERVICE_PRIMES_FILE', flag: '--service-primes-file', key: 'servicePrimesFile', parse: path('a primes file path') },
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -122,17 +157,17 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     const a = argv[i]!;
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
-    if (!SETTINGS.some((s) => s.flag === name)) fail('CONFIG_INVALID', `${a}: unknown flag (known: ${SETTINGS.map((s) => s.flag).join(' ')})`, { setting: a });
+    if (!SETTINGS.some((s) => s.flag !== undefined && s.flag === name)) fail('CONFIG_INVALID', `${name}: unknown flag (known: ${SETTINGS.flatMap((s) => (s.flag ? [s.flag] : [])).join(' ')})`, { setting: name });
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) fail('CONFIG_INVALID', `${name}: expected a value`, { setting: name });
     flags.set(name, value);
   }
   const cfg: Record<string, unknown> = { ...DEFAULT_CONFIG };
   for (const s of SETTINGS) {
-    const fromFlag = flags.get(s.flag);
+    const fromFlag = s.flag === undefined ? undefined : flags.get(s.flag);
     const raw = fromFlag ?? env[s.env];
     if (raw === undefined) continue;
-    const v = s.parse(raw, fromFlag !== undefined ? s.flag : s.env);
+    const v = s.parse(raw, fromFlag !== undefined ? s.flag! : s.env);
     if (v !== undefined) cfg[s.key] = v;
   }
   const c = cfg as unknown as ServerConfig;

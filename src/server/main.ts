@@ -23,6 +23,7 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE + '\n');
     return;
   }
+  if (command === 'admin' && rest[0] === 'rotate-kek') return process.exit(await (await import('./service-state/rotate-cli.js')).rotateKekCli(rest.slice(1)));
   if (command !== 'serve') {
     process.stderr.write(`tkey-tss: unknown command ${JSON.stringify(command ?? '')}; ${USAGE}\n`);
     process.exit(2);
