@@ -98,6 +98,17 @@ for (const be of backends) {
       state = await openServiceState(store, K1);
       expect(bytesToHex(state.identityKey)).toBe(identity);
       expect(await state.shares.accounts()).toEqual([acct]);
+      // a sign request the service refuses before any session keeps the half (it is put back)
+      const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+      const k = scalarFromBytes(state.identityKey);
+      const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
+      const halves = async () => (await store.stateList(KIND_PRESIG, { prefix: acct + SEP })).map((r) => hexToBytes(r.key.split(SEP)[1]!));
+      const [first] = await halves();
+      const refused = await node(state, storage)
+        .signParticipant(ref, { sid: new Uint8Array(32).fill(0x33), index: 2, base: { ...base, tssNonce: base.tssNonce + 1 }, presignSid: first!, digest: new Uint8Array(32).fill(1) })
+        .catch((e: unknown) => e);
+      expect(isTkeyTssError(refused, 'SERVICE_STATE_MISMATCH'), String(refused)).toBe(true);
+      expect(await state.presigs.count(acct!)).toBe(2);
       const again = await TssAccount.login(device(node(state, storage), 'login-1'), deviceFactor);
       await signs(again, 'pooled after a restart', true);
       expect(await state.presigs.count(acct!)).toBe(1);
@@ -112,12 +123,8 @@ for (const be of backends) {
           expect(await state.presigs.count(acct!)).toBe(0);
           // two nodes asked to sign with one half at once: exactly one gets it
           expect(await viaB.presign(1)).toBe(1);
-          const [row] = await store.stateList(KIND_PRESIG, { prefix: acct + SEP });
-          const presignSid = hexToBytes(row!.key.split(SEP)[1]!);
-          const k = scalarFromBytes(state.identityKey);
-          const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
-          const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
-          const ask = (n: ServiceParty, b: number) => n.signParticipant(ref, { sid: new Uint8Array(32).fill(b), index: 2, base, presignSid, digest: sha256(utf8ToBytes('race')) });
+          const [presignSid] = await halves();
+          const ask = (n: ServiceParty, b: number) => n.signParticipant(ref, { sid: new Uint8Array(32).fill(b), index: 2, base, presignSid: presignSid!, digest: sha256(utf8ToBytes('race')) });
           const outcomes = await Promise.allSettled([ask(node(state, storage), 0x51), ask(node(state2, storage), 0x52)]);
           expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
           const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;

@@ -10,7 +10,7 @@ import { isTkeyTssError } from '../errors.js';
 import { loadConfig } from './config.js';
 import { startServer } from './serve.js';
 
-const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  (see src/server/README.md)';
+const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  (see src/server/README.md)\n       tkey-tss admin rotate-kek --new-kek-file F  (see src/server/service-state/README.md)';
 
 function oneLine(e: unknown): string {
   const msg = isTkeyTssError(e) ? e.message : e instanceof Error ? e.message : String(e);
