@@ -4,9 +4,11 @@
  * and presignature stores, the persisted service keys (two nodes racing at first start agree), the
  * ID-token replay cache and KEK rotation — on the embedded store and on PostgreSQL.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
 import { isTkeyTssError } from '../src/errors.js';
@@ -345,6 +347,41 @@ for (const be of backends) {
     }, 60_000);
   });
 }
+
+describe('embedded store: a restart in a new OS process', () => {
+  it('a new process opening the store with the KEK reads every account, the keys and the halves; its take is durable', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-state-proc-'));
+    dirs.push(dir);
+    let store = await EmbeddedStore.open({ dir });
+    const first = await openServiceState(store, K1, { primesFile: PRIMES_FILE });
+    await first.shares.put(ACC, record(0x42));
+    const sid = (n: number) => n.toString(16).padStart(64, '0');
+    await first.presigs.put(ACC, sid(1), 3, presignature(3, 7));
+    await first.presigs.put(ACC, sid(2), 3, presignature(3, 8));
+    const identity = bytesToHex(first.identityKey);
+    await store.close();
+    const child = fileURLToPath(new URL('./helpers/service-state-child.ts', import.meta.url));
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    const out = await new Promise<string>((res, rej) => {
+      const p = spawn(process.execPath, ['--import', 'tsx', child, dir, ACC, sid(1)], { cwd: root, env: { ...process.env, TKEY_SERVER_KEK: K1.exportHex() }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let o = '';
+      let e = '';
+      p.stdout.on('data', (c: Buffer) => (o += c.toString()));
+      p.stderr.on('data', (c: Buffer) => (e += c.toString()));
+      p.on('error', rej);
+      p.on('exit', (code) => (code === 0 ? res(o) : rej(new Error(`child exited ${code}: ${e}`))));
+    });
+    expect(JSON.parse(out)).toEqual({ accounts: [ACC], confirmedShare: '42'.repeat(32), identity, halvesBefore: 2, took: '07'.repeat(32), halvesAfter: 1 });
+    store = await EmbeddedStore.open({ dir });
+    try {
+      const back = await openServiceState(store, K1);
+      expect(await back.presigs.take(ACC, sid(1))).toBeUndefined(); // taken in the other process: never again
+      expect(bytesToHex((await back.presigs.take(ACC, sid(2)))!.exportData().k)).toBe('08'.repeat(32));
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
 
 describe('tkey-tss admin rotate-kek', () => {
   it('re-seals the embedded store from the usual KEK setting to --new-kek-file; refuses without it; never prints a key', async () => {
