@@ -452,7 +452,8 @@ export class ServiceParty implements ServiceConnection {
     const parties = this.#signerParties(req.index);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
     // Taken (atomically, across nodes for a shared store) before anything else: single use, even if
-    // the session fails. Until the session exists a refusal puts it back (a mismatched binding burns it).
+    // the session fails. A refusal before the session exists puts it back (nothing changed), unless it
+    // is of an epoch older than the durable one (burned: it can never be used).
     const presignature = await this.#presigs.take(ref.key, key);
     if (!presignature) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
     let sid: Uint8Array;
@@ -469,8 +470,11 @@ export class ServiceParty implements ServiceConnection {
       try {
         checkSignBinding(presignature, { index: req.index, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
       } catch (e) {
-        burned = true;
-        if (!presignature.consumed) presignature.consume();
+        // `base` is the durable epoch here: a half of an older one can never be used again
+        if (presignature.epoch < base.tssNonce) {
+          burned = true;
+          if (!presignature.consumed) presignature.consume();
+        }
         throw e;
       }
       assertFreshSid(rec.sids, device);
