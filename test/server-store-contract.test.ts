@@ -190,6 +190,76 @@ for (const be of backends) {
       await store.ping();
     });
 
+    test('state space: CAS put (insert-only, at a version, upsert), get, delete, list by kind and prefix, paging', async () => {
+      const v = (s: string) => new TextEncoder().encode(s);
+      expect(await store.stateGet('acct', 'a1')).toBeUndefined();
+      expect(await store.statePut('acct', 'a1', v('one'), { expected: null })).toBe(1);
+      expect(await code(store.statePut('acct', 'a1', v('again'), { expected: null }))).toBe('STORAGE_CONFLICT');
+      expect(await code(store.statePut('acct', 'a1', v('stale'), { expected: 2 }))).toBe('STORAGE_CONFLICT');
+      expect(await code(store.statePut('acct', 'missing', v('x'), { expected: 1 }))).toBe('STORAGE_CONFLICT');
+      expect(await store.statePut('acct', 'a1', v('two'), { expected: 1, epoch: 7 })).toBe(2);
+      expect(await store.statePut('acct', 'a1', v('three'))).toBe(3);
+      const got = await store.stateGet('acct', 'a1');
+      expect(got && { ...got, value: new TextDecoder().decode(got.value) }).toEqual({ kind: 'acct', key: 'a1', epoch: 0, version: 3, value: 'three' });
+      expect(await store.stateGet('other', 'a1')).toBeUndefined(); // kinds are separate spaces
+      await store.statePut('acct', 'a2\x1fx', v('p'));
+      await store.statePut('acct', 'a2\x1fy', v('q'));
+      await store.statePut('acct', 'b1', v('r'));
+      expect((await store.stateList('acct')).map((r) => r.key)).toEqual(['a1', 'a2\x1fx', 'a2\x1fy', 'b1']);
+      expect((await store.stateList('acct', { prefix: 'a2\x1f' })).map((r) => r.key)).toEqual(['a2\x1fx', 'a2\x1fy']);
+      expect((await store.stateList('acct', { after: 'a2\x1fx', limit: 2 })).map((r) => r.key)).toEqual(['a2\x1fy', 'b1']);
+      expect(await store.stateCount('acct')).toBe(4);
+      expect(await store.stateCount('acct', 'a2\x1f')).toBe(2);
+      expect(await store.stateDelete('acct', 'b1', 5)).toBe(false);
+      expect(await store.stateDelete('acct', 'b1')).toBe(true);
+      expect(await store.stateDelete('acct', 'b1')).toBe(false);
+      expect(await store.stateCount('acct')).toBe(3);
+      // bad input changes nothing
+      expect(await code(store.statePut('Bad Kind', 'k', v('x')))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.statePut('acct', '', v('x')))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.statePut('acct', 'k', 'text' as unknown as Uint8Array))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.statePut('acct', 'k', v('x'), { epoch: -1 }))).toBe('INVALID_ARGUMENT');
+      expect(await store.stateCount('acct')).toBe(3);
+    });
+
+    test('state space: take is delete-returning (concurrent takes: exactly one gets the row); deleteBelow by epoch', async () => {
+      const v = (s: string) => new TextEncoder().encode(s);
+      await store.statePut('half', 'acc\x1fs1', v('secret-1'), { expected: null, epoch: 3 });
+      const takes = await Promise.all(Array.from({ length: 6 }, () => store.stateTake('half', 'acc\x1fs1')));
+      const got = takes.filter((t) => t !== undefined);
+      expect(got).toHaveLength(1);
+      expect(new TextDecoder().decode(got[0]!.value)).toBe('secret-1');
+      expect(got[0]!.epoch).toBe(3);
+      expect(await store.stateTake('half', 'acc\x1fs1')).toBeUndefined();
+      for (const [sid, epoch] of [['a', 1], ['b', 2], ['c', 3], ['d', 4]] as const) await store.statePut('half', `acc\x1f${sid}`, v(sid), { epoch });
+      await store.statePut('half', 'other\x1fa', v('keep'), { epoch: 0 });
+      expect(await store.stateDeleteBelow('half', 'acc\x1f', 3)).toBe(2);
+      expect((await store.stateList('half')).map((r) => r.key)).toEqual(['acc\x1fc', 'acc\x1fd', 'other\x1fa']);
+      expect(await store.stateDeleteBelow('half', '', 1)).toBe(1);
+      expect(await store.stateCount('half')).toBe(2);
+    });
+
+    test('state space: withStateLock is mutual exclusion per name', async () => {
+      const events: string[] = [];
+      const section = (tag: string) =>
+        store.withStateLock('account:x', async () => {
+          events.push(`in ${tag}`);
+          await new Promise((r) => setTimeout(r, 15));
+          events.push(`out ${tag}`);
+          return tag;
+        });
+      const other = store.withStateLock('account:y', async () => {
+        events.push('y');
+        return 'y';
+      });
+      expect(await Promise.all([section('a'), section('b'), other])).toEqual(['a', 'b', 'y']);
+      const xs = events.filter((e) => e !== 'y');
+      expect(xs).toEqual(['in a', 'out a', 'in b', 'out b']);
+      // a failing section releases the lock
+      await expect(store.withStateLock('account:x', async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(await store.withStateLock('account:x', async () => 'after')).toBe('after');
+    });
+
     test('everything acknowledged survives a close and reopen', async () => {
       const before = await store.getLatest([{ pubX: 'b1', pubY: 'f00d', namespace: 'tkey' }, { pubX: 'd1', pubY: 'f00d', namespace: 'tkey' }]);
       const nonce = await store.getNonce(ACCOUNT);
@@ -199,6 +269,17 @@ for (const be of backends) {
       expect(await store.getNonce(ACCOUNT)).toBe(nonce);
       // The replay memory survives too.
       expect(await code(store.appendRows([row('d1', 'A', { signature: sigA })]))).toBe('REPLAYED_WRITE');
+      // The state space survives too (rows, versions, epochs, deletions and takes).
+      expect((await store.stateList('acct')).map((r) => [r.key, r.version, r.epoch])).toEqual([
+        ['a1', 3, 0],
+        ['a2\x1fx', 1, 0],
+        ['a2\x1fy', 1, 0],
+      ]);
+      expect((await store.stateList('half')).map((r) => [r.key, r.epoch])).toEqual([
+        ['acc\x1fc', 3],
+        ['acc\x1fd', 4],
+      ]);
+      expect(await store.statePut('acct', 'a1', new Uint8Array([1]), { expected: 3 })).toBe(4);
     });
   });
 }
@@ -216,6 +297,37 @@ describe('PostgreSQL migrations', () => {
       const r = await client.query('SELECT version FROM tkey_schema_migrations ORDER BY version');
       await client.end();
       expect(r.rows.map((x) => x.version)).toEqual(MIGRATIONS.map((m) => m.version));
+    }
+  });
+});
+
+describe('PostgreSQL: two stores (two nodes) on one database', () => {
+  it('a row taken concurrently from two stores goes to exactly one; the state lock excludes across stores', async (ctx) => {
+    const c = cluster;
+    if (!c) return ctx.skip(SKIP_NOTE);
+    const url = await c.createDatabase();
+    const [a, b] = await Promise.all([PostgresStore.open({ url }), PostgresStore.open({ url })]);
+    try {
+      for (let i = 0; i < 20; i++) await a.statePut('half', `acc\x1f${i}`, new Uint8Array([i]), { expected: null, epoch: 1 });
+      const results = await Promise.all(Array.from({ length: 20 }, (_, i) => [a.stateTake('half', `acc\x1f${i}`), b.stateTake('half', `acc\x1f${i}`)]).flat());
+      for (let i = 0; i < 20; i++) {
+        const pair = results.slice(2 * i, 2 * i + 2).filter((r) => r !== undefined);
+        expect(pair, `row ${i}`).toHaveLength(1);
+        expect([...pair[0]!.value]).toEqual([i]);
+      }
+      expect(await b.stateCount('half')).toBe(0);
+      // mutual exclusion across the two pools: a read-modify-write counter without CAS stays exact
+      await a.statePut('ctr', 'n', new Uint8Array([0]));
+      const bump = (s: PostgresStore) =>
+        s.withStateLock('account:ctr', async () => {
+          const cur = (await s.stateGet('ctr', 'n'))!.value[0]!;
+          await new Promise((r) => setTimeout(r, 2));
+          await s.statePut('ctr', 'n', new Uint8Array([cur + 1]));
+        });
+      await Promise.all(Array.from({ length: 10 }, (_, i) => bump(i % 2 ? a : b)));
+      expect((await a.stateGet('ctr', 'n'))!.value[0]).toBe(10);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });

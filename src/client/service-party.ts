@@ -45,7 +45,6 @@ import { refuseReplayMode } from '../../protocols/session.js';
 import { auxFromRefresh, reuseAux, sealAux, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo, AuxPublic } from '../../protocols/aux/types.js';
 import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
-import type { Presignature } from '../../protocols/presign/presignature.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
 import { publicSharesAt } from './shares.js';
@@ -68,11 +67,13 @@ import {
   type ServicePolicyOptions,
 } from './service-policy.js';
 import { aSidPart, assertFreshSid, jointSid, nextSeq, registerSid, servicePart, type SessionKind } from './service-sid.js';
+import { inProcessAccountLock, MemoryPresigStore, type AccountLock, type PresigStore } from './service-presigs.js';
 
 export { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
 
 export * from './service-store.js';
 export * from './service-api.js';
+export * from './service-presigs.js';
 export type { AbortEntry, AbortHistory, AbortLock, AbortPolicy } from './abort-record.js';
 
 export interface ServicePartyOptions {
@@ -97,6 +98,18 @@ export interface ServicePartyOptions {
   abortPolicy?: Partial<AbortPolicy>;
   /** What the service agrees to run (`service-policy.ts`): threshold floor (default 2, never below). */
   policy?: ServicePolicyOptions;
+  /**
+   * Where the service keeps its presignature halves (default: in memory, this process). A durable,
+   * shared store (`src/server/service-state/`) lets a device presign via one node and sign via another;
+   * its `take` must be atomic, so a half is never used twice.
+   */
+  presigs?: PresigStore;
+  /**
+   * Mutual exclusion of an account's read-modify-write sections (record updates, sid registration,
+   * reconcile, fencing). Default: an in-process lock map; several nodes on one store need a
+   * cross-node lock (a PostgreSQL advisory lock: `src/server/service-state/`).
+   */
+  accountLock?: AccountLock;
 }
 
 const ZERO_SHIFT = new Uint8Array(32);
@@ -132,10 +145,10 @@ export class ServiceParty implements ServiceConnection {
   readonly #now: () => number;
   #aux: AuxInput | undefined;
   readonly #policy: ServicePolicy;
-  /** Presignatures by presign sid (hex), single use. */
-  readonly #presigs = new Map<string, Presignature>();
+  /** Presignature halves by account and presign sid (hex), single use (`take`). */
+  readonly #presigs: PresigStore;
   /** Per-account serialisation of store updates. */
-  readonly #locks = new Map<string, Promise<unknown>>();
+  readonly #lock: AccountLock;
   /** Aborts of the service's own sessions and the account locks (`abort-record.ts`). */
   readonly #aborts: AbortBook;
 
@@ -154,6 +167,12 @@ export class ServiceParty implements ServiceConnection {
     this.#rng = opts.rng;
     this.#now = opts.now ?? Date.now;
     this.#aux = opts.aux;
+    const ps = opts.presigs;
+    if (ps !== undefined && (typeof ps?.put !== 'function' || typeof ps.take !== 'function' || typeof ps.count !== 'function' || typeof ps.dropBelow !== 'function'))
+      fail('INVALID_ARGUMENT', 'presigs: expected a PresigStore');
+    if (opts.accountLock !== undefined && typeof opts.accountLock !== 'function') fail('INVALID_ARGUMENT', 'accountLock: expected a function (account, fn) => Promise');
+    this.#presigs = ps ?? new MemoryPresigStore();
+    this.#lock = opts.accountLock ?? inProcessAccountLock();
     this.#aborts = new AbortBook({ shares: st, now: this.#now, policy: anAbortPolicy(opts.abortPolicy), self: SERVICE_PARTY, locked: (k, fn) => this.#locked(k, fn) });
     this.#policy = servicePolicy(opts.policy ?? {});
   }
@@ -222,10 +241,7 @@ export class ServiceParty implements ServiceConnection {
   }
 
   #locked<T>(account: string, fn: () => Promise<T>): Promise<T> {
-    const prev = this.#locks.get(account) ?? Promise.resolve();
-    const run = prev.then(fn, fn);
-    this.#locks.set(account, run.catch(() => undefined));
-    return run;
+    return this.#lock(account, fn);
   }
 
   /**
@@ -461,7 +477,7 @@ export class ServiceParty implements ServiceConnection {
       session: { sid, threshold: 2, parties },
       finish: async (out) => {
         wipe(share);
-        this.#presigs.set(bytesToHex(sid), out.presignature);
+        await this.#presigs.put(ref.key, bytesToHex(sid), out.presignature.epoch, out.presignature);
       },
     });
   }
@@ -473,19 +489,38 @@ export class ServiceParty implements ServiceConnection {
     const device = aSidPart(req.sid);
     const parties = this.#signerParties(req.index);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
-    if (!this.#presigs.has(key)) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
-    const base = aBase(req.base);
-    const digest = abytes(req.digest, 'digest', 32).slice();
-    const shift = shiftOf(req.shift);
-    const rec = await this.#durable(ref, base, req.index); // reconciling burns presignatures of older epochs
-    wipe(rec.confirmed.share);
-    const presignature = this.#presigs.get(key);
+    // Taken (atomically, across nodes for a shared store) before anything else: single use, even if
+    // the session fails. A refusal before the session exists puts it back (nothing changed), unless it
+    // is of an epoch older than the durable one (burned: it can never be used).
+    const presignature = await this.#presigs.take(ref.key, key);
     if (!presignature) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
-    checkSignBinding(presignature, { index: req.index, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
-    assertFreshSid(rec.sids, device);
-    const sid = await this.#join(ref, 'sign', device, epochDigest(base));
-    if (this.#presigs.get(key) !== presignature) return fail('NOT_FOUND', 'the presignature was taken by another sign request meanwhile');
-    this.#presigs.delete(key); // single use, even if the session fails
+    let sid: Uint8Array;
+    let base: TssCheckpoint;
+    let digest: Uint8Array;
+    let shift: { shift?: Uint8Array };
+    let burned = false;
+    try {
+      base = aBase(req.base);
+      digest = abytes(req.digest, 'digest', 32).slice();
+      shift = shiftOf(req.shift);
+      const rec = await this.#durable(ref, base, req.index); // reconciling burns presignatures of older epochs
+      wipe(rec.confirmed.share);
+      try {
+        checkSignBinding(presignature, { index: req.index, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
+      } catch (e) {
+        // `base` is the durable epoch here: a half of an older one can never be used again
+        if (presignature.epoch < base.tssNonce) {
+          burned = true;
+          if (!presignature.consumed) presignature.consume();
+        }
+        throw e;
+      }
+      assertFreshSid(rec.sids, device);
+      sid = await this.#join(ref, 'sign', device, epochDigest(base));
+    } catch (e) {
+      if (!burned && !presignature.consumed) await this.#presigs.put(ref.key, key, presignature.epoch, presignature).catch(() => undefined);
+      throw e;
+    }
     return this.#aborts.watch(ref, 'sign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
@@ -526,24 +561,13 @@ export class ServiceParty implements ServiceConnection {
         if (p.tssNonce <= durable.tssNonce) drop.push(p);
         else pending.push(p);
       }
-      if (confirmed) this.#prunePresigs(confirmed);
+      if (confirmed) await this.#presigs.dropBelow(ref.key, confirmed.tssNonce); // burn halves of older epochs
       if (drop.length === 0 && confirmed === rec.confirmed) return result(rec, 0);
       const next: ServiceAccountRecord = { ...rec, confirmed, pending };
       await this.#shares.put(ref.key, next);
       wipe(...drop.map((d) => d.share));
       return result(next, drop.length);
     });
-  }
-
-  /** Burn this service's presignatures of the account's key made at an epoch older than `current`. */
-  #prunePresigs(current: EpochShare): void {
-    const Y = current.commitments[0]!;
-    for (const [sid, p] of this.#presigs) {
-      if (p.epoch < current.tssNonce && bytesToHex(p.publicKey) === bytesToHex(Y)) {
-        if (!p.consumed) p.consume();
-        this.#presigs.delete(sid);
-      }
-    }
   }
 
   /**

@@ -32,6 +32,11 @@
  * The co-signing service is on when an issuer is configured or the development issuer is on.
  * Secret settings have no flag (a command line is visible to every local user) and are held as
  * `SecretText` (never printed); a bad one is reported without its value.
+ * | TKEY_SERVER_KEK | (none: a secret on the command line is visible in ps) | unset; the service needs it or the file |
+ * | TKEY_SERVER_KEK_FILE | --server-kek-file | unset |
+ * | TKEY_SERVER_KEK_PREVIOUS | (none) | unset (during a KEK rotation: the old KEK) |
+ * | TKEY_SERVER_KEK_PREVIOUS_FILE | --server-kek-previous-file | unset |
+ * | TKEY_SERVICE_PRIMES_FILE | --service-primes-file | unset (the service generates its Paillier primes once) |
  * @module
  */
 import { availableParallelism } from 'node:os';
@@ -40,6 +45,7 @@ import { fail } from '../errors.js';
 import { SecretText } from './ops/secret-text.js';
 import { parseIssuers } from './auth/oidc.js';
 import type { IssuerConfig } from './auth/types.js';
+import { Kek } from './service-state/kek.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -78,11 +84,20 @@ export interface ServerConfig {
   maxAccountPresigs: number;
   /** Per account: sign requests per minute. */
   signRateAccount: number;
+  /** The co-signing service's key-encryption key (`service-state/kek.ts`; secret, redacted). */
+  serverKek?: Kek;
+  serverKekFile?: string;
+  /** The KEK being rotated away from (read only). */
+  serverKekPrevious?: Kek;
+  serverKekPreviousFile?: string;
+  /** Safe primes of the service's long-lived Paillier key (the `test-vectors/primes` format); absent: generated once at first start. */
+  servicePrimesFile?: string;
 }
 
 interface Setting {
   env: string;
   /** Absent for secrets: they are read from the environment (or a file) only. */
+  /** Absent for secrets: a value on the command line is visible to every local user (ps). */
   flag?: string;
   key: keyof ServerConfig;
   parse: (raw: string, name: string) => unknown;
@@ -99,27 +114,19 @@ function int(min: number, max: number) {
   };
 }
 
-const TOKEN_MIN = 32;
-const TOKEN_MAX = 4096;
-
-/** A bearer token: 32 to 4096 visible ASCII characters; the value never appears in an error. */
-function token(raw: string, name: string): SecretText | undefined {
-  if (raw === '') return undefined; // set but empty: off, as unset
-  if (raw.length < TOKEN_MIN || raw.length > TOKEN_MAX || !/^[\x21-\x7e]+$/.test(raw))
-    return bad(name, '<redacted>', `expected a token of ${TOKEN_MIN} to ${TOKEN_MAX} visible ASCII characters (no spaces), e.g. 32 random bytes as hex`);
-  return new SecretText(raw);
+/** A KEK given inline: 64 hex characters; the message never echoes the value. Empty = unset. */
+function kek(raw: string, name: string): Kek | undefined {
+  if (raw === '') return undefined;
+  if (!/^[0-9a-fA-F]{64}$/.test(raw.trim())) return bad(name, '<redacted>', 'expected 64 hex characters (a 32-byte key)');
+  try {
+    return Kek.fromHex(raw, name);
+  } catch {
+    return bad(name, '<redacted>', 'expected a non-zero 32-byte key');
+  }
 }
 
-/** A token read from a file (trailing newline and spaces dropped). */
-function tokenFile(raw: string, name: string): SecretText | undefined {
-  if (raw === '') return undefined;
-  let text: string;
-  try {
-    text = readFileSync(raw, 'utf8');
-  } catch (e) {
-    return bad(name, raw, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
-  return token(text.replace(/\s+$/, ''), `${name} (${raw})`) ?? bad(name, raw, 'the file is empty');
+function path(what: string) {
+  return (raw: string, name: string): string | undefined => (raw === '' ? undefined : raw.trim().length > 0 ? raw : bad(name, raw, `expected ${what}`));
 }
 
 const SETTINGS: readonly Setting[] = [
@@ -172,6 +179,13 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_MAX_ACCOUNT_SESSIONS', flag: '--max-account-sessions', key: 'maxAccountSessions', parse: int(1, 1000) },
   { env: 'TKEY_MAX_ACCOUNT_PRESIGS', flag: '--max-account-presigs', key: 'maxAccountPresigs', parse: int(0, 100_000) },
   { env: 'TKEY_SIGN_RATE_ACCOUNT', flag: '--sign-rate-account', key: 'signRateAccount', parse: int(1, 1_000_000) },
+}
+
+  { env: 'TKEY_SERVER_KEK', key: 'serverKek', parse: kek },
+  { env: 'TKEY_SERVER_KEK_FILE', flag: '--server-kek-file', key: 'serverKekFile', parse: path('a KEK file path') },
+  { env: 'TKEY_SERVER_KEK_PREVIOUS', key: 'serverKekPrevious', parse: kek },
+  { env: 'TKEY_SERVER_KEK_PREVIOUS_FILE', flag: '--server-kek-previous-file', key: 'serverKekPreviousFile', parse: path('a KEK file path') },
+  { env: 'TKEY_SERVICE_PRIMES_FILE', flag: '--service-primes-file', key: 'servicePrimesFile', parse: path('a primes file path') },
 ];
 
 export const DEFAULT_CONFIG: ServerConfig = {
@@ -208,6 +222,7 @@ export function loadConfig(env: Record<string, string | undefined>, argv: readon
     const eq = a.indexOf('=');
     const name = eq > 0 ? a.slice(0, eq) : a;
     if (!SETTINGS.some((s) => s.flag === name)) fail('CONFIG_INVALID', `${a}: unknown flag (known: ${SETTINGS.flatMap((s) => (s.flag ? [s.flag] : [])).join(' ')})`, { setting: a });
+    if (!SETTINGS.some((s) => s.flag !== undefined && s.flag === name)) fail('CONFIG_INVALID', `${name}: unknown flag (known: ${SETTINGS.flatMap((s) => (s.flag ? [s.flag] : [])).join(' ')})`, { setting: name });
     const value = eq > 0 ? a.slice(eq + 1) : argv[++i];
     if (value === undefined) fail('CONFIG_INVALID', `${name}: expected a value`, { setting: name });
     flags.set(name, value);

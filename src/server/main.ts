@@ -13,14 +13,16 @@ import { DEV_ISSUER_LOG_FIELD } from './auth/dev-issuer.js';
 import { runAdminCli } from './ops/admin-cli.js';
 import { startServer } from './serve.js';
 
-const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  |  tkey-tss admin <command> …  (see src/server/README.md)';
+const USAGE = 'usage: tkey-tss serve [--host H] [--port P] [--data-dir D] [--database-url URL] [--log-level L] …  |  tkey-tss admin <command> …  |  tkey-tss admin rotate-kek --new-kek-file F  (see src/server/README.md, src/server/service-state/README.md)';
 
 /**
  * Admin commands that run locally (they open the store and the KEK themselves instead of calling
  * the admin API), by name: `rotate-kek` (the service-state KEK rotation) belongs here. Every
  * other `admin` command goes to the admin API client.
  */
-const LOCAL_ADMIN: Record<string, (args: string[]) => Promise<number>> = {};
+const LOCAL_ADMIN: Record<string, (args: string[]) => Promise<number>> = {
+  'rotate-kek': async (args) => (await import('./service-state/rotate-cli.js')).rotateKekCli(args),
+};
 
 async function admin(args: string[]): Promise<never> {
   const [sub, ...rest] = args;

@@ -30,8 +30,10 @@ import { fail, InternalBug, isTkeyTssError } from '../../errors.js';
 import { cryptoRng } from '../../rng.js';
 import { errnoOf, fsyncDir, pidAlive } from '../../storage/durable-fs.js';
 import { RowState, StagedWrites } from './row-state.js';
+import { StagedState, StateTable, type StateChange, type StateOp, type StateResult } from './state-table.js';
+import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
-import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
+import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
 
 const LOG = 'rows.log';
 const HEADER = 8;
@@ -41,13 +43,19 @@ const MAX_GROUP = 256;
 const MAX_FRAME = 256 * 1024 * 1024;
 
 type RowTuple = [string, string, string, string, string, number];
-type Payload = { k: 'rows'; rows: RowTuple[] } | { k: 'batch'; account: string; baseNonce: number | null; nonce: number; rows: RowTuple[] };
-type Op = { k: 'rows'; rows: Row[] } | { k: 'batch'; batch: RowBatch };
+/** A state change in the log: ['p', kind, key, epoch, version, base64 value] or ['d', kind, key]. */
+type StateTuple = ['p', string, string, number, number, string] | ['d', string, string];
+type Payload = { k: 'rows'; rows: RowTuple[] } | { k: 'batch'; account: string; baseNonce: number | null; nonce: number; rows: RowTuple[] } | { k: 'state'; changes: StateTuple[] };
+type Op = { k: 'rows'; rows: Row[] } | { k: 'batch'; batch: RowBatch } | { k: 'state'; op: StateOp };
 interface Job {
   op: Op;
-  resolve: (r: WriteResult) => void;
+  resolve: (r: WriteResult | StateResult) => void;
   reject: (e: unknown) => void;
 }
+
+const toStateTuple = (c: StateChange): StateTuple => (c.op === 'put' ? ['p', c.kind, c.key, c.epoch, c.version, Buffer.from(c.value).toString('base64')] : ['d', c.kind, c.key]);
+const fromStateTuple = (t: StateTuple): StateChange =>
+  t[0] === 'p' ? { op: 'put', kind: t[1], key: t[2], epoch: t[3], version: t[4], value: new Uint8Array(Buffer.from(t[5], 'base64')) } : { op: 'del', kind: t[1], key: t[2] };
 
 const toTuple = (r: Row): RowTuple => [r.pubX, r.pubY, r.namespace, r.value, r.signature, r.timestamp];
 const fromTuple = (t: RowTuple): Row => ({ pubX: t[0], pubY: t[1], namespace: t[2], value: t[3], signature: t[4], timestamp: t[5] });
@@ -124,6 +132,9 @@ export class EmbeddedStore implements ServerStore {
   readonly kind = 'embedded' as const;
   readonly dir: string;
   readonly #state = new RowState();
+  readonly #table = new StateTable();
+  /** Named in-process locks (`withStateLock`): the tail of each name's queue. */
+  readonly #named = new Map<string, Promise<unknown>>();
   readonly #locks = new Map<string, { id: string; expiresAt: number }>();
   readonly #queue: Job[] = [];
   readonly #onWrite: ((bytes: Buffer) => void) | undefined;
@@ -205,7 +216,8 @@ export class EmbeddedStore implements ServerStore {
       } catch {
         break;
       }
-      this.#state.applyRows(p.rows.map(fromTuple));
+      if (p.k === 'state') this.#table.apply(p.changes.map(fromStateTuple));
+      else this.#state.applyRows(p.rows.map(fromTuple));
       if (p.k === 'batch') this.#state.nonces.set(p.account, p.nonce);
       off += HEADER + len;
     }
@@ -242,7 +254,9 @@ export class EmbeddedStore implements ServerStore {
     return this.#enqueue({ k: 'batch', batch: { account: b.account, baseNonce: b.baseNonce, nonce: b.nonce, rows: b.rows.slice() } });
   }
 
-  #enqueue(op: Op): Promise<WriteResult> {
+  #enqueue(op: Op & { k: 'rows' | 'batch' }): Promise<WriteResult>;
+  #enqueue(op: Op & { k: 'state' }): Promise<StateResult>;
+  #enqueue(op: Op): Promise<WriteResult | StateResult> {
     if (this.#closed) return Promise.reject(new InternalBug('the embedded store is closed', {}, 'STORAGE_IO'));
     if (this.#broken) return Promise.reject(this.#broken);
     return new Promise((resolve, reject) => {
@@ -258,11 +272,16 @@ export class EmbeddedStore implements ServerStore {
       while (this.#queue.length > 0) {
         const jobs = this.#queue.splice(0, MAX_GROUP);
         const stage = new StagedWrites(this.#state);
+        const staged = new StagedState(this.#table);
         const frames: Buffer[] = [];
-        const outcomes: ({ ok: true; result: WriteResult } | { ok: false; error: unknown })[] = [];
+        const outcomes: ({ ok: true; result: WriteResult | StateResult } | { ok: false; error: unknown })[] = [];
         for (const j of jobs) {
           try {
-            if (j.op.k === 'rows') {
+            if (j.op.k === 'state') {
+              const { log, result } = staged.stage(j.op.op);
+              if (log.length > 0) frames.push(encodeFrame({ k: 'state', changes: log.map(toStateTuple) }));
+              outcomes.push({ ok: true, result });
+            } else if (j.op.k === 'rows') {
               const { log, result } = stage.appendRows(j.op.rows);
               if (log.length > 0) frames.push(encodeFrame({ k: 'rows', rows: log.map(toTuple) }));
               outcomes.push({ ok: true, result });
@@ -278,7 +297,10 @@ export class EmbeddedStore implements ServerStore {
         }
         let writeError: unknown;
         if (frames.length > 0) writeError = await this.#writeDurable(Buffer.concat(frames));
-        if (writeError === undefined) stage.mergeInto(this.#state);
+        if (writeError === undefined) {
+          stage.mergeInto(this.#state);
+          staged.mergeInto(this.#table);
+        }
         jobs.forEach((j, i) => {
           const o = outcomes[i]!;
           if (!o.ok) j.reject(o.error);
@@ -333,6 +355,72 @@ export class EmbeddedStore implements ServerStore {
     if (held.id !== id) return 2;
     this.#locks.delete(key);
     return 1;
+  }
+
+  // ---- service-state space (state-types.ts) ----
+
+  async stateGet(kind: string, key: string): Promise<StateRow | undefined> {
+    return this.#table.get(assertStateKind(kind), assertStateKey(key));
+  }
+
+  async statePut(kind: string, key: string, value: Uint8Array, opts: StatePutOptions = {}): Promise<number> {
+    const op: StateOp = {
+      op: 'put',
+      kind: assertStateKind(kind),
+      key: assertStateKey(key),
+      value: assertStateValue(value, MAX_STATE_VALUE).slice(),
+      epoch: assertStateEpoch(opts.epoch ?? 0),
+      expected: assertExpected(opts.expected),
+    };
+    return (await this.#enqueue({ k: 'state', op })) as number;
+  }
+
+  async stateDelete(kind: string, key: string, expected?: number): Promise<boolean> {
+    const e = assertExpected(expected);
+    return (await this.#enqueue({ k: 'state', op: { op: 'delete', kind: assertStateKind(kind), key: assertStateKey(key), expected: e ?? undefined } })) as boolean;
+  }
+
+  async stateList(kind: string, opts: StateListOptions = {}): Promise<StateRow[]> {
+    assertStateKind(kind);
+    const prefix = assertStateKey(opts.prefix ?? '', 'prefix', true);
+    const after = opts.after === undefined ? undefined : assertStateKey(opts.after, 'after');
+    const limit = opts.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1) fail('INVALID_ARGUMENT', 'limit: expected a positive integer');
+    const keys = [...this.#table.keys(kind)].filter((k) => k.startsWith(prefix) && (after === undefined || k > after)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return keys.slice(0, limit).map((k) => this.#table.get(kind, k)!);
+  }
+
+  async stateCount(kind: string, prefix = ''): Promise<number> {
+    assertStateKind(kind);
+    assertStateKey(prefix, 'prefix', true);
+    let n = 0;
+    for (const k of this.#table.keys(kind)) if (k.startsWith(prefix)) n++;
+    return n;
+  }
+
+  async stateTake(kind: string, key: string): Promise<StateRow | undefined> {
+    return (await this.#enqueue({ k: 'state', op: { op: 'take', kind: assertStateKind(kind), key: assertStateKey(key) } })) as StateRow | undefined;
+  }
+
+  async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {
+    const op: StateOp = { op: 'deleteBelow', kind: assertStateKind(kind), prefix: assertStateKey(prefix, 'prefix', true), epoch: assertStateEpoch(epoch) };
+    return (await this.#enqueue({ k: 'state', op })) as number;
+  }
+
+  /** In-process: the embedded store is one process per directory, so a process-local queue per name is mutual exclusion. */
+  withStateLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (typeof name !== 'string' || name.length === 0) fail('INVALID_ARGUMENT', 'lock name: expected a non-empty string');
+    const prev = this.#named.get(name) ?? Promise.resolve();
+    const run = prev.then(fn, fn);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#named.set(name, tail);
+    void tail.then(() => {
+      if (this.#named.get(name) === tail) this.#named.delete(name);
+    });
+    return run;
   }
 
   /** Wait for queued writes, close the log, release the directory. */

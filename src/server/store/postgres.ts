@@ -10,11 +10,23 @@
 import pg from 'pg';
 import { fail, InternalBug, isTkeyTssError, StorageConflict } from '../../errors.js';
 import { cryptoRng } from '../../rng.js';
+import { sha256 } from '../../hash.js';
+import { utf8ToBytes } from '../../bytes.js';
 import { migrate } from './migrate.js';
 import { watchConnection } from './pg-connection.js';
+import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
 import { filterReplays } from './replay-rule.js';
-import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
+import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
+
+/** The advisory-lock key of a `withStateLock` name: the first 8 bytes of SHA-256("tkey-tss/state-lock/" ‖ name), signed. */
+export function stateLockKey(name: string): string {
+  const h = sha256(utf8ToBytes(`tkey-tss/state-lock/${name}`));
+  return Buffer.from(h.subarray(0, 8)).readBigInt64BE(0).toString();
+}
+
+type StateDbRow = { kind: string; key: string; epoch: string; version: string; value: Buffer };
+const stateRow = (r: StateDbRow): StateRow => ({ kind: r.kind, key: r.key, epoch: Number(r.epoch), version: Number(r.version), value: new Uint8Array(r.value) });
 
 export interface PostgresStoreOptions {
   /** A `postgres://` connection string. */
@@ -32,9 +44,17 @@ function dbError(e: unknown): unknown {
 export class PostgresStore implements ServerStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
+  /**
+   * Clients that hold advisory locks (`withStateLock`), apart from `#pool`: a lock holder's critical
+   * section runs its queries on `#pool`, so lock waiters can never take every client a holder needs.
+   */
+  readonly #lockPool: pg.Pool;
+  /** Per name, the in-process queue in front of the advisory lock (one waiting client per name and process). */
+  readonly #named = new Map<string, Promise<unknown>>();
 
-  private constructor(pool: pg.Pool) {
+  private constructor(pool: pg.Pool, lockPool: pg.Pool) {
     this.#pool = pool;
+    this.#lockPool = lockPool;
   }
 
   /** Connect and run pending migrations. */
@@ -49,7 +69,10 @@ export class PostgresStore implements ServerStore {
       await pool.end().catch(() => undefined);
       throw dbError(e);
     }
-    return new PostgresStore(pool);
+    // Lock clients wait (no connection timeout while queued behind other holders of this process).
+    const lockPool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 0, idleTimeoutMillis: 10_000 });
+    lockPool.on('error', () => undefined);
+    return new PostgresStore(pool, lockPool);
   }
 
   async ping(): Promise<void> {
@@ -188,7 +211,127 @@ export class PostgresStore implements ServerStore {
     }
   }
 
+  // ---- service-state space (state-types.ts) ----
+
+  async #q<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#pool.query<R>(sql, params);
+    } catch (e) {
+      throw dbError(e);
+    }
+  }
+
+  async stateGet(kind: string, key: string): Promise<StateRow | undefined> {
+    const r = await this.#q<StateDbRow>('SELECT kind, key, epoch, version, value FROM tkey_state WHERE kind = $1 AND key = $2', [assertStateKind(kind), assertStateKey(key)]);
+    return r.rows.length ? stateRow(r.rows[0]!) : undefined;
+  }
+
+  async statePut(kind: string, key: string, value: Uint8Array, opts: StatePutOptions = {}): Promise<number> {
+    assertStateKind(kind);
+    assertStateKey(key);
+    const v = Buffer.from(assertStateValue(value, MAX_STATE_VALUE));
+    const epoch = assertStateEpoch(opts.epoch ?? 0);
+    const expected = assertExpected(opts.expected);
+    let r: pg.QueryResult<{ version: string }>;
+    if (expected === null) r = await this.#q('INSERT INTO tkey_state (kind, key, epoch, version, value) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (kind, key) DO NOTHING RETURNING version', [kind, key, epoch, v]);
+    else if (expected === undefined)
+      r = await this.#q(
+        `INSERT INTO tkey_state (kind, key, epoch, version, value) VALUES ($1, $2, $3, 1, $4)
+         ON CONFLICT (kind, key) DO UPDATE SET epoch = EXCLUDED.epoch, value = EXCLUDED.value, version = tkey_state.version + 1, updated_at = now() RETURNING version`,
+        [kind, key, epoch, v],
+      );
+    else r = await this.#q('UPDATE tkey_state SET epoch = $3, value = $4, version = version + 1, updated_at = now() WHERE kind = $1 AND key = $2 AND version = $5 RETURNING version', [kind, key, epoch, v, expected]);
+    if (r.rows.length === 1) return Number(r.rows[0]!.version);
+    const cur = await this.stateGet(kind, key);
+    throw new StorageConflict(`state ${kind}/${key.slice(0, 24)}… is at version ${cur?.version ?? null}, not ${expected}`, { kind, expected, actual: cur?.version ?? null });
+  }
+
+  async stateDelete(kind: string, key: string, expected?: number): Promise<boolean> {
+    const e = assertExpected(expected);
+    const r =
+      typeof e === 'number'
+        ? await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 AND version = $3', [assertStateKind(kind), assertStateKey(key), e])
+        : await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2', [assertStateKind(kind), assertStateKey(key)]);
+    return r.rowCount === 1;
+  }
+
+  async stateList(kind: string, opts: StateListOptions = {}): Promise<StateRow[]> {
+    assertStateKind(kind);
+    const prefix = assertStateKey(opts.prefix ?? '', 'prefix', true);
+    const after = opts.after === undefined ? null : assertStateKey(opts.after, 'after');
+    const limit = opts.limit ?? 1000;
+    if (!Number.isSafeInteger(limit) || limit < 1) fail('INVALID_ARGUMENT', 'limit: expected a positive integer');
+    const r = await this.#q<StateDbRow>(
+      `SELECT kind, key, epoch, version, value FROM tkey_state
+        WHERE kind = $1 AND starts_with(key, $2) AND ($3::text IS NULL OR key COLLATE "C" > $3::text COLLATE "C")
+        ORDER BY key COLLATE "C" LIMIT $4`,
+      [kind, prefix, after, limit],
+    );
+    return r.rows.map(stateRow);
+  }
+
+  async stateCount(kind: string, prefix = ''): Promise<number> {
+    const r = await this.#q<{ n: string }>('SELECT count(*) AS n FROM tkey_state WHERE kind = $1 AND starts_with(key, $2)', [assertStateKind(kind), assertStateKey(prefix, 'prefix', true)]);
+    return Number(r.rows[0]!.n);
+  }
+
+  /** One statement: concurrent takes of one row (any number of processes) serialise on its row lock; the first deletes it, the others find nothing. */
+  async stateTake(kind: string, key: string): Promise<StateRow | undefined> {
+    const r = await this.#q<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [assertStateKind(kind), assertStateKey(key)]);
+    return r.rows.length ? stateRow(r.rows[0]!) : undefined;
+  }
+
+  async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {
+    const r = await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND starts_with(key, $2) AND epoch < $3', [assertStateKind(kind), assertStateKey(prefix, 'prefix', true), assertStateEpoch(epoch)]);
+    return r.rowCount ?? 0;
+  }
+
+  /**
+   * A session-level advisory lock (`pg_advisory_lock`) held by one client of the lock pool for the
+   * duration of `fn`: mutual exclusion across every process on this database. A process that dies
+   * loses its connection and PostgreSQL releases its locks. In front of it, an in-process queue per
+   * name, so one process waits with one client per name.
+   */
+  withStateLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    if (typeof name !== 'string' || name.length === 0) fail('INVALID_ARGUMENT', 'lock name: expected a non-empty string');
+    const key = stateLockKey(name);
+    const locked = async (): Promise<T> => {
+      let client: pg.PoolClient;
+      try {
+        client = await this.#lockPool.connect();
+        await client.query('SELECT pg_advisory_lock($1::bigint)', [key]).catch((e: unknown) => {
+          client.release(true);
+          throw e;
+        });
+      } catch (e) {
+        throw dbError(e);
+      }
+      try {
+        return await fn();
+      } finally {
+        try {
+          await client.query('SELECT pg_advisory_unlock($1::bigint)', [key]);
+          client.release();
+        } catch {
+          client.release(true); // a broken connection: PostgreSQL drops its locks with it
+        }
+      }
+    };
+    const prev = this.#named.get(name) ?? Promise.resolve();
+    const run = prev.then(locked, locked);
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.#named.set(name, tail);
+    void tail.then(() => {
+      if (this.#named.get(name) === tail) this.#named.delete(name);
+    });
+    return run;
+  }
+
   async close(): Promise<void> {
+    await this.#lockPool.end();
     await this.#pool.end();
   }
 }

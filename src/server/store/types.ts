@@ -33,7 +33,12 @@ export interface WriteResult {
   skipped: number;
 }
 
-export interface ServerStore {
+import type { StateSpace } from './state-types.js';
+
+export type { StateListOptions, StatePutOptions, StateRow, StateSpace } from './state-types.js';
+
+/** The metadata rows, nonces and locks below, and the service-state space (`state-types.ts`). */
+export interface ServerStore extends StateSpace {
   readonly kind: 'embedded' | 'postgres';
   /** Throws when the store cannot be reached (readiness). */
   ping(): Promise<void>;

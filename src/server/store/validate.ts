@@ -44,3 +44,37 @@ export function assertRowBatch(b: unknown): RowBatch {
   assertRows(batch.rows, 'batch.rows');
   return batch as RowBatch;
 }
+
+const STATE_KIND = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A state kind: 1–32 of [a-z0-9-], starting with a letter. */
+export function assertStateKind(kind: unknown): string {
+  if (typeof kind !== 'string' || !STATE_KIND.test(kind)) fail('INVALID_ARGUMENT', 'state kind: expected 1–32 characters of [a-z0-9-], starting with a letter');
+  return kind;
+}
+
+/** A state key: 1–512 characters, no control characters other than the separator \x1f. */
+export function assertStateKey(key: unknown, title = 'state key', allowEmpty = false): string {
+  if (typeof key !== 'string' || (!allowEmpty && key.length === 0) || key.length > 512 || /[\u0000-\u001e\u007f]/.test(key)) fail('INVALID_ARGUMENT', `${title}: expected 1–512 characters without control characters`);
+  return key;
+}
+
+/** A state epoch: a non-negative safe integer. */
+export function assertStateEpoch(epoch: unknown, title = 'epoch'): number {
+  if (!Number.isSafeInteger(epoch) || (epoch as number) < 0) fail('INVALID_ARGUMENT', `${title}: expected a non-negative integer`);
+  return epoch as number;
+}
+
+/** A state value: bytes, at most MAX_STATE_VALUE. */
+export function assertStateValue(value: unknown, max: number): Uint8Array {
+  if (!(value instanceof Uint8Array)) fail('INVALID_ARGUMENT', 'state value: expected bytes');
+  if (value.length > max) fail('PAYLOAD_TOO_LARGE', `state value: ${value.length} bytes, at most ${max}`, { limit: max });
+  return value;
+}
+
+/** `expected`: undefined, null or a positive version. */
+export function assertExpected(expected: unknown): number | null | undefined {
+  if (expected === undefined || expected === null) return expected;
+  if (!Number.isSafeInteger(expected) || (expected as number) < 1) fail('INVALID_ARGUMENT', 'expected: null (insert only) or a version ≥ 1');
+  return expected as number;
+}

@@ -36,4 +36,19 @@ CREATE TABLE tkey_locks (
   expires_ms BIGINT NOT NULL
 );`,
   },
+  {
+    version: 2,
+    name: 'service state',
+    sql: `
+CREATE TABLE tkey_state (
+  kind       TEXT   NOT NULL,          -- account, presig, service-key, used-token, …
+  key        TEXT   NOT NULL,
+  epoch      BIGINT NOT NULL DEFAULT 0, -- a presignature's epoch, a token's expiry (unix s); 0 when none
+  version    BIGINT NOT NULL,          -- 1 at insert, +1 per write (compare-and-set)
+  value      BYTEA  NOT NULL,          -- sealed by the service (XChaCha20-Poly1305 under the KEK) where secret
+  updated_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+  PRIMARY KEY (kind, key)
+);
+CREATE INDEX tkey_state_kind_epoch ON tkey_state (kind, epoch);`,
+  },
 ];
