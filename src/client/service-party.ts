@@ -218,16 +218,9 @@ export class ServiceParty implements ServiceConnection {
     });
   }
 
-  /** How many presignature halves the service holds for `account`'s current key (per-account caps). */
+  /** How many presignature halves the service holds for `account` (per-account caps; older epochs are dropped when it reconciles). */
   async presignatureCount(account: AccountRef): Promise<number> {
-    const ref = aRef(account);
-    const rec = await this.#shares.get(ref.key);
-    if (!rec) return 0;
-    wipe(...shareBuffers(rec));
-    const keys = new Set([rec.confirmed, ...rec.pending].filter((e) => e !== null).map((e) => bytesToHex(e!.commitments[0]!)));
-    let n = 0;
-    for (const p of this.#presigs.values()) if (!p.consumed && keys.has(bytesToHex(p.publicKey))) n++;
-    return n;
+    return this.#presigs.count(aRef(account).key);
   }
 
   /** Operator: unlock an account locked by the abort policy (the clear is recorded). Returns the lock cleared, or null. */

@@ -96,7 +96,6 @@ export interface ServerConfig {
 
 interface Setting {
   env: string;
-  /** Absent for secrets: they are read from the environment (or a file) only. */
   /** Absent for secrets: a value on the command line is visible to every local user (ps). */
   flag?: string;
   key: keyof ServerConfig;
@@ -112,6 +111,29 @@ function int(min: number, max: number) {
     if (!Number.isSafeInteger(n) || n < min || n > max) return bad(name, raw, `expected an integer in [${min}, ${max}]`);
     return n;
   };
+}
+
+const TOKEN_MIN = 32;
+const TOKEN_MAX = 4096;
+
+/** A bearer token: 32 to 4096 visible ASCII characters; the value never appears in an error. */
+function token(raw: string, name: string): SecretText | undefined {
+  if (raw === '') return undefined; // set but empty: off, as unset
+  if (raw.length < TOKEN_MIN || raw.length > TOKEN_MAX || !/^[\x21-\x7e]+$/.test(raw))
+    return bad(name, '<redacted>', `expected a token of ${TOKEN_MIN} to ${TOKEN_MAX} visible ASCII characters (no spaces), e.g. 32 random bytes as hex`);
+  return new SecretText(raw);
+}
+
+/** A token read from a file (trailing newline and spaces dropped). */
+function tokenFile(raw: string, name: string): SecretText | undefined {
+  if (raw === '') return undefined;
+  let text: string;
+  try {
+    text = readFileSync(raw, 'utf8');
+  } catch (e) {
+    return bad(name, raw, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return token(text.replace(/\s+$/, ''), `${name} (${raw})`) ?? bad(name, raw, 'the file is empty');
 }
 
 /** A KEK given inline: 64 hex characters; the message never echoes the value. Empty = unset. */
@@ -179,8 +201,6 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_MAX_ACCOUNT_SESSIONS', flag: '--max-account-sessions', key: 'maxAccountSessions', parse: int(1, 1000) },
   { env: 'TKEY_MAX_ACCOUNT_PRESIGS', flag: '--max-account-presigs', key: 'maxAccountPresigs', parse: int(0, 100_000) },
   { env: 'TKEY_SIGN_RATE_ACCOUNT', flag: '--sign-rate-account', key: 'signRateAccount', parse: int(1, 1_000_000) },
-}
-
   { env: 'TKEY_SERVER_KEK', key: 'serverKek', parse: kek },
   { env: 'TKEY_SERVER_KEK_FILE', flag: '--server-kek-file', key: 'serverKekFile', parse: path('a KEK file path') },
   { env: 'TKEY_SERVER_KEK_PREVIOUS', key: 'serverKekPrevious', parse: kek },
