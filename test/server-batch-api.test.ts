@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStore } from '../src/server/store/embedded.js';
 import type { ServerStore } from '../src/server/store/types.js';
-import { accountOf, listen, post, postBulk, signedSet, type TestServer } from './helpers/server.js';
+import { accountOf, authed, listen, post, postBulk, signedSet, type TestServer } from './helpers/server.js';
 
 const NOW = 1_750_000_000_000;
 const ts = Math.floor(NOW / 1000);
 
 function batch(km: bigint, baseNonce: number | null, nonce: number, owners: bigint[], tag: string) {
-  return { account: accountOf(km), baseNonce, nonce, writes: owners.map((k, i) => signedSet(k, `${tag}-${i}`, ts)) };
+  return authed({ account: accountOf(km), baseNonce, nonce, writes: owners.map((k, i) => signedSet(k, `${tag}-${i}`, ts)) }, km, ts);
 }
 const addr = (k: bigint) => {
   const w = signedSet(k, '', ts);
@@ -67,10 +67,10 @@ describe('/v1 batch API', () => {
     const km = 1010n;
     const ns = `tkey-tss/checkpoint/${accountOf(km)}/default`;
     const w = signedSet(km, 'checkpoint', ts, ns);
-    expect((await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: null, nonce: 0, writes: [w, signedSet(km, 'fence', ts, 'tkey-tss/fence/default')] })).status).toBe(200);
+    expect((await post(srv.url, '/v1/batch', authed({ account: accountOf(km), baseNonce: null, nonce: 0, writes: [w, signedSet(km, 'fence', ts, 'tkey-tss/fence/default')] }, km, ts))).status).toBe(200);
     const g = await post(srv.url, '/v1/get', { addresses: [{ ...addr(km), namespace: ns }, { ...addr(km), namespace: 'tkey-tss/fence/default' }] });
     expect(g.body).toEqual({ values: ['checkpoint', 'fence'] });
-    const bad = await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: 0, nonce: 1, writes: [signedSet(km, 'x', ts, 'a\u001cb')] });
+    const bad = await post(srv.url, '/v1/batch', authed({ account: accountOf(km), baseNonce: 0, nonce: 1, writes: [signedSet(km, 'x', ts, 'a\u001cb')] }, km, ts));
     expect([bad.status, bad.body.code]).toEqual([400, 'INVALID_ARGUMENT']);
   });
 
@@ -91,7 +91,7 @@ describe('/v1 batch API', () => {
     const first = batch(km, null, 0, [31n], 'one');
     expect((await post(srv.url, '/v1/batch', first)).status).toBe(200);
     expect((await post(srv.url, '/v1/batch', batch(km, 0, 1, [31n], 'two'))).status).toBe(200);
-    const replay = await post(srv.url, '/v1/batch', { ...first, baseNonce: 1, nonce: 2 });
+    const replay = await post(srv.url, '/v1/batch', authed({ ...first, baseNonce: 1, nonce: 2 }, km, ts));
     expect([replay.status, replay.body.code]).toEqual([409, 'REPLAYED_WRITE']);
     expect((await post(srv.url, '/v1/get', { addresses: [addr(31n)], account: accountOf(km) })).body).toEqual({ values: ['two-0'], nonce: 1 });
   });

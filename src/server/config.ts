@@ -17,9 +17,11 @@
  * | TKEY_PG_POOL_MAX | --pg-pool-max | 10 |
  * | TKEY_SHUTDOWN_TIMEOUT_MS | --shutdown-timeout-ms | 10000 |
  * | TKEY_VERIFY_THREADS | --verify-threads | CPU count, at most 4 (0 = verify on the event loop) |
+ * | TKEY_SERVICE_KEYS | --service-keys | unset: comma-separated compressed hex public keys of trusted co-signing services (batch signers besides the account) |
  * @module
  */
 import { availableParallelism } from 'node:os';
+import { pointFromHex } from '../curve.js';
 import { fail } from '../errors.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,6 +41,8 @@ export interface ServerConfig {
   pgPoolMax: number;
   shutdownTimeoutMs: number;
   verifyThreads: number;
+  /** Trusted co-signing service keys (compressed SEC1 hex, lower case): may sign any account's batch. */
+  serviceKeys: string[];
 }
 
 interface Setting {
@@ -98,7 +102,22 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_PG_POOL_MAX', flag: '--pg-pool-max', key: 'pgPoolMax', parse: int(1, 1000) },
   { env: 'TKEY_SHUTDOWN_TIMEOUT_MS', flag: '--shutdown-timeout-ms', key: 'shutdownTimeoutMs', parse: int(0, 3_600_000) },
   { env: 'TKEY_VERIFY_THREADS', flag: '--verify-threads', key: 'verifyThreads', parse: int(0, 64) },
+  { env: 'TKEY_SERVICE_KEYS', flag: '--service-keys', key: 'serviceKeys', parse: serviceKeys },
 ];
+
+/** Comma-separated compressed SEC1 hex public keys, each a point on secp256k1. */
+function serviceKeys(raw: string, name: string): string[] {
+  const keys = raw.split(',').map((k) => k.trim().toLowerCase()).filter((k) => k.length > 0);
+  for (const k of keys) {
+    if (!/^0[23][0-9a-f]{64}$/.test(k)) return bad(name, raw, `expected comma-separated compressed public keys (66 hex), got ${JSON.stringify(k.slice(0, 70))}`);
+    try {
+      pointFromHex(k);
+    } catch {
+      return bad(name, raw, `${k.slice(0, 16)}… is not a point on secp256k1`);
+    }
+  }
+  return keys;
+}
 
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
@@ -113,6 +132,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   pgPoolMax: 10,
   shutdownTimeoutMs: 10_000,
   verifyThreads: Math.min(4, availableParallelism()),
+  serviceKeys: [],
 };
 
 /** Build the configuration from `env` and `argv` (flags `--name value` or `--name=value`). */
