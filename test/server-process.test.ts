@@ -71,7 +71,11 @@ describe('configuration (in process)', () => {
       [{}, ['--body-limit', 'lots'], '--body-limit'],
       [{}, ['--port'], '--port'],
       [{ TKEY_MAX_VALUE_BYTES: '9000000', TKEY_BODY_LIMIT: '4096' }, [], 'TKEY_MAX_VALUE_BYTES'],
+      [{ TKEY_SERVICE_KEYS: '02abc' }, [], 'TKEY_SERVICE_KEYS'],
+      [{ TKEY_SERVICE_KEYS: `02${'f'.repeat(64)}` }, [], 'TKEY_SERVICE_KEYS'], // x ≥ p: not on the curve
     ];
+    const g = `02${'79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798'}`; // G
+    expect(loadConfig({ TKEY_SERVICE_KEYS: ` ${g.toUpperCase()} ,` }).serviceKeys).toEqual([g]);
     for (const [env, args, name] of bad) {
       let msg = '';
       try {
