@@ -98,6 +98,7 @@ describe.each(['embedded', 'postgres'] as const)('TssAccount over HTTP (%s store
       const recovered = await TssAccount.login(opts('device-2'), FactorKey.fromMnemonic(recoveryFactor.toMnemonic()));
       expect(bytesToHex(recovered.publicKey)).toBe(bytesToHex(Y));
       expect(recovered.tssNonce).toBe(2);
+      await recovered.setupAux(deviceAux(2)); // aux for the recovery share (one batch over HTTP)
       await assertSigns(recovered, Y, 'over http: recovered');
     } finally {
       await b.close();
