@@ -201,6 +201,24 @@ describe('retries and timeouts', () => {
     }
   });
 
+  it('torus mode: a bulk write whose answer was lost is recognised by its own nonce record on retry', async () => {
+    const p = await proxy(srv.url, (path, n) => (path === '/bulk_set_stream' && n === 1 ? 'drop-answer' : 'pass'));
+    try {
+      const http = new HttpMetadataStorage({ url: p.url, mode: 'torus', retries: 2, backoffMs: 5 });
+      const b = oneRecordBatch(5061n, 5062n, null, 0, 'torus-lost');
+      await http.commit(b);
+      expect(p.hits.filter((h) => h === '/bulk_set_stream')).toHaveLength(1); // not written twice
+      expect(p.hits.filter((h) => h === '/acquireLock')).toHaveLength(2);
+      expect(await http.getNonce(accountOf(5061n))).toBe(0);
+      expect(await http.get(b.writes[0]!.address)).toBe(b.writes[0]!.value);
+      await expect(http.commit(oneRecordBatch(5061n, 5062n, null, 0, 'torus-other'))).rejects.toMatchObject({ code: 'STORAGE_CONFLICT' });
+      await http.commit(oneRecordBatch(5061n, 5062n, 0, 1, 'torus-next'));
+      expect(await http.getNonce(accountOf(5061n))).toBe(1);
+    } finally {
+      await p.close();
+    }
+  });
+
   it('a dead port gives SERVER_UNAVAILABLE within the timeout budget', async () => {
     const dead = await proxy(srv.url, () => 'pass');
     await dead.close(); // nothing listens there any more
