@@ -167,6 +167,27 @@ describe('refusals: nothing written', () => {
   });
 });
 
+describe('server refusals keep their codes', () => {
+  it('RATE_LIMITED with retryAfterSeconds (not retried); PAYLOAD_TOO_LARGE', async () => {
+    const limited = await listen(store, { config: { rateLimitIp: 2, bodyLimit: 4096, maxValueBytes: 2048 } });
+    try {
+      const http = new HttpMetadataStorage({ url: limited.url, retries: 3, backoffMs: 1 });
+      const big = oneRecordBatch(5071n, 5072n, null, 0, 'big');
+      const value = 'A'.repeat(5000);
+      const nowS = Math.floor(Date.now() / 1000);
+      const w = { address: big.writes[0]!.address, value, auth: signWrite(5072n, value, nowS) };
+      const bb = { account: big.account, baseNonce: null, nonce: 0, writes: [w] };
+      await expect(http.commit({ ...bb, auth: signBatch(bb, 5071n, nowS) })).rejects.toMatchObject({ code: 'PAYLOAD_TOO_LARGE' });
+      await http.getNonce(accountOf(5071n)); // the second request of the minute
+      const e = await http.getNonce(accountOf(5071n)).catch((x: unknown) => x);
+      expect(e).toMatchObject({ code: 'RATE_LIMITED' });
+      expect((e as { details: { retryAfterSeconds: number } }).details.retryAfterSeconds).toBeGreaterThanOrEqual(1);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('retries and timeouts', () => {
   it('a server that answers 503 then 200 succeeds (reads and batches)', async () => {
     const p = await proxy(srv.url, (_path, n) => (n === 1 ? 503 : 'pass'));
