@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { accountOf, post, signedSet, spawnServer, type ServerProcess } from '../test/helpers/server.js';
+import { accountOf, authed, post, signedSet, spawnServer, type ServerProcess } from '../test/helpers/server.js';
 import { startPostgres, type PgCluster } from '../test/helpers/postgres.js';
 import type { BenchRegistry } from './registry.js';
 
@@ -57,7 +57,7 @@ function creationBatch(): { body: unknown; km: bigint } {
   const km = ++accountSeq;
   const ts = nowS();
   const writes = CREATION_SIZES.map((n, j) => signedSet(km * 10n + BigInt(j + 1), 'A'.repeat(n), ts));
-  return { km, body: { account: accountOf(km), baseNonce: null, nonce: 0, writes } };
+  return { km, body: authed({ account: accountOf(km), baseNonce: null, nonce: 0, writes }, km, ts) };
 }
 
 /** `count` creation batches signed ahead. */

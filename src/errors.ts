@@ -103,6 +103,8 @@ export const ERROR_CODES = {
   STORAGE_IO: { kind: 'InternalBug', text: 'a storage file could not be read or written (see details.errno)' },
   STORAGE_FULL: { kind: 'InternalBug', text: 'the disk of the store is full (ENOSPC, EDQUOT); nothing was written, reads still work — retry once space is freed (HTTP 507)' },
   NOT_FOUND: { kind: 'NotFound', text: 'no record exists at this address' },
+  OWNER_KEY_REQUIRED: { kind: 'InvalidInput', text: 'this storage needs every write signed by its owner key (and the batch by the account key), and the writer does not hold it (e.g. addFactor given only a public key: pass the FactorKey); nothing was written' },
+  SERVER_UNAVAILABLE: { kind: 'InternalBug', text: 'the server could not be reached or answered 5xx' },
   // metadata server (src/server)
   RATE_LIMITED: { kind: 'InvalidInput', text: 'too many requests from this client or for this account; nothing was processed, retry after details.retryAfterSeconds (HTTP 429 with Retry-After)' },
   TIMESTAMP_OUT_OF_WINDOW: { kind: 'InvalidInput', text: 'a signed request timestamp is too old (more than 600 s) or too far in the future; nothing was written, sign it again' },

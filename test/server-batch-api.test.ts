@@ -6,15 +6,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hexToBytes } from '../src/bytes.js';
 import { EmbeddedStore } from '../src/server/store/embedded.js';
 import type { ServerStore } from '../src/server/store/types.js';
-import { accountOf, listen, post, postBulk, signedSet, type TestServer } from './helpers/server.js';
+import { accountOf, authed, listen, post, postBulk, signedSet, type TestServer } from './helpers/server.js';
 
 const NOW = 1_750_000_000_000;
 const ts = Math.floor(NOW / 1000);
 
 function batch(km: bigint, baseNonce: number | null, nonce: number, owners: bigint[], tag: string) {
-  return { account: accountOf(km), baseNonce, nonce, writes: owners.map((k, i) => signedSet(k, `${tag}-${i}`, ts)) };
+  return authed({ account: accountOf(km), baseNonce, nonce, writes: owners.map((k, i) => signedSet(k, `${tag}-${i}`, ts)) }, km, ts);
 }
 const addr = (k: bigint) => {
   const w = signedSet(k, '', ts);
@@ -67,10 +68,10 @@ describe('/v1 batch API', () => {
     const km = 1010n;
     const ns = `tkey-tss/checkpoint/${accountOf(km)}/default`;
     const w = signedSet(km, 'checkpoint', ts, ns);
-    expect((await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: null, nonce: 0, writes: [w, signedSet(km, 'fence', ts, 'tkey-tss/fence/default')] })).status).toBe(200);
+    expect((await post(srv.url, '/v1/batch', authed({ account: accountOf(km), baseNonce: null, nonce: 0, writes: [w, signedSet(km, 'fence', ts, 'tkey-tss/fence/default')] }, km, ts))).status).toBe(200);
     const g = await post(srv.url, '/v1/get', { addresses: [{ ...addr(km), namespace: ns }, { ...addr(km), namespace: 'tkey-tss/fence/default' }] });
     expect(g.body).toEqual({ values: ['checkpoint', 'fence'] });
-    const bad = await post(srv.url, '/v1/batch', { account: accountOf(km), baseNonce: 0, nonce: 1, writes: [signedSet(km, 'x', ts, 'a\u001cb')] });
+    const bad = await post(srv.url, '/v1/batch', authed({ account: accountOf(km), baseNonce: 0, nonce: 1, writes: [signedSet(km, 'x', ts, 'a\u001cb')] }, km, ts));
     expect([bad.status, bad.body.code]).toEqual([400, 'INVALID_ARGUMENT']);
   });
 
@@ -78,11 +79,12 @@ describe('/v1 batch API', () => {
     const km = 1002n;
     const b = batch(km, null, 0, [21n, 22n], 'x');
     b.writes[1] = { ...b.writes[1]!, set_data: { ...b.writes[1]!.set_data, data: 'tampered' } };
-    const r = await post(srv.url, '/v1/batch', b);
+    const r = await post(srv.url, '/v1/batch', authed(b, km, ts)); // the batch re-signed: the write's own signature fails
     expect([r.status, r.body.code]).toEqual([403, 'INVALID_SIGNATURE']);
+    expect(r.body.message).toContain('writes[1]');
     const old = batch(km, null, 0, [21n], 'y');
     old.writes[0] = signedSet(21n, 'old', ts - 601);
-    expect((await post(srv.url, '/v1/batch', old)).body.code).toBe('TIMESTAMP_OUT_OF_WINDOW');
+    expect((await post(srv.url, '/v1/batch', authed(old, km, ts))).body.code).toBe('TIMESTAMP_OUT_OF_WINDOW');
     expect((await post(srv.url, '/v1/get', { addresses: [addr(21n), addr(22n)], account: accountOf(km) })).body).toEqual({ values: [null, null], nonce: null });
   });
 
@@ -91,9 +93,31 @@ describe('/v1 batch API', () => {
     const first = batch(km, null, 0, [31n], 'one');
     expect((await post(srv.url, '/v1/batch', first)).status).toBe(200);
     expect((await post(srv.url, '/v1/batch', batch(km, 0, 1, [31n], 'two'))).status).toBe(200);
-    const replay = await post(srv.url, '/v1/batch', { ...first, baseNonce: 1, nonce: 2 });
+    const replay = await post(srv.url, '/v1/batch', authed({ ...first, baseNonce: 1, nonce: 2 }, km, ts));
     expect([replay.status, replay.body.code]).toEqual([409, 'REPLAYED_WRITE']);
     expect((await post(srv.url, '/v1/get', { addresses: [addr(31n)], account: accountOf(km) })).body).toEqual({ values: ['two-0'], nonce: 1 });
+  });
+
+  it('batch authorization: unsigned, signed by a stranger, or signed for another batch → refused, nothing written, nonce unmoved', async () => {
+    const km = 1006n;
+    const stranger = 4242n;
+    const ok = batch(km, null, 0, [45n], 'auth');
+    const { auth: _omit, ...unsigned } = ok;
+    const noAuth = await post(srv.url, '/v1/batch', unsigned);
+    expect([noAuth.status, noAuth.body.code]).toEqual([400, 'INVALID_ARGUMENT']);
+    // a stranger signs the statement of this batch with their own key: neither the account nor trusted
+    const byStranger = await post(srv.url, '/v1/batch', authed(unsigned, stranger, ts));
+    expect([byStranger.status, byStranger.body.code]).toEqual([403, 'INVALID_SIGNATURE']);
+    // the account's signature of another batch (other nonce / other writes) does not carry over
+    const other = batch(km, null, 1, [45n], 'auth');
+    expect((await post(srv.url, '/v1/batch', { ...ok, auth: other.auth })).body.code).toBe('INVALID_SIGNATURE');
+    const swapped = batch(km, null, 0, [46n], 'auth');
+    expect((await post(srv.url, '/v1/batch', { ...swapped, auth: ok.auth })).body.code).toBe('INVALID_SIGNATURE');
+    // the signer claims to be the account but the signature is not k_m's
+    const forged = authed(unsigned, stranger, ts);
+    expect((await post(srv.url, '/v1/batch', { ...forged, auth: { ...forged.auth, signer: accountOf(km) } })).body.code).toBe('INVALID_SIGNATURE');
+    expect((await post(srv.url, '/v1/get', { addresses: [addr(45n), addr(46n)], account: accountOf(km) })).body).toEqual({ values: [null, null], nonce: null });
+    expect((await post(srv.url, '/v1/batch', ok)).status).toBe(200);
   });
 
   it('validates shapes: account format, nonce order, empty batch, namespace required', async () => {
@@ -127,6 +151,30 @@ describe('/v1 batch API', () => {
     const bulkBig = await postBulk(srv.url, [signedSet(80n, 'z'.repeat(8000), ts)]);
     expect([bulkBig.status, bulkBig.body.code]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     expect((await post(srv.url, '/v1/get', { addresses: [addr(51n), addr(70n), addr(80n)] })).body).toEqual({ values: [null, null, null] });
+  });
+});
+
+describe('trusted co-signing service keys', () => {
+  it('a batch of any account signed by TKEY_SERVICE_KEYS or the process service identity is accepted; the same signer untrusted is refused', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tkey-cosign-'));
+    const store = await EmbeddedStore.open({ dir });
+    const [svcA, svcB] = [7001n, 7002n];
+    const srv = await listen(store, { clock: () => NOW, config: { serviceKeys: [accountOf(svcA)] }, serviceIdentityPub: hexToBytes(accountOf(svcB)) });
+    const other = await listen(store, { clock: () => NOW });
+    try {
+      const km = 3001n;
+      const b0 = authed({ account: accountOf(km), baseNonce: null, nonce: 1, writes: [signedSet(svcA, 'fence-a', ts, 'tkey-tss/fence/x')] }, svcA, ts);
+      expect((await post(other.url, '/v1/batch', b0)).body.code).toBe('INVALID_SIGNATURE'); // not trusted there
+      expect((await post(srv.url, '/v1/batch', b0)).status).toBe(200);
+      const b1 = authed({ account: accountOf(km), baseNonce: 1, nonce: 2, writes: [signedSet(svcB, 'fence-b', ts, 'tkey-tss/fence/x')] }, svcB, ts);
+      expect((await post(srv.url, '/v1/batch', b1)).status).toBe(200);
+      expect((await post(srv.url, '/v1/nonce', { account: accountOf(km) })).body.nonce).toBe(2);
+    } finally {
+      await srv.close();
+      await other.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -14,7 +14,7 @@ import { isTkeyTssError } from '../src/errors.js';
 import { DEFAULT_CONFIG, loadConfig } from '../src/server/config.js';
 import { EmbeddedStore } from '../src/server/store/embedded.js';
 import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
-import { accountOf, post, REPO_ROOT, signedSet, spawnServer, type ServerProcess } from './helpers/server.js';
+import { accountOf, authed, post, REPO_ROOT, signedSet, spawnServer, type ServerProcess } from './helpers/server.js';
 
 const nowS = () => Math.floor(Date.now() / 1000);
 
@@ -71,7 +71,11 @@ describe('configuration (in process)', () => {
       [{}, ['--body-limit', 'lots'], '--body-limit'],
       [{}, ['--port'], '--port'],
       [{ TKEY_MAX_VALUE_BYTES: '9000000', TKEY_BODY_LIMIT: '4096' }, [], 'TKEY_MAX_VALUE_BYTES'],
+      [{ TKEY_SERVICE_KEYS: '02abc' }, [], 'TKEY_SERVICE_KEYS'],
+      [{ TKEY_SERVICE_KEYS: `02${'f'.repeat(64)}` }, [], 'TKEY_SERVICE_KEYS'], // x ≥ p: not on the curve
     ];
+    const g = `02${'79be667ef9dcbbac55a06295ce870b07029bfcdb2dce28d959f2815b16f81798'}`; // G
+    expect(loadConfig({ TKEY_SERVICE_KEYS: ` ${g.toUpperCase()} ,` }).serviceKeys).toEqual([g]);
     for (const [env, args, name] of bad) {
       let msg = '';
       try {
@@ -156,7 +160,7 @@ async function hammerThenKill(s: ServerProcess, tag: number, stopAfterMs: number
       const km = BigInt(tag) * 1_000_000n + BigInt(n) + 1n;
       accounts[n] = km;
       const ts = nowS();
-      const body = { account: accountOf(km), baseNonce: null, nonce: 0, writes: [1n, 2n, 3n].map((j) => signedSet(km * 10n + j, `acct-${n}-${j}`, ts)) };
+      const body = authed({ account: accountOf(km), baseNonce: null, nonce: 0, writes: [1n, 2n, 3n].map((j) => signedSet(km * 10n + j, `acct-${n}-${j}`, ts)) }, km, ts);
       try {
         const r = await post(s.url, '/v1/batch', body);
         if (r.status === 200) acked.add(n);
@@ -256,7 +260,7 @@ describe('two server processes on one PostgreSQL', () => {
       const ROUNDS = 12;
       for (let round = 0; round < ROUNDS; round++) {
         const ts = nowS();
-        const mk = (side: string) => ({ account, baseNonce: base, nonce: round, writes: [1n, 2n].map((j) => signedSet(km * 10n + j, `${side}-${round}-${j}`, ts)) });
+        const mk = (side: string) => authed({ account, baseNonce: base, nonce: round, writes: [1n, 2n].map((j) => signedSet(km * 10n + j, `${side}-${round}-${j}`, ts)) }, km, ts);
         const [ra, rb] = await Promise.all([post(a.url, '/v1/batch', mk('a')), post(b.url, '/v1/batch', mk('b'))]);
         const statuses = [ra.status, rb.status].sort();
         expect(statuses, JSON.stringify([ra.body, rb.body])).toEqual([200, 409]);

@@ -125,8 +125,8 @@ export class TssAccount {
   addFactor(o: AddFactorOptions): Promise<AddFactorResult> {
     return this.#locked(() => addFactor(this.#c, o));
   }
-  deleteFactor(factorPub: Uint8Array): Promise<LifecycleResult> {
-    return this.#locked(() => deleteFactor(this.#c, factorPub));
+  deleteFactor(factor: Uint8Array | FactorKey): Promise<LifecycleResult> {
+    return this.#locked(() => deleteFactor(this.#c, factor));
   }
   changeThreshold(t: number): Promise<LifecycleResult> {
     return this.#locked(() => changeThreshold(this.#c, t));

@@ -2,14 +2,17 @@
  * The service checkpoint: how the co-signing service learns, from storage alone, which TSS epoch
  * of an account is durable. The device writes it in the SAME metadata batch as the TSS fields it
  * describes (phase 1 of the two-phase commit), so it is durable exactly when they are. It is a
- * record owned by the service's identity key (ECIES to it, as every record) in a per-account
- * namespace, and signed with the metadata key k_m, which the service checks against the account's
+ * record OWNED BY THE ACCOUNT KEY k_m (so the device, which holds k_m, signs the write as a
+ * signing server demands) in a per-service namespace, ECIES-encrypted to the service's identity
+ * key, and its content is signed with k_m, which the service checks against the account's
  * metadata public key: a writer without k_m cannot make the service drop a share.
  *
- *   address  owner = service identity pub, namespace "tkey-tss/checkpoint/<G·k_m hex>/<tssTag>"
+ *   address  owner = G·k_m, namespace "tkey-tss/checkpoint/<service identity pub hex>/<tssTag>"
+ *   value    ECIES to the service identity pub (as every record's value)
  *   content  {data: {v: 1, metadataPub, tssTag, tssNonce, commitments: [hex]}, sig: hex(compact ECDSA)}
  *            sig over sha256(utf8(stableStringify(data))) by k_m
  *
+ * (Before signed writes it was owned by the service pub — which the device cannot sign for.)
  * Nothing secret is in it: epoch and commitments are public (they are in the metadata).
  * @module
  */
@@ -39,12 +42,13 @@ interface CheckpointData {
   commitments: string[];
 }
 
-export function checkpointNamespace(metadataPub: Point, tssTag: string): string {
-  return `${CHECKPOINT_NAMESPACE_PREFIX}${pointToHex(metadataPub, true)}/${tssTag}`;
+export function checkpointNamespace(servicePub: Point, tssTag: string): string {
+  return `${CHECKPOINT_NAMESPACE_PREFIX}${pointToHex(servicePub, true)}/${tssTag}`;
 }
 
+/** Owner G·k_m (the account), namespace naming the service and the tag. */
 export function checkpointAddress(servicePub: Point, metadataPub: Point, tssTag: string): RecordAddress {
-  return recordAddress(servicePub, checkpointNamespace(metadataPub, tssTag));
+  return recordAddress(metadataPub, checkpointNamespace(servicePub, tssTag));
 }
 
 function digestOf(d: CheckpointData): Uint8Array {
@@ -106,17 +110,20 @@ export function aMetadataPub(pub: Uint8Array | Point, title = 'metadataPub'): Po
 }
 
 /**
- * The fence: a record the SERVICE writes (in its own storage batch on the account's nonce) to
- * abandon staged refreshes that never became durable, so it can drop their shares without risk.
- * Owned by the metadata public key (the device reads it with k_m inside its phase-1 operation);
- * it lists the commitment digests of every abandoned epoch. A device batch built before the fence
+ * The fence: a record the SERVICE writes (in its own storage batch on the account's nonce, the
+ * batch co-signed by the service identity key — a trusted batch signer of the server) to abandon
+ * staged refreshes that never became durable, so it can drop their shares without risk. Owned by
+ * the SERVICE IDENTITY KEY (it signs the write) in a per-account namespace, ECIES-encrypted to the
+ * metadata public key (the device reads it with k_m inside its phase-1 operation):
+ *   address  owner = service identity pub, namespace "tkey-tss/fence/<G·k_m hex>/<tssTag>"
+ * It lists the commitment digests of every abandoned epoch. A device batch built before the fence
  * is refused (StorageConflict: the nonce moved) and its replay sees the fence, so an abandoned
  * epoch can never become durable after the service dropped its share.
  */
 export const FENCE_NAMESPACE_PREFIX = 'tkey-tss/fence/';
 
-export function fenceAddress(metadataPub: Point, tssTag: string): RecordAddress {
-  return recordAddress(metadataPub, `${FENCE_NAMESPACE_PREFIX}${tssTag}`);
+export function fenceAddress(servicePub: Point, metadataPub: Point, tssTag: string): RecordAddress {
+  return recordAddress(servicePub, `${FENCE_NAMESPACE_PREFIX}${pointToHex(metadataPub, true)}/${tssTag}`);
 }
 
 /** Digest naming one epoch's sharing: sha256 over the epoch and its compressed commitments. */
@@ -125,8 +132,8 @@ export function epochDigest(e: { tssNonce: number; commitments: readonly Uint8Ar
 }
 
 /** The abandoned epoch digests of an account (read with k_m); empty when there is no fence. */
-export async function readFence(storage: MetadataStorage, metadataKey: bigint, metadataPub: Point, tssTag: string): Promise<string[]> {
-  const value = await storage.get(fenceAddress(metadataPub, tssTag));
+export async function readFence(storage: MetadataStorage, servicePub: Point, metadataKey: bigint, metadataPub: Point, tssTag: string): Promise<string[]> {
+  const value = await storage.get(fenceAddress(servicePub, metadataPub, tssTag));
   if (value === undefined) return [];
   const j = decodeRecord(metadataKey, value) as { abandoned?: unknown };
   if (!Array.isArray(j?.abandoned) || !j.abandoned.every((x) => typeof x === 'string')) return fail('INVALID_JSON', 'fence record: expected {abandoned: [hex]}');

@@ -110,6 +110,7 @@ export async function createAccountCore(opts: CreateAccountOptions): Promise<Cre
       expect: null,
       next: () => state,
       newFactors: [deviceFactor.pubPoint, recoveryFactor.pubPoint],
+      factorKeys: [deviceFactor.scalar(), recoveryFactor.scalar()],
       descriptions: [
         { factorPub: deviceFactor.pubPoint, description: factorDescriptionJSON({ module: 'deviceShare', dateAdded: now, tssShareIndex: DEVICE_INDEX }) },
         { factorPub: recoveryFactor.pubPoint, description: factorDescriptionJSON({ module: 'seedPhrase', dateAdded: now, tssShareIndex: RECOVERY_INDEX }) },

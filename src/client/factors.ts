@@ -53,6 +53,10 @@ export async function addFactor(c: Core, o: AddFactorOptions): Promise<AddFactor
   const pub = key ? key.pubPoint : factorPubPoint(o.factor as Uint8Array, 'factor');
   aString(o.module, 'module');
   if (o.securityQuestion) aString(o.securityQuestion.question, 'securityQuestion.question');
+  // a signing storage (HttpMetadataStorage) needs the factor record signed by the factor key
+  if (!key && c.storage.signedWrites === true)
+    fail('OWNER_KEY_REQUIRED', 'addFactor: this storage needs the new factor record signed by the factor key; pass the FactorKey (the device may destroy() it afterwards), not only its public key');
+  const factorKeys = key ? [key.scalar()] : [];
   await freshState(c);
   const metadata = c.tk.getMetadata();
   const cur = readTss(metadata, c.tssTag);
@@ -66,7 +70,7 @@ export async function addFactor(c: Core, o: AddFactorOptions): Promise<AddFactor
   if (key) heldAfter.set(encKey, o.tssIndex);
 
   if (!targetsOf(cur).some((t) => t.tssIndex === o.tssIndex)) {
-    const r = await refreshTwoPhase(c, { name: 'addFactor', targets, threshold: cur.commitments.length, newFactors: [pub], descriptions: [{ factorPub: pub, description }], ...(sq ? { securityQuestion: sq } : {}), heldAfter });
+    const r = await refreshTwoPhase(c, { name: 'addFactor', targets, threshold: cur.commitments.length, newFactors: [pub], factorKeys, descriptions: [{ factorPub: pub, description }], ...(sq ? { securityQuestion: sq } : {}), heldAfter });
     return { ...r, refreshed: true };
   }
 
@@ -86,6 +90,7 @@ export async function addFactor(c: Core, o: AddFactorOptions): Promise<AddFactor
         return { ...now!, factorPubs: [...now!.factorPubs, pub], factorEncs: { ...now!.factorEncs, [encKey]: enc } };
       },
       newFactors: [pub],
+      factorKeys,
       descriptions: [{ factorPub: pub, description }],
       ...(sq ? { securityQuestion: sq } : {}),
       // the index's aux to the new factor, and to every other factor of the index that lacks it
@@ -107,8 +112,13 @@ export async function addFactor(c: Core, o: AddFactorOptions): Promise<AddFactor
   return { tssNonce: base.tssNonce, threshold: base.commitments.length, finalized: !c.finalizePending, refreshed: false };
 }
 
-export async function deleteFactor(c: Core, factorPub: Uint8Array): Promise<LifecycleResult> {
-  const pub = factorPubPoint(factorPub, 'factorPub');
+/**
+ * Delete a factor (refresh). Given its FactorKey (not only its public key), the factor's tKey v1
+ * record is also overwritten with SHARE_DELETED on a signing storage (the write needs its key).
+ */
+export async function deleteFactor(c: Core, factor: Uint8Array | FactorKey): Promise<LifecycleResult> {
+  const fkey = factor instanceof Uint8Array ? undefined : asFactorKey(factor, 'factor');
+  const pub = fkey ? fkey.pubPoint : factorPubPoint(factor as Uint8Array, 'factorPub');
   await freshState(c);
   const cur = readTss(c.tk.getMetadata(), c.tssTag);
   const encKey = factorEncKey(pub);
@@ -116,7 +126,7 @@ export async function deleteFactor(c: Core, factorPub: Uint8Array): Promise<Life
   const targets = targetsOf(cur).filter((t) => factorEncKey(t.factorPub) !== encKey);
   const heldAfter = new Map(c.heldFactors);
   heldAfter.delete(encKey);
-  return refreshTwoPhase(c, { name: 'deleteFactor', targets, threshold: cur.commitments.length, removedFactors: [pub], heldAfter });
+  return refreshTwoPhase(c, { name: 'deleteFactor', targets, threshold: cur.commitments.length, removedFactors: [pub], ...(fkey ? { factorKeys: [fkey.scalar()] } : {}), heldAfter });
 }
 
 /** Re-share to threshold `t` over the same factors (refresh). */

@@ -15,7 +15,7 @@
  * @module
  */
 import { abytes, bytesToHex, hexToBytes } from '../bytes.js';
-import { pointToBytes, pointToHex, scalarToBytes, type Point } from '../curve.js';
+import { mulG, pointToBytes, pointToHex, scalarToBytes, type Point } from '../curve.js';
 import type { Metadata } from '../metadata/metadata.js';
 import { seededRng } from '../rng.js';
 import { readAccountSalt, setAccountSalt } from '../tss/account-index.js';
@@ -51,8 +51,16 @@ export interface TssChange {
   aux?: ReadonlyMap<string, AuxEntry>;
   /** Aux entries to set only where the factor (still a factor of that index) has none (`aux-store.ts` fill). */
   auxFill?: ReadonlyMap<string, AuxEntry>;
-  /** The service identity key that owns the checkpoint record. */
+  /** The service identity key: the checkpoint is encrypted to it, the fence is owned by it. */
   servicePub: Point;
+  /**
+   * Secret keys of new or removed factors that this device holds: their factor records are signed
+   * with them. A storage with `signedWrites` refuses a new factor whose key is missing
+   * (OWNER_KEY_REQUIRED); a removed factor's SHARE_DELETED marker is then written only when its
+   * key is here (without it the record cannot be signed, so it stays — its TSS share was refreshed
+   * away, only the tKey v1 share it held remains readable to that factor).
+   */
+  factorKeys?: readonly bigint[];
   /**
    * Key derivation data (creation): the account salt (peer format, `tkeyStore.tssModule`) and the
    * keygen chain code (`generalStore["tssChainCode:<tag>"]`, hex), each written only if absent.
@@ -83,6 +91,21 @@ function factorRecordShare(ctx: AccountContext): unknown {
   return outputShareStore(ctx, idx[0]!).exportJSON();
 }
 
+/**
+ * The owner to queue a factor record under: its secret key when held (signed write), else its
+ * public key — refused for a new factor on a signing storage (OWNER_KEY_REQUIRED), skipped
+ * (`undefined`) for a removed factor's marker there.
+ */
+function ownerOf(change: TssChange, signed: boolean): (pub: Point, required: boolean) => bigint | Point | undefined {
+  const keys = new Map((change.factorKeys ?? []).map((k) => [factorEncKey(mulG(k)), k]));
+  return (pub, required) => {
+    const k = keys.get(factorEncKey(pub));
+    if (k !== undefined || !signed) return k ?? pub;
+    if (required) fail('OWNER_KEY_REQUIRED', `${change.name}: this storage needs the factor record signed by the factor key; pass the FactorKey, not only its public key`);
+    return undefined;
+  };
+}
+
 /** Apply `change` to the working metadata and queue its records (inside a ThresholdKey operation). */
 async function applyChange(ctx: AccountContext, change: TssChange): Promise<void> {
   const { key, metadata: m } = ctx.state.requireKey();
@@ -99,14 +122,16 @@ async function applyChange(ctx: AccountContext, change: TssChange): Promise<void
   }
   const next = change.next(current);
   if (current && next.tssNonce !== current.tssNonce) {
-    const fence = await readFence(ctx.storage, key, m.pubKey, tag);
+    const fence = await readFence(ctx.storage, change.servicePub, key, m.pubKey, tag);
     if (fence.includes(epochDigest(checkpointOfState(next))))
       fail('ACCOUNT_STATE_CHANGED', `${change.name}: the service abandoned this refresh (it was not made durable in time); redo it`);
   }
   writeTss(m, next);
+  const owner = ownerOf(change, ctx.storage.signedWrites === true);
   for (const pub of change.removedFactors ?? []) {
     removeFactorDescriptions(m, pub);
-    ctx.queue.put(pub, shareDeletedMarker(ctx.now()));
+    const o = owner(pub, false);
+    if (o !== undefined) ctx.queue.put(o, shareDeletedMarker(ctx.now()));
     const sq = getTssSecurityQuestion(m, tag);
     if (sq && sq.store.factorPublicKey === pointToHex(pub, true)) {
       m.deleteGeneralStoreDomain(tssSecurityQuestionDomain(tag));
@@ -129,11 +154,11 @@ async function applyChange(ctx: AccountContext, change: TssChange): Promise<void
   }
   if ((change.newFactors ?? []).length > 0) {
     const share = factorRecordShare(ctx);
-    for (const pub of change.newFactors!) ctx.queue.put(pub, share);
+    for (const pub of change.newFactors!) ctx.queue.put(owner(pub, true)!, share);
   }
   const cp = checkpointOf(m, tag);
   const address = checkpointAddress(change.servicePub, m.pubKey, tag);
-  ctx.queue.put(change.servicePub, checkpointContent(cp, m.pubKey, key), address.namespace);
+  ctx.queue.put(key, checkpointContent(cp, m.pubKey, key), address.namespace, change.servicePub);
   await syncShareMetadata(ctx);
 }
 

@@ -46,6 +46,7 @@ import { auxFromRefresh, reuseAux, sealAux, type AuxInput } from '../../protocol
 import type { AuxInfo, AuxPublic } from '../../protocols/aux/types.js';
 import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
+import { signBatch, signWrite } from '../metadata/write-auth.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
 import { publicSharesAt } from './shares.js';
 import { shareBuffers, type AccountOwner, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
@@ -602,7 +603,12 @@ export class ServiceParty implements ServiceConnection {
       if ((base === null) !== (rec.confirmed === null)) return 0; // the account was created meanwhile, or vanished: leave it to reconcile
       const abandoned = [...new Set([...rec.abandoned, ...stale.map((p) => epochDigest(p))])];
       try {
-        await this.#storage.commit({ account, baseNonce: base, nonce: (base ?? 0) + 1, writes: [{ address: fenceAddress(ref.pub, ref.tag), value: encodeRecord(ref.pub, { abandoned }, this.#rng) }] });
+        // the fence: owned and signed by the service identity key, encrypted to G·k_m; the batch
+        // co-signed by the service identity key (a trusted batch signer of the server)
+        const nowS = Math.floor(this.#now() / 1000);
+        const value = encodeRecord(ref.pub, { abandoned }, this.#rng);
+        const batch = { account, baseNonce: base, nonce: (base ?? 0) + 1, writes: [{ address: fenceAddress(this.#pub, ref.pub, ref.tag), value, auth: signWrite(this.#key, value, nowS) }] };
+        await this.#storage.commit({ ...batch, auth: signBatch(batch, this.#key, nowS) });
       } catch (e) {
         if (isTkeyTssError(e) && e.kind === 'StorageConflict') return 0;
         throw e;

@@ -46,6 +46,8 @@ export interface RefreshPlan {
   threshold: number;
   newFactors?: readonly Point[];
   removedFactors?: readonly Point[];
+  /** Secret keys of new/removed factors the device holds (their records are signed with them). */
+  factorKeys?: readonly bigint[];
   descriptions?: readonly { factorPub: Point; description: string }[];
   securityQuestion?: { tssIndex: number; factorPub: Point; question: string; kdf?: SecurityQuestionKdf };
   /** Factor keys (factorEncKey → index) the device holds after the change: it keeps those shares. */
@@ -163,6 +165,7 @@ export async function refreshTwoPhase(c: Core, plan: RefreshPlan): Promise<Lifec
       next: () => next,
       ...(plan.newFactors ? { newFactors: plan.newFactors } : {}),
       ...(plan.removedFactors ? { removedFactors: plan.removedFactors } : {}),
+      ...(plan.factorKeys ? { factorKeys: plan.factorKeys } : {}),
       ...(plan.descriptions ? { descriptions: plan.descriptions } : {}),
       ...(plan.securityQuestion ? { securityQuestion: plan.securityQuestion } : {}),
       ...(out.aux ? { aux: auxEntriesFor(out.aux, plan.targets, c) } : {}),

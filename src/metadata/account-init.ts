@@ -53,9 +53,9 @@ export function createAccount(ctx: AccountContext): ShareStore {
   st.storageNonce = null;
   st.creating = true;
   const auth = signAuthMetadata(metadata, key);
-  ctx.queue.put(mulG(sp.share.value), auth);
-  ctx.queue.put(mulG(device.share.value), auth);
-  ctx.queue.put(postboxPub(ctx), sp.exportJSON());
+  ctx.queue.put(sp.share.value, auth);
+  ctx.queue.put(device.share.value, auth);
+  ctx.queue.put(ctx.postboxKey, sp.exportJSON());
   return device;
 }
 

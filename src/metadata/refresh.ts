@@ -13,7 +13,7 @@ import { eciesEncryptJSON, type EncryptedMessage } from '../ecies.js';
 import { fail } from '../errors.js';
 import { assertDistinctIndices, commit, evaluate } from '../shamir/index.js';
 import { signAuthMetadata } from './auth-metadata.js';
-import { postboxPub, type AccountContext } from './context.js';
+import type { AccountContext } from './context.js';
 import { cloneJSON, type Metadata } from './metadata.js';
 import { isShareDeletedMarker, shareDeletedMarker } from './record.js';
 import { outputShareStore, readContent } from './share-io.js';
@@ -66,10 +66,10 @@ export function refreshShares(ctx: AccountContext, newIndices: readonly bigint[]
   runMiddleware(ctx, metadata, oldShares, newShares);
 
   const oldAuth = signAuthMetadata(forOld, key);
-  for (const old of oldShares.values()) ctx.queue.put(mulG(old.share.value), oldAuth);
+  for (const old of oldShares.values()) ctx.queue.put(old.share.value, oldAuth);
   const newAuth = signAuthMetadata(metadata, key);
-  for (const ss of newShares.values()) ctx.queue.put(mulG(ss.share.value), newAuth);
-  ctx.queue.put(postboxPub(ctx), newShares.get(1n)!.exportJSON());
+  for (const ss of newShares.values()) ctx.queue.put(ss.share.value, newAuth);
+  ctx.queue.put(ctx.postboxKey, newShares.get(1n)!.exportJSON());
 
   ctx.state.poly = newPoly;
   for (const ss of newShares.values()) ctx.state.addShare(ss);
@@ -96,7 +96,7 @@ export function deleteShareBody(ctx: AccountContext, index: bigint, coeffs: read
   if (remaining.length < t) fail('THRESHOLD_VIOLATION', `deleting would leave ${remaining.length} shares, threshold is ${t}`);
   const deletedValue = evaluate(poly, index);
   const r = refreshShares(ctx, remaining, coeffs);
-  ctx.queue.put(mulG(deletedValue), shareDeletedMarker(ctx.now()));
+  ctx.queue.put(deletedValue, shareDeletedMarker(ctx.now()));
   ctx.state.dropIndex(index);
   return r;
 }
@@ -124,6 +124,6 @@ export async function syncShareMetadata(ctx: AccountContext): Promise<void> {
     }
     const m = metadata.clone();
     m.scopedStore = cloneJSON(scoped);
-    ctx.queue.put(mulG(ss.share.value), signAuthMetadata(m, key));
+    ctx.queue.put(ss.share.value, signAuthMetadata(m, key));
   }
 }

@@ -9,6 +9,7 @@
 import { fail, isTkeyTssError } from '../errors.js';
 import { accountId, postboxPub, type AccountContext } from './context.js';
 import { recordAddress } from './record.js';
+import { signBatch } from './write-auth.js';
 
 /** One replayable mutation. `apply` must be deterministic given the state (randomness captured). */
 export interface Op<T = unknown> {
@@ -65,8 +66,14 @@ export async function commitPending(ctx: AccountContext, log: OpLog): Promise<{ 
   if (ctx.state.creating && (await ctx.storage.get(recordAddress(postboxPub(ctx)))) !== undefined)
     fail('ACCOUNT_EXISTS', 'another account was created for this postbox key meanwhile; reload');
   const nonce = base === null ? metadata.nonce : Math.max(metadata.nonce, base + 1);
-  const writes = ctx.queue.encode(ctx.rng);
-  await ctx.storage.commit({ account: accountId(metadata.pubKey), baseNonce: base, nonce, writes });
+  // every write signed by its owner key, the batch by k_m (stores with `signedWrites` need both)
+  const nowS = Math.floor(ctx.now() / 1000);
+  const signed = ctx.storage.signedWrites === true;
+  const key = ctx.state.key;
+  if (signed && key === undefined) fail('OWNER_KEY_REQUIRED', 'this storage needs the batch signed by the metadata key: reconstruct the key before writing');
+  const writes = ctx.queue.encode(ctx.rng, nowS, signed);
+  const batch = { account: accountId(metadata.pubKey), baseNonce: base, nonce, writes };
+  await ctx.storage.commit(key === undefined ? batch : { ...batch, auth: signBatch(batch, key, nowS) });
   ctx.state.storageNonce = nonce;
   ctx.state.creating = false;
   ctx.queue.clear();

@@ -6,7 +6,8 @@
  * `encShareInTransit`; the new device polls, decrypts and inputs the share. The pointer is rotated
  * whenever a refresh does not add shares (share deletion), so a removed device cannot keep
  * watching or answering requests. The transfer store is committed as its own storage account
- * (`shareTransfer:<compressed pointer pub>`) under optimistic concurrency.
+ * (the compressed pointer pub G·pointer, so a signing server takes it; record and batch signed by the
+ * pointer key) under optimistic concurrency.
  * @module
  */
 import { aString, hexToNumber, toHexUnpadded, utf8ToBytes, bytesToUtf8 } from '../bytes.js';
@@ -18,6 +19,7 @@ import { decodeRecord, encodeRecord, recordAddress } from '../metadata/record.js
 import { syncShareMetadata } from '../metadata/refresh.js';
 import { outputShareStore } from '../metadata/share-io.js';
 import { ShareStore } from '../metadata/share-store.js';
+import { signBatch, signWrite } from '../metadata/write-auth.js';
 import { thresholdKeyInternals, type ThresholdKey } from '../metadata/threshold-key.js';
 
 export const SHARE_TRANSFER_MODULE_NAME = 'shareTransfer';
@@ -101,7 +103,8 @@ export class ShareTransferModule implements TKeyModule {
   async #read(ctx: AccountContext): Promise<{ store: ShareTransferStore; account: string; nonce: number | null; pointer: bigint }> {
     const pointer = this.#pointer(ctx);
     const pub = mulG(pointer);
-    const account = `${SHARE_TRANSFER_MODULE_NAME}:${pointToHex(pub, true)}`;
+    // its own storage account, named like a metadata account by its owner key: G·pointer
+    const account = pointToHex(pub, true);
     const nonce = await ctx.storage.getNonce(account);
     const value = await ctx.storage.get(recordAddress(pub));
     const store = value === undefined ? {} : (decodeRecord(pointer, value) as ShareTransferStore);
@@ -115,12 +118,11 @@ export class ShareTransferModule implements TKeyModule {
       const { store, account, nonce, pointer } = await this.#read(ctx);
       const out = change(store);
       try {
-        await ctx.storage.commit({
-          account,
-          baseNonce: nonce,
-          nonce: nonce === null ? 0 : nonce + 1,
-          writes: [{ address: recordAddress(mulG(pointer)), value: encodeRecord(mulG(pointer), store, ctx.rng) }],
-        });
+        // the record and the batch are signed by the pointer key (the account's owner)
+        const nowS = Math.floor(ctx.now() / 1000);
+        const value = encodeRecord(mulG(pointer), store, ctx.rng);
+        const batch = { account, baseNonce: nonce, nonce: nonce === null ? 0 : nonce + 1, writes: [{ address: recordAddress(mulG(pointer)), value, auth: signWrite(pointer, value, nowS) }] };
+        await ctx.storage.commit({ ...batch, auth: signBatch(batch, pointer, nowS) });
         return out;
       } catch (e) {
         if (!isTkeyTssError(e, 'STORAGE_CONFLICT') || attempt >= 4) throw e;

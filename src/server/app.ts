@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { pointFromBytes, pointToHex } from '../curve.js';
 import { InvalidInput } from '../errors.js';
 import { registerBatchRoutes } from './batch-routes.js';
 import { DEFAULT_CONFIG, type ServerConfig } from './config.js';
@@ -55,6 +56,11 @@ export interface BuildServerOptions {
   admin?: AdminTarget;
   /** The co-signing service (`/v1/service`, the bus at `/v1/bus`, logins; `service/register.ts`). */
   service?: ServiceOptions;
+  /**
+   * The identity public key (SEC1) of the co-signing service running in this process: trusted,
+   * with `config.serviceKeys`, to sign batches of any account (its fence).
+   */
+  serviceIdentityPub?: Uint8Array;
 }
 
 declare module 'fastify' {
@@ -76,6 +82,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     nowS: () => Math.floor(clock() / 1000),
     limiter: new KeyLimiter({ max: cfg.rateLimitAccount, windowMs: 60_000, clock }),
     verifier: createVerifier(cfg.verifyThreads),
+    trustedSigners: new Set([...cfg.serviceKeys, ...(opts.serviceIdentityPub ? [pointToHex(pointFromBytes(opts.serviceIdentityPub, 'serviceIdentityPub'), true)] : [])]),
   };
   const app = Fastify({
     // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time);

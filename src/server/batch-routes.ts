@@ -4,22 +4,23 @@
  *                   → {nonce, appended}; 409 STORAGE_CONFLICT {details: {expected, actual}} with nothing written
  *   POST /v1/get    {addresses: [{pub_key_X, pub_key_Y, namespace}], account?} → {values: (string | null)[], nonce?}
  *   POST /v1/nonce  {account} → {account, nonce: number | null}
- * Each write is checked exactly as `/set` checks it (timestamp window, owner signature).
+ * Each write is checked exactly as `/set` checks it (timestamp window, owner signature). The batch
+ * itself must be signed (`auth`): a torus-form signed set_data whose data is the canonical batch
+ * statement (`src/metadata/write-auth.ts`: account, baseNonce, nonce, digest of every write's
+ * address and value), by the account key (signer = account) or by a trusted co-signing service key
+ * (`ctx.trustedSigners`). Without it anyone could move any account's nonce with writes to their own
+ * keys (a conflict DoS). A refused batch writes nothing.
  * @module
  */
 import type { FastifyInstance } from 'fastify';
 import { fail } from '../errors.js';
+import { batchAuthParams, type BatchBody } from './batch-auth.js';
 import type { ServerContext } from './context.js';
 import type { SetParams } from './owner-signature.js';
 import { batchSchema, v1GetSchema, v1NonceSchema } from './schemas.js';
 import { rowsOf } from './torus-routes.js';
 
-interface BatchBody {
-  account: string;
-  baseNonce: number | null;
-  nonce: number;
-  writes: (SetParams & { namespace: string })[];
-}
+
 interface GetBody {
   addresses: { pub_key_X: string; pub_key_Y: string; namespace: string }[];
   account?: string;
@@ -31,7 +32,10 @@ export function registerBatchRoutes(app: FastifyInstance, ctx: ServerContext): v
     if (b.baseNonce !== null && b.nonce <= b.baseNonce) {
       fail('INVALID_ARGUMENT', `nonce ${b.nonce}: must be greater than baseNonce ${b.baseNonce}`);
     }
-    const rows = await rowsOf(ctx, b.writes.map((w, i) => ({ params: w, title: `writes[${i}]` })));
+    const auth = batchAuthParams(ctx.trustedSigners, b);
+    // the batch signature is verified last, with the writes (so a write's error index stays its own)
+    const rows = await rowsOf(ctx, [...b.writes.map((w, i) => ({ params: w as SetParams, title: `writes[${i}]` })), { params: auth, title: 'auth' }]);
+    rows.pop(); // the batch signature: verified, not a row
     ctx.limiter.hit(`account:${b.account}`, 1, 'account');
     const r = await ctx.store.commitBatch({ account: b.account, baseNonce: b.baseNonce, nonce: b.nonce, rows });
     return { nonce: b.nonce, appended: r.appended };

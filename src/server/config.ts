@@ -37,10 +37,12 @@
  * | TKEY_SERVER_KEK_PREVIOUS | (none) | unset (during a KEK rotation: the old KEK) |
  * | TKEY_SERVER_KEK_PREVIOUS_FILE | --server-kek-previous-file | unset |
  * | TKEY_SERVICE_PRIMES_FILE | --service-primes-file | unset (the service generates its Paillier primes once) |
+ * | TKEY_SERVICE_KEYS | --service-keys | unset: comma-separated compressed hex public keys of trusted co-signing services (batch signers besides the account) |
  * @module
  */
 import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
+import { pointFromHex } from '../curve.js';
 import { fail } from '../errors.js';
 import { SecretText } from './ops/secret-text.js';
 import { parseIssuers } from './auth/oidc.js';
@@ -92,6 +94,8 @@ export interface ServerConfig {
   serverKekPreviousFile?: string;
   /** Safe primes of the service's long-lived Paillier key (the `test-vectors/primes` format); absent: generated once at first start. */
   servicePrimesFile?: string;
+  /** Trusted co-signing service keys (compressed SEC1 hex, lower case): may sign any account's batch. */
+  serviceKeys: string[];
 }
 
 interface Setting {
@@ -206,7 +210,22 @@ const SETTINGS: readonly Setting[] = [
   { env: 'TKEY_SERVER_KEK_PREVIOUS', key: 'serverKekPrevious', parse: kek },
   { env: 'TKEY_SERVER_KEK_PREVIOUS_FILE', flag: '--server-kek-previous-file', key: 'serverKekPreviousFile', parse: path('a KEK file path') },
   { env: 'TKEY_SERVICE_PRIMES_FILE', flag: '--service-primes-file', key: 'servicePrimesFile', parse: path('a primes file path') },
+  { env: 'TKEY_SERVICE_KEYS', flag: '--service-keys', key: 'serviceKeys', parse: serviceKeys },
 ];
+
+/** Comma-separated compressed SEC1 hex public keys, each a point on secp256k1. */
+function serviceKeys(raw: string, name: string): string[] {
+  const keys = raw.split(',').map((k) => k.trim().toLowerCase()).filter((k) => k.length > 0);
+  for (const k of keys) {
+    if (!/^0[23][0-9a-f]{64}$/.test(k)) return bad(name, raw, `expected comma-separated compressed public keys (66 hex), got ${JSON.stringify(k.slice(0, 70))}`);
+    try {
+      pointFromHex(k);
+    } catch {
+      return bad(name, raw, `${k.slice(0, 16)}… is not a point on secp256k1`);
+    }
+  }
+  return keys;
+}
 
 export const DEFAULT_CONFIG: ServerConfig = {
   host: '127.0.0.1',
@@ -229,6 +248,7 @@ export const DEFAULT_CONFIG: ServerConfig = {
   maxAccountSessions: 4,
   maxAccountPresigs: 100,
   signRateAccount: 120,
+  serviceKeys: [],
 };
 
 /** The co-signing service runs when someone can log in to it. */

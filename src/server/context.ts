@@ -18,4 +18,9 @@ export interface ServerContext {
   limiter: KeyLimiter;
   /** Owner-signature verification (a worker pool, or inline). */
   verifier: Verifier;
+  /**
+   * Keys (compressed hex) trusted to sign a batch of ANY account: `TKEY_SERVICE_KEYS` and the
+   * server's own co-signing service identity. Every other batch must be signed by its account key.
+   */
+  trustedSigners: ReadonlySet<string>;
 }

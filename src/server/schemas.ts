@@ -54,16 +54,35 @@ export function lockSchema(release: boolean) {
   } as const;
 }
 
+/** The batch's signature: a torus-form signed statement by the account or a trusted service key (+ the torus lock signature, ignored here). */
+const batchAuthSchema = {
+  type: 'object',
+  required: ['signer', 'set_data', 'signature'],
+  additionalProperties: false,
+  properties: {
+    signer: account,
+    set_data: {
+      type: 'object',
+      required: ['data', 'timestamp'],
+      additionalProperties: false,
+      properties: { data: { type: 'string', maxLength: 1024 }, timestamp: { type: 'string', pattern: '^[0-9a-fA-F]{1,12}$' } },
+    },
+    signature: { type: 'string', minLength: 1, maxLength: 88 },
+    lock: { type: 'object' },
+  },
+} as const;
+
 export function batchSchema(cfg: Pick<ServerConfig, 'maxValueBytes' | 'maxWrites'>) {
   return {
     type: 'object',
-    required: ['account', 'baseNonce', 'nonce', 'writes'],
+    required: ['account', 'baseNonce', 'nonce', 'writes', 'auth'],
     additionalProperties: false,
     properties: {
       account,
       baseNonce: { type: ['integer', 'null'], minimum: 0 },
       nonce: { type: 'integer', minimum: 0 },
       writes: { type: 'array', minItems: 1, maxItems: cfg.maxWrites, items: setParamsSchema(cfg, true) },
+      auth: batchAuthSchema,
     },
   } as const;
 }

@@ -33,3 +33,18 @@ export function assertBatch(batch: StorageBatch): void {
     if (typeof w.value !== 'string') fail('INVALID_ARGUMENT', `batch.writes[${i}].value: expected a string`);
   }
 }
+
+/** Domain of a batch statement (the signed `set_data.data` of `BatchAuth`, `metadata/write-auth.ts`). */
+export const BATCH_DOMAIN = 'tkey-tss/batch';
+/** Namespace of the account's nonce record in torus mode (owner G·k_m; value = the last batch statement). */
+export const NONCE_NAMESPACE = 'tkey-tss/nonce';
+
+/** The nonce a batch statement names (`undefined` when it is not one). */
+export function statementNonce(data: string): number | undefined {
+  try {
+    const j = JSON.parse(data) as { v?: unknown; domain?: unknown; nonce?: unknown };
+    return j?.v === 1 && j.domain === BATCH_DOMAIN && Number.isSafeInteger(j.nonce) ? (j.nonce as number) : undefined;
+  } catch {
+    return undefined;
+  }
+}

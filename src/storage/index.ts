@@ -4,5 +4,6 @@
  * @module
  */
 export * from './types.js';
-export { aAccount, assertAddress, assertBatch } from './batch.js';
+export { aAccount, assertAddress, assertBatch, BATCH_DOMAIN, NONCE_NAMESPACE, statementNonce } from './batch.js';
+export { HttpMetadataStorage, type HttpMetadataStorageOptions } from './http-storage.js';
 export { MemoryStorage } from './memory-store.js';

@@ -14,7 +14,7 @@ import { ERROR_CODES, InvalidInput, type ErrorCode } from '../../src/errors.js';
 import { buildServer } from '../../src/server/app.js';
 import { openStore } from '../../src/server/store/open.js';
 import type { ServerStore } from '../../src/server/store/types.js';
-import { accountOf, signedLock, signedSet } from '../helpers/server.js';
+import { accountOf, authed, signedLock, signedSet } from '../helpers/server.js';
 import { fuzzAsync, jsonLike } from './harness.js';
 
 const NOW_S = 1_790_000_000;
@@ -52,7 +52,7 @@ async function post(path: string, body: unknown): Promise<void> {
 const value = (s: string) => bytesToBase64Url(utf8ToBytes(JSON.stringify({ ciphertext: s, ephemPublicKey: '04', iv: '00', mac: '00' })));
 const sets = [11n, 12n, 13n].map((k, i) => signedSet(k, value(`v${i}`), NOW_S - 5));
 const locks = [signedLock(21n, NOW_S - 5), signedLock(22n, NOW_S - 5, 'abc')];
-const batches = [{ account: accountOf(31n), baseNonce: null, nonce: 1, writes: [signedSet(32n, value('b0'), NOW_S - 5), signedSet(33n, value('b1'), NOW_S - 5)] }];
+const batches = [authed({ account: accountOf(31n), baseNonce: null, nonce: 1, writes: [signedSet(32n, value('b0'), NOW_S - 5), signedSet(33n, value('b1'), NOW_S - 5)] }, 31n, NOW_S - 5)];
 const gets = [{ pub_key_X: sets[0]!.pub_key_X, pub_key_Y: sets[0]!.pub_key_Y, namespace: 'tkey' }];
 
 describe('fuzz: metadata server request bodies', () => {

@@ -43,11 +43,12 @@ export const serviceAux = (): AuxInput => ({ profile: 'default', key: testPailli
 /** A device's prepared aux input in tests (test prime pair `pair` ≥ 1). */
 export const deviceAux = (pair = 1): AuxInput => ({ profile: 'default', key: testPaillierKey(pair) });
 
-export function accountEnv(seed: string, storage?: MetadataStorage): AccountEnv {
+/** `serviceStorage`: what the service reads and fences through (default: the device's storage). */
+export function accountEnv(seed: string, storage?: MetadataStorage, serviceStorage?: MetadataStorage): AccountEnv {
   const memory = new MemoryStorage();
   const st = storage ?? memory;
   const shares = new MemoryServiceShareStore();
-  const service = new ServiceParty({ identityKey: SERVICE_KEY, storage: st, shares, rng: seededRng(`${seed}/service`), aux: serviceAux() });
+  const service = new ServiceParty({ identityKey: SERVICE_KEY, storage: serviceStorage ?? st, shares, rng: seededRng(`${seed}/service`), aux: serviceAux() });
   return {
     storage: st,
     memory,

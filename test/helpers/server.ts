@@ -9,6 +9,8 @@ import { buildServer } from '../../src/server/app.js';
 import type { ServerConfig } from '../../src/server/config.js';
 import type { SetParams } from '../../src/server/owner-signature.js';
 import type { ServerStore } from '../../src/server/store/types.js';
+import { signBatch } from '../../src/metadata/write-auth.js';
+import type { BatchAuth } from '../../src/storage/types.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -27,6 +29,13 @@ export function signedLock(k: bigint, timestampS: number, id?: string): { key: s
   return { key: pointToHex(mulG(k), false), data, signature: bytesToHex(sig), ...(id !== undefined ? { id } : {}) };
 }
 
+type BatchBodyIn = { account: string; baseNonce: number | null; nonce: number; writes: (SetParams & { namespace?: string })[] };
+/** A /v1/batch body signed (auth) by `signer` — the account key k_m, or a trusted service key. */
+export function authed<T extends BatchBodyIn>(b: T, signer: bigint, timestampS: number): T & { auth: BatchAuth } {
+  const writes = b.writes.map((w) => ({ address: { pubX: w.pub_key_X, pubY: w.pub_key_Y, namespace: w.namespace ?? '' }, value: w.set_data.data }));
+  return { ...b, auth: signBatch({ account: b.account, baseNonce: b.baseNonce, nonce: b.nonce, writes }, signer, timestampS) };
+}
+
 /** The compressed account id of metadata key `k`. */
 export function accountOf(k: bigint): string {
   return pointToHex(mulG(k), true);
@@ -38,8 +47,8 @@ export interface TestServer {
 }
 
 /** An in-process server on a free loopback port (logs silent; signatures verified inline unless `config.verifyThreads`). */
-export async function listen(store: ServerStore, opts: { clock?: () => number; config?: Partial<ServerConfig> } = {}): Promise<TestServer> {
-  const app = await buildServer({ store, clock: opts.clock, config: { logLevel: 'silent', verifyThreads: 0, ...opts.config } });
+export async function listen(store: ServerStore, opts: { clock?: () => number; config?: Partial<ServerConfig>; serviceIdentityPub?: Uint8Array } = {}): Promise<TestServer> {
+  const app = await buildServer({ store, clock: opts.clock, config: { logLevel: 'silent', verifyThreads: 0, ...opts.config }, ...(opts.serviceIdentityPub ? { serviceIdentityPub: opts.serviceIdentityPub } : {}) });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
