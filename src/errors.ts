@@ -114,7 +114,6 @@ export const ERROR_CODES = {
   AUTH_REQUIRED: { kind: 'InvalidInput', text: 'the request needs a credential and carried none: a login (or a resume of a live service session) on this connection, or an Authorization: Bearer token on the admin and metrics endpoints; nothing ran (HTTP 401)' },
   AUTH_INVALID: { kind: 'InvalidInput', text: 'an ID token or service session was refused (expired, not yet valid, wrong issuer, audience, algorithm, key, signature or nonce, replayed, or bound to another device key; details.reason); nothing ran' },
   FORBIDDEN: { kind: 'InvalidInput', text: "the credential is not allowed to do this: the account is bound to another login subject (iss, sub), or a wrong admin or metrics token; nothing ran, nothing was stored (HTTP 403)" },
-  SERVER_UNAVAILABLE: { kind: 'InternalBug', text: 'the server could not be reached or answered 5xx' },
   KEK_INVALID: { kind: 'InvalidInput', text: 'the sealed service state was sealed under a key-encryption key that is neither the configured KEK nor the previous one (details.keyId), or the KEK is malformed; nothing was read' },
   SEALED_STATE_INVALID: { kind: 'InternalBug', text: 'a sealed service-state row failed authentication (tampered, corrupted, or moved to another account, kind or epoch); nothing of it was used' },
   // protocols
