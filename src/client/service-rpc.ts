@@ -68,7 +68,7 @@ export interface RpcGuard {
    * refuse: nothing runs). Returns the release, called once the session the method opens ends
    * (at once when it opens none or fails before).
    */
-  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; devicePub: Uint8Array }): Promise<() => void>;
+  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; devicePub: Uint8Array }): Promise<(error?: unknown) => void>;
   /** Seconds since the epoch (session expiry). */
   nowS(): number;
 }
@@ -219,11 +219,14 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
       }),
     );
   };
-  const background = <I, S, O>(method: string, link: Link, plan: { protocol: PlanProtocol<I, S, O>; sid: Uint8Array; threshold: number; participants: Participant<I, O>[] }, done: () => void): void => {
-    transport
-      .run(plan)
-      .catch((e: unknown) => opts.onError?.(e, { method, link }))
-      .finally(done);
+  const background = <I, S, O>(method: string, link: Link, plan: { protocol: PlanProtocol<I, S, O>; sid: Uint8Array; threshold: number; participants: Participant<I, O>[] }, done: (error?: unknown) => void): void => {
+    transport.run(plan).then(
+      () => done(),
+      (e: unknown) => {
+        opts.onError?.(e, { method, link });
+        done(e);
+      },
+    );
   };
   const handle = async (link: Link, m: string, a: WirePayload, conn: string): Promise<WirePayload> => {
     if (!(METHODS as readonly string[]).includes(m)) return fail('INVALID_ARGUMENT', `unknown method ${m}`);
@@ -250,19 +253,23 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
     return dispatch(link, method, account, req, () => undefined);
   };
   /** Run `method` (admitted; `done` releases its admission when its session ends, or now if it opens none or fails). */
-  const dispatch = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume'>, account: AccountRef, req: Record<string, WirePayload>, done: () => void): Promise<WirePayload> => {
+  const dispatch = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume'>, account: AccountRef, req: Record<string, WirePayload>, done: (error?: unknown) => void): Promise<WirePayload> => {
     let handedOff = false;
+    let error: unknown;
     try {
       if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
       return await participantCall(link, method, account, req, () => {
         handedOff = true;
         return done;
       });
+    } catch (e) {
+      error = e;
+      throw e;
     } finally {
-      if (!handedOff) done();
+      if (!handedOff) done(error);
     }
   };
-  const participantCall = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume' | 'finalize'>, account: AccountRef, req: Record<string, WirePayload>, handOff: () => () => void): Promise<WirePayload> => {
+  const participantCall = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume' | 'finalize'>, account: AccountRef, req: Record<string, WirePayload>, handOff: () => (error?: unknown) => void): Promise<WirePayload> => {
     // the session runs exactly as the service agreed: its joint sid, threshold and parties
     const planOf = <I, S, O>(p: ServiceParticipant<I, O>, protocol: PlanProtocol<I, S, O>) => ({
       protocol,

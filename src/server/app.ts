@@ -82,7 +82,7 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
     nowS: () => Math.floor(clock() / 1000),
     limiter: new KeyLimiter({ max: cfg.rateLimitAccount, windowMs: 60_000, clock }),
     verifier: createVerifier(cfg.verifyThreads),
-    trustedSigners: new Set([...cfg.serviceKeys, ...(opts.serviceIdentityPub ? [pointToHex(pointFromBytes(opts.serviceIdentityPub, 'serviceIdentityPub'), true)] : [])]),
+    trustedSigners: new Set([...cfg.serviceKeys, ...[opts.serviceIdentityPub, opts.service?.party.identityPub].flatMap((k) => (k ? [pointToHex(pointFromBytes(k, 'serviceIdentityPub'), true)] : []))]),
   };
   const app = Fastify({
     // pino, JSON lines; request bodies are never logged (fastify logs method, url, status, time);

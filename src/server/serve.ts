@@ -6,10 +6,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from './app.js';
-import { join } from 'node:path';
 import { serviceEnabled, type ServerConfig } from './config.js';
 import { composeService } from './service/compose.js';
-import { FileStorage } from '../storage/file-store.js';
+import { instrumentStore } from './ops/store-metrics.js';
+import { ServerMetrics } from './ops/metrics.js';
 import { openStore } from './store/open.js';
 import type { ServerStore } from './store/types.js';
 
@@ -22,13 +22,15 @@ export interface RunningServer {
 }
 
 export async function startServer(cfg: ServerConfig, opts: { clock?: () => number; logStream?: NodeJS.WritableStream } = {}): Promise<RunningServer> {
-  const store = await openStore(cfg);
+  // one metrics registry for the app and everything built before it; the store timed by operation
+  const metrics = new ServerMetrics({ defaultMetrics: cfg.metrics });
+  const store = instrumentStore(await openStore(cfg), metrics);
   let app: FastifyInstance;
   try {
-    // the co-signing service, when someone can log in to it. Its checkpoints: a FileStorage under
-    // the data directory until the in-process metadata view over `store` replaces it
-    const service = serviceEnabled(cfg) ? await composeService(new FileStorage({ dir: join(cfg.dataDir, 'service-metadata') })) : undefined;
-    app = await buildServer({ store, config: cfg, ...opts, ...(service ? { service } : {}) });
+    // the co-signing service, when someone can log in to it (its state sealed in `store` under the KEK)
+    const composed = serviceEnabled(cfg) ? await composeService(store, cfg, opts.clock ? { clock: opts.clock } : {}) : undefined;
+    if (composed) metrics.setPresigStockSource(composed.presigStock);
+    app = await buildServer({ store, config: cfg, metrics, ...opts, ...(composed ? { service: composed.service, admin: composed.admin } : {}) });
     await app.listen({ host: cfg.host, port: cfg.port });
   } catch (e) {
     await store.close().catch(() => undefined);

@@ -1,38 +1,50 @@
 /**
  * `composeService`: the co-signing service `startServer` runs (when an issuer or the development
- * issuer is configured) — the ONE place its state is put together, so moving to the durable state
- * is one line here: `openServiceState(store, kek)` gives shares, presignatures, account lock, the
- * shared identity/bus keys, the aux key and the used-token cache.
- *
- * For now (until that lands): shares in memory (`MemoryServiceShareStore`: a restart loses them),
- * identity and bus keys random per start (so `/v1/service` must be fetched after every restart and
- * several nodes do not share them), the Paillier key from the demo's primes (`demo/primes.ts`: real
- * safe primes made at start), the used-token cache in memory, and checkpoints read from `storage`.
+ * issuer is configured) — the ONE place its state is put together. Everything durable comes from
+ * the server store, sealed under the KEK (`service-state/`): the account records (shares of every
+ * epoch, owner bindings, aux groups, sid registry, abort history), the presignature halves (taken
+ * once, across nodes), the per-account lock, the identity and bus keys and the long-lived Paillier
+ * key (made once, shared by every node), the ID-token replay cache. Checkpoints are read, and the
+ * fence written, through the in-process metadata view (`store/metadata-view.ts`) — checked like
+ * `/v1/batch` checks a request.
  * @module
  */
 import { cryptoRng } from '../../rng.js';
-import { scalarFromBytes } from '../../curve.js';
-import { MemoryServiceShareStore, ServiceParty } from '../../client/service-party.js';
-import { demoAuxInput } from '../../client/demo/primes.js';
-import type { MetadataStorage } from '../../storage/types.js';
-import { MemoryUsedTokens } from '../auth/used-tokens.js';
+import { ServiceParty } from '../../client/service-party.js';
+import type { AdminTarget } from '../ops/admin-routes.js';
+import type { ServerConfig } from '../config.js';
+import { loadKeyring } from '../service-state/kek.js';
+import { openServiceState } from '../service-state/open.js';
+import { MetadataView } from '../store/metadata-view.js';
+import type { ServerStore } from '../store/types.js';
+import { hexToBytes } from '../../bytes.js';
+import { getPublicKey } from '../../curve.js';
+import { KIND_PRESIG } from '../service-state/kinds.js';
 import type { ServiceOptions } from './register.js';
 
-/** A random secp256k1 secret key (32 bytes, in [1, n−1]). */
-function randomKey(): Uint8Array {
-  for (;;) {
-    const k = cryptoRng.bytes(32);
-    try {
-      scalarFromBytes(k, 'key');
-      return k;
-    } catch {
-      // out of range (probability ~2^-128): draw again
-    }
-  }
+export interface ComposedService {
+  service: ServiceOptions;
+  admin: AdminTarget;
+  /** Presignature halves held, all accounts (the metrics gauge). */
+  presigStock: () => Promise<number>;
 }
 
-export async function composeService(storage: MetadataStorage): Promise<ServiceOptions> {
-  const identityKey = randomKey();
-  const party = new ServiceParty({ identityKey, storage, shares: new MemoryServiceShareStore(), rng: cryptoRng, aux: await demoAuxInput(0) });
-  return { party, identityKey, busKey: randomKey(), usedTokens: new MemoryUsedTokens() };
+export async function composeService(store: ServerStore, cfg: ServerConfig, opts: { clock?: () => number } = {}): Promise<ComposedService> {
+  const keyring = loadKeyring(cfg);
+  const state = await openServiceState(store, keyring, cfg.servicePrimesFile ? { primesFile: cfg.servicePrimesFile } : {});
+  const party = new ServiceParty({
+    identityKey: state.identityKey,
+    aux: state.aux,
+    shares: state.shares,
+    presigs: state.presigs,
+    accountLock: state.accountLock,
+    // its own fence batches are signed by its identity key, trusted by the view; so are TKEY_SERVICE_KEYS
+    storage: new MetadataView(store, { trustedSigners: [getPublicKey(state.identityKey), ...cfg.serviceKeys.map((k) => hexToBytes(k))], ...(opts.clock ? { clock: opts.clock } : {}) }),
+    rng: cryptoRng,
+  });
+  return {
+    service: { party, identityKey: state.identityKey, busKey: state.busKey, usedTokens: state.usedTokens },
+    admin: { party, shares: state.shares },
+    presigStock: () => store.stateCount(KIND_PRESIG),
+  };
 }

@@ -21,6 +21,8 @@ import type { AccountCaps } from './caps.js';
 export interface GuardEvents {
   /** A refused login / resume / call (code and reason only: never a token). */
   onRefused?: (info: { method: string; code: string; reason?: string }) => void;
+  /** An admitted call starts; the returned function is called once when its session (or the call) ends, with its error if it failed. */
+  onAdmitted?: (method: string) => (error?: unknown) => void;
 }
 
 export class ServiceGuard implements RpcGuard {
@@ -77,18 +79,20 @@ export class ServiceGuard implements RpcGuard {
     });
   }
 
-  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string } }): Promise<() => void> {
+  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string } }): Promise<(error?: unknown) => void> {
     return this.#refusing(call.method, async () => {
       this.#open();
       await this.#party.authorize(call.account, call.subject, call.method === 'keygenParticipant' ? 'create' : 'use');
       const key = `${pointToHex(aMetadataPub(call.account.metadataPub, 'account.metadataPub'), true)}/${aTssTag(call.account.tssTag)}`;
       const release = await this.#caps.admit(key, call.method, () => this.#party.presignatureCount(call.account));
       this.#inflight++;
+      const ended = this.#events.onAdmitted?.(call.method);
       let done = false;
-      return () => {
+      return (error?: unknown) => {
         if (done) return;
         done = true;
         release();
+        ended?.(error);
         if (--this.#inflight === 0) for (const f of this.#idle.splice(0)) f();
       };
     });

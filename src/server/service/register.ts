@@ -23,6 +23,17 @@ import type { ServerConfig } from '../config.js';
 import { attachBus } from './bus-endpoint.js';
 import { AccountCaps } from './caps.js';
 import { ServiceGuard } from './guard.js';
+import type { ErrorCode } from '../../errors.js';
+import { sessionOutcome, type SessionProtocol } from '../ops/metrics.js';
+
+/** The metrics protocol of each RPC method that opens a session. */
+const SESSION_OF: Record<string, SessionProtocol | undefined> = {
+  keygenParticipant: 'keygen',
+  refreshParticipant: 'refresh',
+  auxParticipant: 'aux',
+  presignParticipant: 'presign',
+  signParticipant: 'sign',
+};
 
 /** What `buildServer` needs to run the co-signing service (`compose.ts` builds it for `serve`). */
 export interface ServiceOptions {
@@ -56,7 +67,17 @@ export async function registerService(app: FastifyInstance, cfg: ServerConfig, c
     sessions,
     caps: new AccountCaps(cfg, clock),
     clock,
-    onRefused: (info) => app.log.info(info, 'service call refused'),
+    onRefused: (info) => {
+      app.log.info(info, 'service call refused');
+      if (info.code.startsWith('AUTH_') || info.code === 'FORBIDDEN') app.metrics.authFailure(info.code as ErrorCode, 'service');
+    },
+    onAdmitted: (method) => {
+      const protocol = SESSION_OF[method];
+      if (!protocol) return () => undefined;
+      const t0 = performance.now();
+      app.metrics.sessionStarted(protocol);
+      return (error) => app.metrics.sessionEnded(protocol, error === undefined ? 'ok' : sessionOutcome(error), performance.now() - t0);
+    },
   });
   const busPub = bytesToHex(new Identity(s.busKey).publicKey);
   const identityPub = bytesToHex(s.party.identityPub);
