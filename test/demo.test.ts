@@ -21,11 +21,11 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'tkey-demo-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-function runDemo(link: 'ws' | 'ipc', dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function runDemo(dir: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', join(root, 'src/client/demo/main.ts'), '--json', '--link', link],
+      ['--import', 'tsx', join(root, 'src/client/demo/main.ts'), '--json'],
       { cwd: root, env: { ...process.env, TKEY_DATA_DIR: dir, TKEY_DEMO_TEST_PRIMES: '1' }, timeout: 170_000, maxBuffer: 1 << 20 },
       (err, stdout, stderr) => resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
@@ -37,22 +37,25 @@ interface DemoOutput {
   address: string;
   signatures: { message: string; kind: string; messageHash: string; r: string; s: string; v: number }[];
   phases: { name: string; ms: number }[];
+  server: { url: string; restarts: number };
 }
 
 describe('npm start -- --json', () => {
-  it.each(['ws', 'ipc'] as const)('runs the whole flow in two processes (link: %s); every printed signature verifies and recovers the address', async (link) => {
-    const dir = join(dataDir, link);
-    const { code, stdout, stderr } = await runDemo(link, dir);
+  it('runs the whole flow against the server process (HTTP metadata, WebSocket service, login, a server restart); every printed signature verifies and recovers the address', async () => {
+    const dir = join(dataDir, 'run');
+    const { code, stdout, stderr } = await runDemo(dir);
     expect(code, stderr).toBe(0);
     const lines = stdout.trim().split('\n');
     expect(lines, 'exactly one line (one JSON object) on stdout').toHaveLength(1);
     const out = JSON.parse(lines[0]!) as DemoOutput;
-    expect(Object.keys(out).sort()).toEqual(['address', 'phases', 'publicKey', 'signatures']);
+    expect(Object.keys(out).sort()).toEqual(['address', 'phases', 'publicKey', 'server', 'signatures']);
+    expect(out.server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(out.server.restarts).toBe(1);
     const pub = hexToBytes(out.publicKey);
     expect(pub).toHaveLength(33); // compressed
     expect(ethAddress(pub)).toBe(out.address);
 
-    expect(out.signatures.length).toBeGreaterThanOrEqual(2);
+    expect(out.signatures.length).toBe(4);
     for (const sig of out.signatures) {
       const digest = hexToBytes(sig.messageHash.replace(/^0x/, ''));
       const r = BigInt(sig.r);
@@ -72,15 +75,14 @@ describe('npm start -- --json', () => {
       }
     }
     // signatures before and after the recovery, under the same key
-    expect(out.signatures.some((s) => s.message.includes('after recovery'))).toBe(true);
+    expect(out.signatures.some((s) => s.message.includes('after recovery and a server restart'))).toBe(true);
 
     const names = out.phases.map((p) => p.name);
-    for (const want of ['prepare primes', 'create 2-of-3', 'add security-answers', 'lose the device', 'recover with the mnemonic', 'remove the lost device', 'sign again', 'old device share useless'])
+    for (const want of ['prepare primes', 'log in', 'create 2-of-3', 'pooled presignature', 'add security-answers', 'lose the device', 'recover with the mnemonic', 'remove the lost device', 'restart the server process', 'sign again', 'old device share useless'])
       expect(names.some((n) => n.includes(want)), want).toBe(true);
     for (const p of out.phases) expect(Number.isSafeInteger(p.ms) && p.ms >= 0).toBe(true);
 
     // the embedded store: a fresh sub-directory of TKEY_DATA_DIR for this run
     expect(readdirSync(dir).filter((d) => d.startsWith('tss-demo-'))).toHaveLength(1);
-    expect(names.some((n) => n.includes(link === 'ws' ? 'bus: WebSocket' : 'Node IPC'))).toBe(true);
   }, 180_000);
 });

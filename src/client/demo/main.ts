@@ -1,20 +1,24 @@
 /**
- * `npm start`: the tKey v2 end-to-end demo. The co-signing service runs in its own OS process
- * (`service-process.ts`, forked; linked over Node IPC with the canonical codec — `ipc-link.ts`),
- * the device in this one; the metadata lives in the embedded file store under `$TKEY_DATA_DIR`
- * (default `./.tkey-data`), a fresh sub-directory per run.
+ * `npm start`: the tKey v2 end-to-end demo over the network. The server — `tkey-tss serve`, the
+ * metadata service and the co-signing service in ONE process (`server-process.ts`) — runs as its
+ * own OS process on the embedded store in the demo's data directory (`$TKEY_DATA_DIR`, default
+ * `./.tkey-data`, a fresh sub-directory per run), with the development issuer on and a KEK
+ * generated into that directory. The device (this process) logs in through the issuer, reads and
+ * writes the metadata over HTTP (`HttpMetadataStorage`, every write signed by its owner key) and
+ * runs its sessions with the service over WebSocket (`connectService`: the bus, secure channel,
+ * login bound to the device key):
  *
- *   prepare primes (service ∥ device) → create 2-of-3 → sign → add a security-answers factor →
- *   lose the device → recover with the mnemonic → remove the lost device → sign again →
- *   same public key, the old device factor refused and its old share off the commitments.
+ *   prepare primes (server ∥ device) → log in → create 2-of-3 → sign ×3 (one pooled) → add a
+ *   security-answers factor → lose the device → recover with the mnemonic on a new device →
+ *   remove the lost factor → restart the server process → sign again → same key, the old
+ *   factor refused and its old share off the commitments.
  *
  * One progress line per phase with its milliseconds; `--json` prints exactly one JSON object
- * `{publicKey, address, signatures: [{message, messageHash, r, s, v}], phases: [{name, ms}]}` on
- * stdout and nothing else. Every signature is verified here (noble + address recovery; node:crypto
- * for the SHA-256 one) — any failure exits non-zero.
+ * `{publicKey, address, signatures: [{message, kind, messageHash, r, s, v}], phases: [{name, ms}],
+ * server: {url, restarts}}` on stdout and nothing else. Every signature is verified here (noble +
+ * address recovery; node:crypto for the SHA-256 one) — any failure exits non-zero.
  * @module
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,30 +29,18 @@ import { ThresholdKey } from '../../metadata/threshold-key.js';
 import { cryptoRng } from '../../rng.js';
 import { verifyShare } from '../../shamir/index.js';
 import { ethAddress, recoverAddress, verifyDigest } from '../../signature/index.js';
-import { FileStorage } from '../../storage/file-store.js';
+import { HttpMetadataStorage } from '../../storage/http-storage.js';
 import { FactorKey } from '../../tss/factor-key.js';
 import { getTssShare, readTss } from '../../tss/tss-metadata.js';
 import { DEFAULT_TSS_TAG } from '../../tss/tss-tag.js';
 import { TssAccount } from '../account.js';
 import type { ClientOptions } from '../core.js';
+import { connectService, type ServiceClient } from '../service-client.js';
 import type { Signature } from '../signing.js';
-import { IpcServiceConnection, IpcTransport, processEndpoint, type IpcFrame } from './ipc-link.js';
-import { Identity } from '../../bus/secure-channel.js';
-import { connectLinkNode } from '../../bus/ws-node.js';
-import { BusPartyTransport } from '../bus-transport.js';
-import { connectService } from '../service-rpc.js';
-import type { ServiceConnection } from '../service-api.js';
-import type { PartyTransport } from '../transport.js';
 import { demoAuxInput, TEST_PRIMES } from './primes.js';
+import { DemoServer } from './server-process.js';
 
 const JSON_MODE = process.argv.includes('--json');
-/** `--link ws` (default: the bus over WebSocket on loopback) or `--link ipc` (the demo's Node IPC link). */
-const LINK = ((): 'ws' | 'ipc' => {
-  const i = process.argv.indexOf('--link');
-  const v = i >= 0 ? process.argv[i + 1] : (process.env.TKEY_DEMO_LINK ?? 'ws');
-  if (v !== 'ws' && v !== 'ipc') throw new Error(`--link: expected ws or ipc, got ${String(v)}`);
-  return v;
-})();
 const log = (s = ''): void => {
   if (!JSON_MODE) console.log(s);
 };
@@ -96,64 +88,38 @@ function record(message: string, sig: Signature, publicKey: Uint8Array, address:
   signatures.push({ message, kind: sig.kind, messageHash: '0x' + bytesToHex(sig.digest), r: '0x' + bytesToHex(sig.r), s: '0x' + bytesToHex(sig.s), v: sig.v });
 }
 
-type Ready = { identityPub: Uint8Array; primesMs: number; url?: string; busPub?: Uint8Array };
-function startService(metadataDir: string): { child: ChildProcess; ready: Promise<Ready> } {
-  const entry = fileURLToPath(new URL('./service-process.ts', import.meta.url));
-  const child = fork(entry, [metadataDir, LINK], {
-    serialization: 'advanced',
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', JSON_MODE ? 'ignore' : 'inherit', 'inherit', 'ipc'],
-    env: process.env,
-  });
-  const ready = new Promise<Ready>((res, rej) => {
-    child.once('error', rej);
-    child.once('exit', (code) => rej(new Error(`the service process exited (${code}) before it was ready`)));
-    const onMsg = (m: unknown) => {
-      const f = m as IpcFrame;
-      if (f.t === 'ready') {
-        child.off('message', onMsg);
-        res({ identityPub: new Uint8Array(f.identityPub), primesMs: f.primesMs, ...(f.url ? { url: f.url } : {}), ...(f.busPub ? { busPub: new Uint8Array(f.busPub) } : {}) });
-      }
-    };
-    child.on('message', onMsg);
-  });
-  return { child, ready };
-}
-
 async function main(): Promise<void> {
   const base = resolve(process.env.TKEY_DATA_DIR ?? './.tkey-data');
   const runDir = join(base, `tss-demo-${new Date().toISOString().replace(/[:.]/g, '-')}-${bytesToHex(cryptoRng.bytes(3))}`);
-  const metadataDir = join(runDir, 'metadata');
-  const storage = new FileStorage({ dir: metadataDir });
-  log(`tkey-tss: tKey v2 end-to-end demo (service in its own process, device here; link: ${LINK === 'ws' ? 'the bus over WebSocket' : 'Node IPC'})`);
+  // the demo test's public test primes for the service (never for a real key), else generated by the server at its first start
+  const primesFile = TEST_PRIMES ? fileURLToPath(new URL('../../../test-vectors/primes/safe-primes-1024.json', import.meta.url)) : undefined;
+  const server = new DemoServer({ dir: join(runDir, 'server'), ...(primesFile ? { primesFile } : {}) });
+  log('tkey-tss: tKey v2 end-to-end demo over the network (the server in its own process, the device here)');
   log(`data directory: ${runDir}`);
   if (TEST_PRIMES) log('TKEY_DEMO_TEST_PRIMES=1: PUBLIC TEST PRIMES — for the demo test only, never for a real key');
   log('');
 
-  const svc = startService(metadataDir);
   let exitCode = 1;
-  let closeBus: () => void = () => undefined;
+  const clients: ServiceClient[] = [];
   try {
-    // 1. real safe primes, service (its process) and device (here, two keys: this device and the recovered one) at once
-    const { ready, auxDevice, auxRecovered } = await phase('prepare primes (service ∥ device, 3 Paillier keys)', async () => {
-      const [ready, auxDevice, auxRecovered] = await Promise.all([svc.ready, demoAuxInput(1), demoAuxInput(2)]);
-      return { ready, auxDevice, auxRecovered };
+    // 1. the server process (its Paillier key is made at its first start) ∥ the device's two Paillier keys
+    const { auxDevice, auxRecovered } = await phase('prepare primes (server start ∥ device, 3 Paillier keys)', async () => {
+      const [, auxDevice, auxRecovered] = await Promise.all([server.start(), demoAuxInput(1), demoAuxInput(2)]);
+      return { auxDevice, auxRecovered };
     });
-    log(`      service process pid ${svc.child.pid}: its Paillier key took ${ready.primesMs} ms`);
-    const { service, transport } = await phase(LINK === 'ws' ? 'connect to the service (bus: WebSocket + secure channel)' : 'connect to the service (Node IPC link)', async () => {
-      if (LINK === 'ipc') {
-        const link = processEndpoint(svc.child);
-        return { service: new IpcServiceConnection(link, ready.identityPub) as ServiceConnection, transport: new IpcTransport(link) as PartyTransport };
-      }
-      const { link } = connectLinkNode(ready.url!, { identityKey: new Identity(cryptoRng.bytes(32)), serverPub: ready.busPub! });
-      closeBus = () => link.close();
-      const conn = await connectService(link);
-      if (bytesToHex(conn.identityPub) !== bytesToHex(ready.identityPub)) throw new DemoCheckFailed('the bus service is not the forked service');
-      return { service: conn, transport: new BusPartyTransport() as PartyTransport };
-    });
-    log(`      ${LINK === 'ws' ? `${ready.url}, service bus key ${short(bytesToHex(ready.busPub!))}` : 'process.send with canonical-codec bytes'}`);
+    log(`      server pid ${server.pid}: ${server.url} (metadata over HTTP, co-signing service over WebSocket ${server.url.replace(/^http/, 'ws')}/v1/bus)`);
+
+    const sub = `demo-user-${bytesToHex(cryptoRng.bytes(4))}`; // the user's login subject at the (development) OpenID issuer
+    const storage = new HttpMetadataStorage({ url: server.url });
+    const login = (): Promise<ServiceClient> =>
+      connectService(server.url, { getIdToken: ({ nonce }) => server.idToken(sub, nonce) }).then((c) => {
+        clients.push(c);
+        return c;
+      });
+    const svc = await phase('log in (development issuer → service session bound to the device key)', login);
+    log(`      subject ${svc.subject.sub} at ${svc.subject.iss}`);
     const postboxKey = cryptoRng.bytes(32); // stands in for the OAuth login's postbox key
-    const opts: ClientOptions = { storage, postboxKey, service, transport, rng: cryptoRng };
+    const opts: ClientOptions = { storage, postboxKey, service: svc, transport: svc.partyTransport, rng: cryptoRng };
 
     // 2. create
     const { account, deviceFactor, recoveryFactor } = await phase('create 2-of-3 account (keygen + aux)', () => TssAccount.create({ ...opts, aux: auxDevice }));
@@ -165,7 +131,7 @@ async function main(): Promise<void> {
     const mnemonic = recoveryFactor.toMnemonic();
     log(`      recovery mnemonic: ${mnemonic.split(' ').slice(0, 3).join(' ')} … (24 words)`);
 
-    // 3. sign
+    // 3. sign ×3, one with a pooled presignature
     const m1 = 'hello from tkey-tss (EIP-191)';
     const s1 = await phase('sign (EIP-191 personal message)', () => account.sign({ personalMessage: m1 }));
     record(m1, s1, publicKey, address);
@@ -178,11 +144,11 @@ async function main(): Promise<void> {
     check(s3.presigned, 'the pooled presignature was used (one online round)');
     record(m3, s3, publicKey, address);
 
-    // 4. add a security-answers factor (a new index: refresh)
+    // 4. add a security-answers factor (a new index: refresh); the factor record is signed by its key
     const answer = 'the blue whale of 1997';
     await phase('add security-answers factor (index 4, refresh)', async () => {
       const { factorKey } = await account.securityAnswerFactor(answer);
-      return account.addFactor({ factor: factorKey.pub(), tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question: 'Your first pet?' } });
+      return account.addFactor({ factor: factorKey, tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question: 'Your first pet?' } });
     });
     check(bytesToHex(account.publicKey) === bytesToHex(publicKey), 'public key unchanged');
     // kept ONLY to show below that it becomes useless: the share the device's factor unlocks now
@@ -193,34 +159,46 @@ async function main(): Promise<void> {
     };
     const oldDeviceShare = getTssShare(await tkRead(), DEFAULT_TSS_TAG, deviceFactor);
 
-    // 5. lose the device
-    await phase('lose the device (log out, shares wiped)', async () => account.logout());
-
-    // 6. recover with the mnemonic (+ the service), aux for the recovery share
-    const acc2 = await phase('recover with the mnemonic (login + aux)', async () => {
-      const a = await TssAccount.login(opts, FactorKey.fromMnemonic(mnemonic));
-      await a.setupAux(auxRecovered);
-      return a;
+    // 5. lose the device: its shares wiped, its connection gone
+    await phase('lose the device (log out, shares wiped, disconnected)', async () => {
+      account.logout();
+      svc.close();
     });
+
+    // 6. a new device: log in again (same user, a new device key), recover with the mnemonic, aux for the recovery share
+    const { acc2, svc2 } = await phase('recover with the mnemonic on a new device (login + aux)', async () => {
+      const svc2 = await login();
+      const a = await TssAccount.login({ ...opts, service: svc2, transport: svc2.partyTransport }, FactorKey.fromMnemonic(mnemonic));
+      await a.setupAux(auxRecovered);
+      return { acc2: a, svc2 };
+    });
+    const opts2: ClientOptions = { ...opts, service: svc2, transport: svc2.partyTransport };
     check(bytesToHex(acc2.publicKey) === bytesToHex(publicKey), `recovered: same public key, signing with share ${acc2.signingIndices.join(', ')}`);
-    const fromAnswer = await TssAccount.securityAnswerFactorKey(opts, answer);
+    const fromAnswer = await TssAccount.securityAnswerFactorKey(opts2, answer);
     check(acc2.listFactors().some((f) => bytesToHex(f.factorPub) === bytesToHex(fromAnswer.pub())), 'the security answer re-derives a registered factor');
 
     // 7. remove the lost device (refresh: its share becomes useless)
     await phase('remove the lost device factor (refresh)', () => acc2.deleteFactor(deviceFactor.pub()));
     log(`      factors    ${acc2.listFactors().map((f) => `${f.tssIndex}:${f.descriptions[0]?.module ?? f.type}`).join(', ')}  (epoch ${acc2.tssNonce})`);
 
-    // 8. sign again
-    const m4 = 'signed after recovery, without the lost device';
-    const s4 = await phase('sign again (EIP-191)', () => acc2.sign({ personalMessage: m4 }));
+    // 8. restart the server process: every share, key and binding is durable (sealed under the KEK)
+    await phase('restart the server process (SIGTERM, start on the same data)', async () => {
+      const before = server.pid;
+      await server.restart();
+      check(server.pid !== before, `a new server process (pid ${before} → ${server.pid})`);
+    });
+
+    // 9. sign again (the connection re-dials and resumes its service session)
+    const m4 = 'signed after recovery and a server restart, without the lost device';
+    const s4 = await phase('sign again (EIP-191, after the restart)', () => acc2.sign({ personalMessage: m4 }));
     record(m4, s4, publicKey, address);
 
-    // 9. the key is unchanged and the old device share is useless
+    // 10. the key is unchanged and the old device share is useless
     await phase('check: same key, old device share useless', async () => {
-      check(bytesToHex(acc2.publicKey) === bytesToHex(publicKey), 'public key unchanged after recovery and removal');
+      check(bytesToHex(acc2.publicKey) === bytesToHex(publicKey), 'public key unchanged after recovery, removal and restart');
       let refused = '';
       try {
-        await TssAccount.login(opts, deviceFactor);
+        await TssAccount.login(opts2, deviceFactor);
       } catch (e) {
         refused = isTkeyTssError(e) ? e.code : String(e);
       }
@@ -231,15 +209,12 @@ async function main(): Promise<void> {
 
     const total = phases.reduce((a, p) => a + p.ms, 0);
     log('');
-    log(`done: ${signatures.length} signatures, all verified; total ${total} ms`);
-    if (JSON_MODE) process.stdout.write(JSON.stringify({ publicKey: bytesToHex(publicKey), address, signatures, phases }) + '\n');
+    log(`done: ${signatures.length} signatures, all verified; total ${total} ms; server ${server.url}, restarted ${server.restarts}×`);
+    if (JSON_MODE) process.stdout.write(JSON.stringify({ publicKey: bytesToHex(publicKey), address, signatures, phases, server: { url: server.url, restarts: server.restarts } }) + '\n');
     exitCode = 0;
   } finally {
-    closeBus();
-    if (svc.child.connected) {
-      svc.child.send({ t: 'exit' } satisfies IpcFrame);
-      svc.child.disconnect();
-    }
+    for (const c of clients) c.close();
+    await server.stop().catch(() => undefined);
     process.exitCode = exitCode;
   }
 }
