@@ -3,7 +3,7 @@
  * Deterministic from the seed `tkey-tss/conformance/v1/zk` (ChaCha20 DRBG, one fork per proof) and
  * the pregenerated TEST safe primes. Writes `test-vectors/zk/<proof>.json`; `--check` compares only
  * and exits 1 on drift. Every negative vector's verdict is asserted at generation.
- * Format: README.zk.md ("Conformance vectors") and `test-vectors/suites/zk.ts`.
+ * Format: test-vectors/SPEC.md §7.2 and `test-vectors/suites/zk.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
