@@ -1,0 +1,71 @@
+/**
+ * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
+ * standard library) replays every `transcript` and `zk` vector and agrees with every verdict. It
+ * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
+ * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
+ * changed verdict, a changed challenge byte or a changed DRBG output is reported as FAIL, exit 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { haveSystemPackage } from './helpers/system-package.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const CHECK = join(ROOT, 'test-vectors', 'python', 'check.py');
+const hasPython = spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
+const RUN = haveSystemPackage('python3', hasPython, 'python3');
+
+function run(args: string[]): { status: number | null; lines: string[] } {
+  const r = spawnSync('python3', [CHECK, ...args], { encoding: 'utf8', timeout: 110_000 });
+  return { status: r.status, lines: `${r.stdout}${r.stderr}`.trim().split('\n') };
+}
+const count = (lines: string[], suite: string): number => {
+  const m = lines.find((l) => l.startsWith(`${suite}: `))?.match(/^\S+: (\d+) passed, 0 failed$/);
+  return m ? Number(m[1]) : -1;
+};
+const vectorsIn = (dir: string, files: string[]): number =>
+  files.reduce((n, f) => n + (JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, f), 'utf8')) as { vectors: unknown[] }).vectors.length, 0);
+
+describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tkey-tss-pycheck-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('replays every transcript and zk vector with the same verdicts', () => {
+    const { status, lines } = run([]);
+    expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(status).toBe(0);
+    expect(count(lines, 'transcript')).toBe(vectorsIn('transcript', ['drbg.json', 'transcript.json']));
+    expect(count(lines, 'zk')).toBe(vectorsIn('zk', ['sch.json', 'mod.json', 'prm.json', 'fac.json', 'enc.json', 'logstar.json', 'affg.json', 'dec.json', 'mul.json', 'mulstar.json']));
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  });
+
+  it('fails on a changed verdict, challenge output or DRBG output', () => {
+    type J = Record<string, unknown>;
+    const edit = (dir: string, file: string, change: (vs: J[]) => void): string => {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
+      change(doc.vectors);
+      const out = join(tmp, `${dir}-${file}`);
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    const sch = edit('zk', 'sch.json', (vs) => {
+      vs.find((v) => v.id === 'z-max')!.verdict = 'ok'; // z = q − 1 does not verify
+    });
+    const tr = edit('transcript', 'transcript.json', (vs) => {
+      const s = (vs.find((v) => v.id === 'squeeze-signed')!.steps as J[])[0]!;
+      s.expected = String(s.expected).replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    });
+    const drbg = edit('transcript', 'drbg.json', (vs) => {
+      const d = (vs.find((v) => v.id === 'below')!.draws as J[])[2]!;
+      d.expected = 'ff';
+    });
+    cpSync(join(ROOT, 'test-vectors', 'zk', 'enc.json'), join(tmp, 'enc.json'));
+    const { status, lines } = run([sch, tr, drbg, join(tmp, 'enc.json')]);
+    expect(status).toBe(1);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'transcript/squeeze-signed:', 'transcript/below:']);
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 3 failed$/);
+  });
+});
