@@ -1,9 +1,10 @@
 /**
  * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
- * standard library) replays every `transcript` and `zk` vector and agrees with every verdict. It
+ * standard library) replays every `transcript` and `zk` vector and agrees with every verdict, and
+ * regenerates every replayed keygen party's sent bytes and end state (honest and tampered). It
  * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
  * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
- * changed verdict, a changed challenge byte or a changed DRBG output is reported as FAIL, exit 1.
+ * changed verdict, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,16 +34,21 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
   const tmp = mkdtempSync(join(tmpdir(), 'tkey-tss-pycheck-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('replays every transcript and zk vector with the same verdicts', () => {
+  it('replays every transcript, zk and keygen vector', () => {
     const { status, lines } = run([]);
     expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(status).toBe(0);
     expect(count(lines, 'transcript')).toBe(vectorsIn('transcript', ['drbg.json', 'transcript.json']));
     expect(count(lines, 'zk')).toBe(vectorsIn('zk', ['sch.json', 'mod.json', 'prm.json', 'fac.json', 'enc.json', 'logstar.json', 'affg.json', 'dec.json', 'mul.json', 'mulstar.json']));
+    const keygenParties = ['keygen.json', 'keygen-tampered.json'].reduce((n, f) => {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', 'keygen', f), 'utf8')) as { vectors: { transcript: { replay?: boolean; expect?: unknown }[] }[] };
+      return n + doc.vectors.flatMap((v) => v.transcript).filter((p) => p.replay === true && p.expect !== undefined).length;
+    }, 0);
+    expect(count(lines, 'keygen')).toBe(keygenParties);
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   });
 
-  it('fails on a changed verdict, challenge output or DRBG output', () => {
+  it('fails on a changed verdict, challenge output, DRBG output or keygen end state', () => {
     type J = Record<string, unknown>;
     const edit = (dir: string, file: string, change: (vs: J[]) => void): string => {
       const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
@@ -62,10 +68,14 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
       const d = (vs.find((v) => v.id === 'below')!.draws as J[])[2]!;
       d.expected = 'ff';
     });
+    const kg = edit('keygen', 'keygen-tampered.json', (vs) => {
+      const p = (vs.find((v) => v.id === 'echo')!.transcript as J[])[0]!;
+      p.expect = { abort: { reason: 'ECHO_MISMATCH', round: 1, culprits: [3] } }; // party 1 cannot tell 2 from 3
+    });
     cpSync(join(ROOT, 'test-vectors', 'zk', 'enc.json'), join(tmp, 'enc.json'));
-    const { status, lines } = run([sch, tr, drbg, join(tmp, 'enc.json')]);
+    const { status, lines } = run([sch, tr, drbg, kg, join(tmp, 'enc.json')]);
     expect(status).toBe(1);
-    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'transcript/squeeze-signed:', 'transcript/below:']);
-    expect(lines.at(-1)).toMatch(/^\d+ passed, 3 failed$/);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'transcript/squeeze-signed:', 'transcript/below:', 'keygen/echo/party-1:']);
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 4 failed$/);
   });
 });

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""A second implementation of the `transcript` and `zk` conformance suites, written from
+"""A second implementation of the `transcript`, `zk` and `keygen` conformance suites, written from
 test-vectors/SPEC.md alone (Python 3 standard library only).
 
-    python3 test-vectors/python/check.py [-v] [file-or-dir ...]   (default: test-vectors/transcript, test-vectors/zk)
+    python3 test-vectors/python/check.py [-v] [file-or-dir ...]   (default: test-vectors/transcript, zk, keygen)
 
 Prints `FAIL <file> <suite>/<id>: <why>` per failed check (`ok …` lines with -v), a line per suite
 and, last, `N passed, N failed`. Exit 0 only if every check passed and at least one ran.
@@ -14,11 +14,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+from keygen import check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIRS = [os.path.join(HERE, '..', 'transcript'), os.path.join(HERE, '..', 'zk')]
+DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen')]
 
 
 class BadVector(Exception):
@@ -213,14 +214,21 @@ def main(argv):
         with open(path, encoding='utf-8') as f:
             doc = json.load(f)
         suite = doc.get('suite')
-        if suite not in ('transcript', 'zk') or doc.get('version') != 1:
+        if suite not in ('transcript', 'zk', 'keygen') or doc.get('version') != 1:
             print('not checked (suite %r): %s' % (suite, path))
             continue
         by_id = {v['id']: v for v in doc['vectors']}
+        checks = []
         for v in doc['vectors']:
-            cid = '%s/%s' % (suite, v['id'])
+            if suite == 'keygen':
+                checks += [('%s/%s/party-%d' % (suite, v['id'], me['id']), v, me) for me in v['transcript'] if me.get('replay') and 'expect' in me]
+            else:
+                checks.append(('%s/%s' % (suite, v['id']), v, None))
+        for cid, v, me in checks:
             try:
-                if suite == 'zk':
+                if suite == 'keygen':
+                    why = check_party(v, me)
+                elif suite == 'zk':
                     why = check_zk(v, by_id)
                 elif v['op'] == 'drbg':
                     why = check_drbg(v)
