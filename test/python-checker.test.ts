@@ -1,10 +1,11 @@
 /**
  * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
- * standard library) replays every `transcript` and `zk` vector and agrees with every verdict, and
+ * standard library) replays every `transcript` and `zk` vector and agrees with every verdict (and
+ * re-proves every zk vector with a witness from its seed, identically), and
  * regenerates every replayed keygen party's sent bytes and end state (honest and tampered). It
  * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
  * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
- * changed verdict, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
+ * changed verdict, seed, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,7 +49,7 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   });
 
-  it('fails on a changed verdict, challenge output, DRBG output or keygen end state', () => {
+  it('fails on a changed verdict, seed, challenge output, DRBG output or keygen end state', () => {
     type J = Record<string, unknown>;
     const edit = (dir: string, file: string, change: (vs: J[]) => void): string => {
       const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
@@ -68,14 +69,17 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
       const d = (vs.find((v) => v.id === 'below')!.draws as J[])[2]!;
       d.expected = 'ff';
     });
+    const mul = edit('zk', 'mul.json', (vs) => {
+      vs.find((v) => v.id === 'valid')!.seed = 'another seed'; // the proof still verifies, but is not the seed's
+    });
     const kg = edit('keygen', 'keygen-tampered.json', (vs) => {
       const p = (vs.find((v) => v.id === 'echo')!.transcript as J[])[0]!;
       p.expect = { abort: { reason: 'ECHO_MISMATCH', round: 1, culprits: [3] } }; // party 1 cannot tell 2 from 3
     });
     cpSync(join(ROOT, 'test-vectors', 'zk', 'enc.json'), join(tmp, 'enc.json'));
-    const { status, lines } = run([sch, tr, drbg, kg, join(tmp, 'enc.json')]);
+    const { status, lines } = run([sch, mul, tr, drbg, kg, join(tmp, 'enc.json')]);
     expect(status).toBe(1);
-    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'transcript/squeeze-signed:', 'transcript/below:', 'keygen/echo/party-1:']);
-    expect(lines.at(-1)).toMatch(/^\d+ passed, 4 failed$/);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'zk/valid:', 'transcript/squeeze-signed:', 'transcript/below:', 'keygen/echo/party-1:']);
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 5 failed$/);
   });
 });

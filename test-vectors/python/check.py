@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from keygen import check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
+from provers import prove  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -165,6 +166,7 @@ def apply_patch(roots, p):
 
 
 VERDICTS = {}
+PROOFS = {}
 
 
 def check_zk(v, by_id):
@@ -189,7 +191,19 @@ def check_zk(v, by_id):
         if key not in VERDICTS:
             VERDICTS[key] = verify(kind, statement_of(kind, roots['statement']), proof, context_transcript(roots['context']), v['profile'])
         got = VERDICTS[key]
-    return None if got == v['verdict'] else 'verdict: got %s, expected %s' % (got, v['verdict'])
+    if got != v['verdict']:
+        return 'verdict: got %s, expected %s' % (got, v['verdict'])
+    if 'witness' in v:
+        # re-prove from the seed (SPEC §7.2): the same draws give exactly the vector's proof
+        key = repr((kind, v['profile'], v['seed'], v['witness'], roots['statement'], roots['context']))
+        if key not in PROOFS:
+            witness = {k: sx(x) for k, x in v['witness'].items()}
+            PROOFS[key] = prove(kind, statement_of(kind, roots['statement']), witness, context_transcript(roots['context']), v['seed'], v['profile'])
+        again = PROOFS[key]
+        bad = [k for k, _ in SCHEMAS[kind] if again[k] != proof[k]]
+        if bad:
+            return 're-proving from the seed differs in %s' % ', '.join(bad)
+    return None
 
 
 # ---------------------------------------------------------------- runner
