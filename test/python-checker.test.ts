@@ -2,7 +2,8 @@
  * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
  * standard library) replays every `transcript` and `zk` vector and agrees with every verdict (and
  * re-proves every zk vector with a witness from its seed, identically), and
- * regenerates every replayed keygen party's sent bytes and end state (honest and tampered). It
+ * regenerates every replayed keygen party's sent bytes and end state (honest and tampered), and
+ * the same for aux parties (a subset here; `check.py test-vectors/aux` replays all of aux). It
  * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
  * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
  * changed verdict, seed, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
@@ -49,6 +50,22 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
     }, 0);
     expect(count(lines, 'keygen')).toBe(keygenParties);
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  }, RUN_MS + 10_000);
+
+  it('replays aux parties (two here; `check.py test-vectors/aux` replays all, ~50 s of CPU)', () => {
+    type J = Record<string, unknown>;
+    const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', 'aux', 'aux-tampered.json'), 'utf8')) as { vectors: J[] };
+    doc.vectors = doc.vectors.filter((v) => v.id === 'decommitment' || v.id === 'prm');
+    expect(doc.vectors.map((v) => v.id)).toEqual(['decommitment', 'prm']);
+    // prm: regenerated round 1 (ring-Pedersen, Πprm), peer's Πprm rejected with PRM_EQUATION — must pass;
+    // decommitment with a wrong expected reason — must fail
+    ((doc.vectors[0]!.transcript as J[])[0]!.expect as { abort: J }).abort.reason = 'CONFIG_MISMATCH';
+    const file = join(tmp, 'aux-subset.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const { status, lines } = run([file]);
+    expect(status).toBe(1);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['aux/decommitment/party-1:']);
+    expect(lines.at(-1)).toBe('1 passed, 1 failed');
   }, RUN_MS + 10_000);
 
   it('fails on a changed verdict, seed, challenge output, DRBG output or keygen end state', () => {

@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
-"""A second implementation of the `transcript`, `zk` and `keygen` conformance suites, written from
+"""A second implementation of the `transcript`, `zk`, `keygen` and `aux` conformance suites, written from
 test-vectors/SPEC.md alone (Python 3 standard library only).
 
     python3 test-vectors/python/check.py [-v] [file-or-dir ...]   (default: test-vectors/transcript, zk, keygen)
+
+`aux/` is replayed when named (about 50 s of CPU: every party proves and verifies 128-repetition
+Πprm and Πmod in pure Python), e.g. `check.py test-vectors/aux`.
 
 Prints `FAIL <file> <suite>/<id>: <why>` per failed check (`ok …` lines with -v), a line per suite
 and, last, `N passed, N failed`. Exit 0 only if every check passed and at least one ran.
@@ -14,7 +17,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from keygen import check_party  # noqa: E402
+from aux import AuxParty  # noqa: E402
+from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from provers import prove  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
@@ -228,20 +232,20 @@ def main(argv):
         with open(path, encoding='utf-8') as f:
             doc = json.load(f)
         suite = doc.get('suite')
-        if suite not in ('transcript', 'zk', 'keygen') or doc.get('version') != 1:
+        if suite not in ('transcript', 'zk', 'keygen', 'aux') or doc.get('version') != 1:
             print('not checked (suite %r): %s' % (suite, path))
             continue
         by_id = {v['id']: v for v in doc['vectors']}
         checks = []
         for v in doc['vectors']:
-            if suite == 'keygen':
+            if suite in ('keygen', 'aux'):
                 checks += [('%s/%s/party-%d' % (suite, v['id'], me['id']), v, me) for me in v['transcript'] if me.get('replay') and 'expect' in me]
             else:
                 checks.append(('%s/%s' % (suite, v['id']), v, None))
         for cid, v, me in checks:
             try:
-                if suite == 'keygen':
-                    why = check_party(v, me)
+                if suite in ('keygen', 'aux'):
+                    why = check_party(v, me, AuxParty if suite == 'aux' else Party)
                 elif suite == 'zk':
                     why = check_zk(v, by_id)
                 elif v['op'] == 'drbg':

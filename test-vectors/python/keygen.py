@@ -136,8 +136,8 @@ def commitment_hash(sid, i, cfg, d):
     return tr.bytes_('u', d['u']).ch_bytes('V', 32)
 
 
-def echo_hash(sid, sender, rnd, payload):
-    return Transcript.create(sid, 'keygen', sender).domain('tkey-tss/session/echo/v1').uint('round', rnd).bytes_('payload', mp_encode(payload)).ch_bytes('h', 32)
+def echo_hash(sid, protocol, sender, rnd, payload):
+    return Transcript.create(sid, protocol, sender).domain('tkey-tss/session/echo/v1').uint('round', rnd).bytes_('payload', mp_encode(payload)).ch_bytes('h', 32)
 
 
 def sch_transcript(sid, i, rid, m):
@@ -156,6 +156,11 @@ def poly_point(S, x):
 
 
 class Party:
+    """The driver of SPEC §8 (round k+1 runs once every other party's round-k messages are in) with
+    keygen's rounds; `aux.py` reuses the driver with its own rounds."""
+    protocol = 'keygen'
+    p2p_round = 2
+
     def __init__(self, vec, me):
         self.sid = bytes.fromhex(vec['sid'])
         self.t = vec['threshold']
@@ -172,10 +177,12 @@ class Party:
         self.output = None
 
     def rng(self, k):
-        return Drbg(self.seed).fork('keygen/%s/round%d' % (self.sid.hex(), k))
+        return Drbg(self.seed).fork('%s/%s/round%d' % (self.protocol, self.sid.hex(), k))
 
     def send(self, rnd, to, payload):
-        env = {'from': self.me, 'payload': payload, 'protocol': 'keygen', 'round': rnd, 'sid': self.sid, 'to': to}
+        if self.echo_on and rnd == 2:
+            payload = {'body': payload, 'echo': self.echo}
+        env = {'from': self.me, 'payload': payload, 'protocol': self.protocol, 'round': rnd, 'sid': self.sid, 'to': to}
         self.sent.append(mp_encode(env))
 
     def start(self):
@@ -203,20 +210,17 @@ class Party:
 
     def complete(self, k):
         got = self.inbox.get(k, {})
-        kinds = ['broadcast', 'p2p'] if k == 2 else ['broadcast']
+        kinds = ['broadcast', 'p2p'] if k == self.p2p_round else ['broadcast']
         return all((j, kd) in got for j in self.others for kd in kinds)
 
     def run(self, k):
         box = self.inbox[k - 1]
         self.next = k + 1
-        if k == 2:
-            self.round2(box)
-        elif k == 3:
-            if self.echo_on:
-                box = self.unwrap_echo(box)
-            self.round3(box)
-        elif k == 4:
-            self.round4(box)
+        if k == 2 and self.echo_on:
+            self.echo = [echo_hash(self.sid, self.protocol, p, 1, self.own1 if p == self.me else self.inbox[1][(p, 'broadcast')]) for p in self.ids]
+        if k == 3 and self.echo_on:
+            box = self.unwrap_echo(box)
+        getattr(self, 'round%d' % k)(box)
 
     def round2(self, box):
         for j in self.others:
@@ -226,18 +230,17 @@ class Party:
             if p['cfg'] != self.cfg:
                 raise Abort('CONFIG_MISMATCH', 1, [j])
         self.peer_v = {j: box[(j, 'broadcast')]['V'] for j in self.others}
-        if self.echo_on:
-            self.echo = [echo_hash(self.sid, p, 1, self.own1 if p == self.me else self.inbox[1][(p, 'broadcast')]) for p in self.ids]
-        wrap = (lambda x: {'body': x, 'echo': self.echo}) if self.echo_on else (lambda x: x)
-        self.send(2, None, wrap({'S': self.S, 'rid': self.rid, 'c': self.c, 'A': self.A, 'u': self.u}))
+        self.send(2, None, {'S': self.S, 'rid': self.rid, 'c': self.c, 'A': self.A, 'u': self.u})
         for j in self.others:
-            self.send(2, j, wrap({'sigma': [sc(evaluate(self.f, m)) for m in self.owns[j]]}))
+            self.send(2, j, {'sigma': [sc(evaluate(self.f, m)) for m in self.owns[j]]})
 
     def unwrap_echo(self, box):
         out, vecs = {}, {}
         for j in self.others:
             seen = None
             for kd in ('broadcast', 'p2p'):
+                if (j, kd) not in box:
+                    continue
                 p = box[(j, kd)]
                 if not isinstance(p, dict) or sorted(p) != ['body', 'echo'] or len(p['echo']) != len(self.ids):
                     raise Abort('MALFORMED_MESSAGE', 2, [j])
@@ -324,9 +327,9 @@ class Party:
         }
 
 
-def check_party(vec, me):
+def check_party(vec, me, cls=Party):
     """None if the party's sent bytes and end state match the vector, else why not."""
-    p = Party(vec, me)
+    p = cls(vec, me)
     end = None
     try:
         p.start()
