@@ -272,15 +272,16 @@ class Party:
                 raise Abort('MALFORMED_MESSAGE', 2, [j])
             if len(d['S']) != self.t:
                 raise Abort('COMMITMENT_LENGTH', 2, [j])
-            if len(d['A']) != len(self.owns[j]):
+            if len(d['A']) != len(self.owns[j]) or any(len(d[k]) != 32 for k in ('rid', 'c', 'u')):
                 raise Abort('MALFORMED_MESSAGE', 2, [j])
             S = [decompress(s) for s in d['S']]
             if any(P is None for P in S) or any(decompress(a) is None for a in d['A']):
                 raise Abort('MALFORMED_MESSAGE', 2, [j])
             if commitment_hash(self.sid, j, self.cfg, d) != self.peer_v[j]:
                 raise Abort('DECOMMITMENT_MISMATCH', 2, [j])
-            sig = box[(j, 'p2p')]['sigma']
-            if len(sig) != len(mine):
+            pm = box[(j, 'p2p')]
+            sig = pm.get('sigma')
+            if sorted(pm) != ['sigma'] or len(sig) != len(mine) or any(len(x) != 32 or int.from_bytes(x, 'big') >= Q for x in sig):
                 raise Abort('MALFORMED_MESSAGE', 2, [j])
             for k, m in enumerate(mine):
                 s = int.from_bytes(sig[k], 'big')
@@ -308,7 +309,7 @@ class Party:
     def round4(self, box):
         for j in self.others:
             z = box[(j, 'broadcast')]['z']
-            if len(z) != len(self.owns[j]):
+            if sorted(box[(j, 'broadcast')]) != ['z'] or len(z) != len(self.owns[j]) or any(len(x) != 32 or int.from_bytes(x, 'big') >= Q for x in z):
                 raise Abort('MALFORMED_MESSAGE', 3, [j])
             for k, m in enumerate(self.owns[j]):
                 proof = {'A': decompress(self.peer_a[j][k]), 'z': int.from_bytes(z[k], 'big')}
