@@ -281,7 +281,7 @@ function gen(): Record<string, J> {
     transcriptVector('squeeze-below-many', CTX, [{ squeeze: 'below', label: 'y', bound: '10001', count: 12 }], 'count values from one XOF stream: 3 bytes each, 7 low bits dropped, rejected values skipped'),
     transcriptVector('squeeze-below-N', CTX, [{ item: 'int', label: 'N', value: shx(N) }, { squeeze: 'below', label: 'y', bound: shx(N), count: 3 }], 'the Πmod y_i over a 2048-bit N'),
     transcriptVector('squeeze-below-one', CTX, [{ squeeze: 'below', label: 'z', bound: '1', count: 2 }, OUT('after')], 'bound 1: zeros, nothing read; the challenge item is still absorbed'),
-    transcriptVector('squeeze-signed', CTX, [{ squeeze: 'signed', label: 'e', bound: shx(1n << 128n) }], 'e ∈ [−2^128, 2^128] = below(2^129 + 1) − 2^128: 17 bytes, 7 low bits dropped'),
+    transcriptVector('squeeze-signed', CTX, [{ squeeze: 'signed', label: 'e', bound: shx(1n << 128n) }], 'e ∈ [−2^128, 2^128] = below(2^129 + 1) − 2^128: bitlen(2^129) = 130, so 17 bytes with the 6 low bits dropped'),
     transcriptVector('squeeze-bits', CTX, [{ squeeze: 'bits', label: 'e', m: 128 }], 'Πprm: 16 bytes, least significant bit of each byte first'),
     transcriptVector('squeeze-bits-13', CTX, [{ squeeze: 'bits', label: 'e', m: 13 }], '2 bytes read, bits 0..12'),
     transcriptVector('chained', CTX_RID, [
