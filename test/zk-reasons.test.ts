@@ -1,4 +1,4 @@
-/** README.md documents every ZK reason code (the table is the contract protocols and peers rely on). */
+/** src/zk/README.md documents every ZK reason code (the table is the contract protocols and peers rely on). */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProtocolAbort } from '../src/errors.js';
@@ -6,7 +6,7 @@ import { abortUnless, reject, ZK_REASONS } from '../src/zk/verdict.js';
 
 describe('ZK reason codes', () => {
   it('every code is in the README table, with its text', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../src/zk/README.md', import.meta.url), 'utf8');
     for (const [code, text] of Object.entries(ZK_REASONS)) {
       expect(readme, code).toContain(`| \`${code}\` | ${text} |`);
     }

@@ -1,7 +1,7 @@
 /**
  * The CGGMP zero-knowledge proofs, one namespace per proof, all with one shape:
  * `prove(pub, priv, transcript, rng)`, `verify(pub, proof, transcript) → Verdict`,
- * `proofToBytes` / `proofFromBytes` / `proofToJSON` / `proofFromJSON`. See README.zk.md.
+ * `proofToBytes` / `proofFromBytes` / `proofToJSON` / `proofFromJSON`. See README.md.
  * @module
  */
 export * as affg from './affg.js';

@@ -6,7 +6,7 @@
  */
 import { ProtocolAbort } from '../errors.js';
 
-/** Every reason code a verifier can return, with what it means (README.zk.md is generated from this). */
+/** Every reason code a verifier can return, with what it means (README.md is generated from this). */
 export const ZK_REASONS = {
   // shape, all proofs
   PROOF_MISSING: 'a required proof is absent (aux info, presign messages)',

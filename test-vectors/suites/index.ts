@@ -15,10 +15,11 @@ import { polyidSuite } from './polyid.js';
 import { shamirSuite } from './shamir.js';
 import { tkeyV1SampleSuite } from './tkey-v1-sample.js';
 import { tkeyTssSampleSuite } from './tkey-tss-sample.js';
+import { transcriptSuite } from './transcript.js';
 import type { Suite } from './types.js';
 import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite, peerQuirksSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, transcriptSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite, peerQuirksSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);

@@ -3,13 +3,14 @@
  * Deterministic from the seed `tkey-tss/conformance/v1/zk` (ChaCha20 DRBG, one fork per proof) and
  * the pregenerated TEST safe primes. Writes `test-vectors/zk/<proof>.json`; `--check` compares only
  * and exits 1 on drift. Every negative vector's verdict is asserted at generation.
- * Format: README.zk.md ("Conformance vectors") and `test-vectors/suites/zk.ts`.
+ * Format: test-vectors/SPEC.md §7.2 and `test-vectors/suites/zk.ts`.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bytesToHex, utf8ToBytes } from '../../src/bytes.js';
-import { G, invN, modN, mulG, mulPublic, pointToHex, randomScalar } from '../../src/curve.js';
+import { G, invN, modN, mulG, mulPublic, N as q, pointToHex, randomScalar } from '../../src/curve.js';
+import { sqrtBound as sqrtB } from '../../src/zk/util.js';
 import type { ProfileName } from '../../src/paillier/profiles.js';
 import { seededRng, type SeededRng } from '../../src/rng.js';
 import { PROFILES } from '../../src/paillier/profiles.js';
@@ -81,6 +82,68 @@ function replays(name: string, byId: Map<string, J>, base: string, reason: strin
   ];
 }
 
+/**
+ * Range-boundary vectors for a range check ±B (SPEC.md §6.11, bounds inclusive): B and −B pass the
+ * range check (the verdict is whatever check comes next, asserted not to be the range reason);
+ * B + 1 and −(B + 1) fail it with `reason`. `path` is patched in `target` of the base vector.
+ */
+function boundary(name: string, vs: V[], base: string, target: 'proof' | 'statement', path: (string | number)[], B: bigint, reason: string, label = String(path[0])): V[] {
+  const byId = new Map<string, J>(vs.map((v) => [v.id, v]));
+  const at = (id: string, value: bigint, inRange: boolean): V => {
+    const patch: Patch[] = [{ target, path, value: hx(value) }];
+    const v: V = { id: `${label}-${id}`, op: 'verify', proof_type: name, profile: byId.get(base)!.profile as string, base, patch, verdict: '' };
+    const got = verdictOf(ADAPTERS[name]!, v.profile as ProfileName, resolve(v, byId));
+    if (inRange ? got === reason || got === 'ok' : got !== reason) throw new Error(`${name}/${v.id}: verdict ${got} (range reason ${reason})`);
+    v.verdict = got;
+    v.note = inRange ? `${label} = ${value < 0n ? '−' : ''}B exactly: inside the inclusive range, the next check decides` : `${label} one past ${value < 0n ? '−' : ''}B`;
+    return v;
+  };
+  return [at('at-bound', B, true), at('at-minus-bound', -B, true), at('bound-plus-one', B + 1n, false), at('minus-bound-minus-one', -B - 1n, false)];
+}
+
+/** Unsigned range [0, M): M − 1 passes (next check decides), M fails with `reason`. */
+function upperBoundary(name: string, vs: V[], base: string, target: 'proof' | 'statement', path: (string | number)[], M: bigint, reason: string, label = String(path[0])): V[] {
+  const byId = new Map<string, J>(vs.map((v) => [v.id, v]));
+  return [
+    [`${label}-max`, M - 1n, true],
+    [`${label}-equals-bound`, M, false],
+  ].map(([id, value, inRange]) => {
+    const v: V = { id: id as string, op: 'verify', proof_type: name, profile: byId.get(base)!.profile as string, base, patch: [{ target, path, value: hx(value as bigint) }], verdict: '' };
+    const got = verdictOf(ADAPTERS[name]!, v.profile as ProfileName, resolve(v, byId));
+    if (inRange ? got === reason || got === 'ok' : got !== reason) throw new Error(`${name}/${v.id}: verdict ${got} (range reason ${reason})`);
+    v.verdict = got;
+    v.note = inRange ? `${label} = bound − 1: inside [0, bound), the next check decides` : `${label} = bound: outside [0, bound)`;
+    return v;
+  });
+}
+
+/**
+ * Byte-form vectors (SPEC.md §5) of a file's `valid` vector: the proof as `proofBytes` (re-proven
+ * from the seed in byte form) and, with `derived`, truncated by one byte, with a trailing byte,
+ * with version 02.
+ */
+function byteForms(name: string, vs: V[], base = 'valid', derived = true): V[] {
+  const v = vs.find((x) => x.id === base)!;
+  const a = ADAPTERS[name]!;
+  const d = a.m.proofFromJSON(v.proof);
+  if (!d.ok) throw new Error(`${name}: valid proof does not decode`);
+  const b = bytesToHex(a.m.proofToBytes(d.proof as never));
+  const common = { op: 'verify', proof_type: name, profile: v.profile, context: v.context, statement: v.statement };
+  const out: V[] = [
+    { id: `bytes-${base}`, ...common, witness: v.witness, seed: v.seed, proofBytes: b, verdict: 'ok' },
+    { id: `bytes-${base}-truncated`, ...common, proofBytes: b.slice(0, -2), verdict: 'PROOF_MALFORMED' },
+    { id: `bytes-${base}-trailing`, ...common, proofBytes: b + '00', verdict: 'PROOF_MALFORMED' },
+    { id: `bytes-${base}-version-2`, ...common, proofBytes: '02' + b.slice(2), verdict: 'PROOF_MALFORMED' },
+  ];
+  if (!derived) out.length = 1; // Πmod, Πprm: 128-repetition proofs, the codec cases are covered by the smaller proofs
+  const byId = new Map<string, J>();
+  for (const x of out) {
+    const got = verdictOf(a, x.profile as ProfileName, resolve(x, byId));
+    if (got !== x.verdict) throw new Error(`${name}/${x.id}: verdict ${got}, expected ${x.verdict}`);
+  }
+  return out;
+}
+
 function file(name: string, description: string, vectors: V[]): J {
   return { suite: 'zk', version: 1, description, generator: { script: SCRIPT, seed: `${SEED}/${name}` }, vectors };
 }
@@ -129,6 +192,7 @@ function gen(): Record<string, J> {
     vs.push({ id: 'bytes-truncated', ...base, proofBytes: b.slice(0, -2), verdict: 'PROOF_MALFORMED' });
     vs.push({ id: 'bytes-trailing', ...base, proofBytes: b + '00', verdict: 'PROOF_MALFORMED' });
     vs.push({ id: 'bytes-empty', ...base, proofBytes: '', verdict: 'PROOF_MALFORMED' });
+    vs.push({ id: 'bytes-version-2', ...base, proofBytes: '02' + b.slice(2), verdict: 'PROOF_MALFORMED' }, ...upperBoundary('sch', vs, 'valid', 'proof', ['z'], q, 'SCH_Z_RANGE'));
     out.sch = file('sch', 'Πsch (Schnorr): valid proof, range and equation failures, malformed fields and bytes, replays', vs);
   }
 
@@ -154,7 +218,7 @@ function gen(): Record<string, J> {
         neg('mod', byId, 'N-even', 'valid', [S(['N'], hx(N0 - 1n))], 'MOD_N_EVEN'),
         neg('mod', byId, 'N-undersized', 'valid', [S(['N'], hx(p0 * 3n))], 'MODULUS_TOO_SMALL'),
         neg('mod', byId, 'x-missing', 'valid', [DEL(['x'])], 'PROOF_MALFORMED'),
-        neg('mod', byId, 'x-empty', 'valid', [P(['x'], [])], 'MOD_REPETITIONS'),
+        neg('mod', byId, 'x-empty', 'valid', [P(['x'], [])], 'MOD_REPETITIONS', 'an empty array is well-formed: the repetition count decides (SPEC.md §5, the empty-field rule)'),
         neg('mod', byId, 'bit-two', 'valid', [P(['b', 0], 2)], 'PROOF_MALFORMED'),
         ...replays('mod', byId, 'valid', 'MOD_X_EQUATION'),
       ];
@@ -174,6 +238,7 @@ function gen(): Record<string, J> {
       verdict: 'MOD_W_NOT_UNIT',
       note: `N = P·(${smalls.length} primes < 2^16); w ≡ 1 (mod P), w ≡ 0 (mod each small prime); both equations hold for every repetition`,
     });
+    vs.push(...byteForms('mod', vs, 'valid', false));
     out.mod = file('mod', 'Πmod (Paillier–Blum modulus): valid proof, every verifier check, the BitForge modulus with a forged w, replays', vs);
   }
 
@@ -196,10 +261,12 @@ function gen(): Record<string, J> {
         neg('prm', byId, 'single-repetition', 'valid', [P(['A'], [pr.A[0]]), P(['z'], [pr.z[0]])], 'PRM_REPETITIONS', 'a one-challenge proof format (TSSHOCK c-split)'),
         neg('prm', byId, 'repeated-answer', 'valid', [P(['A'], Array(128).fill(pr.A[0])), P(['z'], Array(128).fill(pr.z[0]))], 'PRM_EQUATION'),
         neg('prm', byId, 'z-missing', 'valid', [DEL(['z'])], 'PROOF_MALFORMED'),
+        neg('prm', byId, 'A-empty', 'valid', [P(['A'], [])], 'PRM_REPETITIONS', 'an empty array is well-formed: the repetition count decides (SPEC.md §5, the empty-field rule)'),
         neg('prm', byId, 'sid-replay', 'valid', [C(['sid'], bytesToHex(utf8ToBytes('conformance-session-2')))], 'PRM_EQUATION'),
         neg('prm', byId, 'prover-replay', 'valid', [C(['prover'], 2)], 'PRM_EQUATION'),
       ];
     });
+    vs.push(...upperBoundary('prm', vs, 'valid', 'proof', ['z', 5], N0, 'PRM_Z_RANGE', 'z5'), ...byteForms('prm', vs, 'valid', false));
     out.prm = file('prm', 'Πprm (ring-Pedersen parameters, 128 binary challenges): valid proof, degenerate s, t, A_i, z_i, repetitions, replays', vs);
   }
 
@@ -234,6 +301,16 @@ function gen(): Record<string, J> {
         ];
       },
     );
+    {
+      const zb = sqrtB(N0) << BigInt(def.ell + def.epsilon);
+      vs.push(
+        ...boundary('fac', vs, 'valid', 'proof', ['sigma'], (1n << BigInt(def.ell)) * N0 * Nh, 'SIGMA_RANGE'),
+        ...boundary('fac', vs, 'valid', 'proof', ['z1'], zb, 'Z1_RANGE'),
+        ...boundary('fac', vs, 'valid', 'proof', ['z2'], zb, 'Z2_RANGE'),
+        ...byteForms('fac', vs),
+        ...byteForms('fac', vs, 'valid-high'),
+      );
+    }
     out.fac = file('fac', 'Πfac (no small factor, under the verifier’s ring-Pedersen parameters): valid proofs (both profiles), every verifier check, replays', vs);
   }
 
@@ -271,6 +348,7 @@ function gen(): Record<string, J> {
       verdict: 'Z1_RANGE',
       note: 'k = 2^{ℓ+ε} + 1 proven with the unguarded prover',
     });
+    vs.push(...boundary('enc', vs, 'valid', 'proof', ['z1'], B1, 'Z1_RANGE'), ...byteForms('enc', vs));
     out.enc = file('enc', 'Πenc (encryption in range): valid proof, every verifier check, an out-of-range plaintext, replays', vs);
   }
 
@@ -288,6 +366,7 @@ function gen(): Record<string, J> {
       neg('logstar', byId, 'Y-missing', 'valid', [DEL(['Y'])], 'PROOF_MALFORMED'),
       ...replays('logstar', byId, 'valid', 'PAILLIER_EQUATION'),
     ]);
+    vs.push(...boundary('logstar', vs, 'valid', 'proof', ['z1'], B1, 'Z1_RANGE'), ...byteForms('logstar', vs));
     out.logstar = file('logstar', 'Πlog* (group element vs Paillier encryption in range): valid proof, verifier checks, replays', vs);
   }
 
@@ -316,6 +395,7 @@ function gen(): Record<string, J> {
         ...replays('affg', byId, 'valid', 'PAILLIER_EQUATION'),
       ],
     );
+    vs.push(...boundary('affg', vs, 'valid', 'proof', ['z1'], B1, 'Z1_RANGE'), ...boundary('affg', vs, 'valid', 'proof', ['z2'], B2, 'Z2_RANGE'), ...byteForms('affg', vs));
     out.affg = file('affg', 'Πaff-g (affine operation with group commitment in range): valid proof, verifier checks, replays', vs);
   }
 
@@ -351,6 +431,13 @@ function gen(): Record<string, J> {
       verdict: 'DEC_Z1_RANGE',
       note: 'C = enc(y), x = y + 1 mod q proven with the unguarded prover and y + k·N0 (accepted by the range-less v1)',
     });
+    vs.push(
+      ...boundary('dec', vs, 'valid', 'proof', ['z1'], 1n << BigInt(decAlphaBits(def, yBits) + 1), 'DEC_Z1_RANGE'),
+      ...upperBoundary('dec', vs, 'valid', 'statement', ['x'], q, 'SCALAR_RANGE'),
+      ...upperBoundary('dec', vs, 'valid', 'proof', ['gamma'], q, 'SCALAR_RANGE'),
+      neg('dec', new Map<string, J>(vs.map((v) => [v.id, v])), 'x-negative', 'valid', [S(['x'], '-1')], 'SCALAR_RANGE', 'x = −1: below [0, q)'),
+      ...byteForms('dec', vs),
+    );
     out.dec = file('dec', 'Πdec (decryption modulo q with a plaintext range, identifiable abort): valid proof, verifier checks, a lie y + k·N0, replays', vs);
   }
 
@@ -369,6 +456,7 @@ function gen(): Record<string, J> {
       neg('mul', byId, 'C-other', 'valid', [S(['C'], hx(Y))], 'PAILLIER_EQUATION'),
       ...replays('mul', byId, 'valid', 'PAILLIER_EQUATION'),
     ]);
+    vs.push(...byteForms('mul', vs));
     out.mul = file('mul', 'Πmul (Paillier multiplication, identifiable abort): valid proof, verifier checks, replays', vs);
   }
 
@@ -385,6 +473,7 @@ function gen(): Record<string, J> {
       neg('mulstar', byId, 'z1-just-outside', 'valid', [P(['z1'], hx(B1 + 1n))], 'Z1_RANGE'),
       ...replays('mulstar', byId, 'valid', 'PAILLIER_EQUATION'),
     ]);
+    vs.push(...boundary('mulstar', vs, 'valid', 'proof', ['z1'], B1, 'Z1_RANGE'), ...byteForms('mulstar', vs));
     out.mulstar = file('mulstar', 'Πmul* (multiplication with group commitment, identifiable abort): valid proof, verifier checks, replays', vs);
   }
   return out;

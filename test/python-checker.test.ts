@@ -1,0 +1,104 @@
+/**
+ * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
+ * standard library) replays every `transcript` and `zk` vector and agrees with every verdict (and
+ * re-proves every zk vector with a witness from its seed, identically), and
+ * regenerates every replayed keygen party's sent bytes and end state (honest and tampered), and
+ * the same for aux parties (a subset here; `check.py test-vectors/aux` replays all of aux). It
+ * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
+ * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
+ * changed verdict, seed, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
+ */
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { haveSystemPackage } from './helpers/system-package.js';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** ~30 s of CPU; generous for a loaded 2-core machine. */
+const RUN_MS = 240_000;
+const CHECK = join(ROOT, 'test-vectors', 'python', 'check.py');
+const hasPython = spawnSync('python3', ['--version'], { encoding: 'utf8' }).status === 0;
+const RUN = haveSystemPackage('python3', hasPython, 'python3');
+
+function run(args: string[]): { status: number | null; lines: string[] } {
+  const r = spawnSync('python3', [CHECK, ...args], { encoding: 'utf8', timeout: RUN_MS });
+  return { status: r.status, lines: `${r.stdout}${r.stderr}`.trim().split('\n') };
+}
+const count = (lines: string[], suite: string): number => {
+  const m = lines.find((l) => l.startsWith(`${suite}: `))?.match(/^\S+: (\d+) passed, 0 failed$/);
+  return m ? Number(m[1]) : -1;
+};
+const vectorsIn = (dir: string, files: string[]): number =>
+  files.reduce((n, f) => n + (JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, f), 'utf8')) as { vectors: unknown[] }).vectors.length, 0);
+
+describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'tkey-tss-pycheck-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('replays every transcript, zk and keygen vector', () => {
+    const { status, lines } = run([]);
+    expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(status).toBe(0);
+    expect(count(lines, 'transcript')).toBe(vectorsIn('transcript', ['drbg.json', 'transcript.json']));
+    expect(count(lines, 'zk')).toBe(vectorsIn('zk', ['sch.json', 'mod.json', 'prm.json', 'fac.json', 'enc.json', 'logstar.json', 'affg.json', 'dec.json', 'mul.json', 'mulstar.json']));
+    const keygenParties = ['keygen.json', 'keygen-tampered.json'].reduce((n, f) => {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', 'keygen', f), 'utf8')) as { vectors: { transcript: { replay?: boolean; expect?: unknown }[] }[] };
+      return n + doc.vectors.flatMap((v) => v.transcript).filter((p) => p.replay === true && p.expect !== undefined).length;
+    }, 0);
+    expect(count(lines, 'keygen')).toBe(keygenParties);
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
+  }, RUN_MS + 10_000);
+
+  it('replays aux parties (two here; `check.py test-vectors/aux` replays all, ~50 s of CPU)', () => {
+    type J = Record<string, unknown>;
+    const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', 'aux', 'aux-tampered.json'), 'utf8')) as { vectors: J[] };
+    doc.vectors = doc.vectors.filter((v) => v.id === 'decommitment' || v.id === 'prm');
+    expect(doc.vectors.map((v) => v.id)).toEqual(['decommitment', 'prm']);
+    // prm: regenerated round 1 (ring-Pedersen, Πprm), peer's Πprm rejected with PRM_EQUATION — must pass;
+    // decommitment with a wrong expected reason — must fail
+    ((doc.vectors[0]!.transcript as J[])[0]!.expect as { abort: J }).abort.reason = 'CONFIG_MISMATCH';
+    const file = join(tmp, 'aux-subset.json');
+    writeFileSync(file, JSON.stringify(doc));
+    const { status, lines } = run([file]);
+    expect(status).toBe(1);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['aux/decommitment/party-1:']);
+    expect(lines.at(-1)).toBe('1 passed, 1 failed');
+  }, RUN_MS + 10_000);
+
+  it('fails on a changed verdict, seed, challenge output, DRBG output or keygen end state', () => {
+    type J = Record<string, unknown>;
+    const edit = (dir: string, file: string, change: (vs: J[]) => void): string => {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
+      change(doc.vectors);
+      const out = join(tmp, `${dir}-${file}`);
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    const sch = edit('zk', 'sch.json', (vs) => {
+      vs.find((v) => v.id === 'z-max')!.verdict = 'ok'; // z = q − 1 does not verify
+    });
+    const tr = edit('transcript', 'transcript.json', (vs) => {
+      const s = (vs.find((v) => v.id === 'squeeze-signed')!.steps as J[])[0]!;
+      s.expected = String(s.expected).replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    });
+    const drbg = edit('transcript', 'drbg.json', (vs) => {
+      const d = (vs.find((v) => v.id === 'below')!.draws as J[])[2]!;
+      d.expected = 'ff';
+    });
+    const mul = edit('zk', 'mul.json', (vs) => {
+      vs.find((v) => v.id === 'valid')!.seed = 'another seed'; // the proof still verifies, but is not the seed's
+    });
+    const kg = edit('keygen', 'keygen-tampered.json', (vs) => {
+      const p = (vs.find((v) => v.id === 'echo')!.transcript as J[])[0]!;
+      p.expect = { abort: { reason: 'ECHO_MISMATCH', round: 1, culprits: [3] } }; // party 1 cannot tell 2 from 3
+    });
+    cpSync(join(ROOT, 'test-vectors', 'zk', 'enc.json'), join(tmp, 'enc.json'));
+    const { status, lines } = run([sch, mul, tr, drbg, kg, join(tmp, 'enc.json')]);
+    expect(status).toBe(1);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['zk/z-max:', 'zk/valid:', 'transcript/squeeze-signed:', 'transcript/below:', 'keygen/echo/party-1:']);
+    expect(lines.at(-1)).toMatch(/^\d+ passed, 5 failed$/);
+  });
+});
