@@ -108,7 +108,7 @@ export interface Message {
 
 /**
  * Stable abort reason codes (`ProtocolAbort.reason`). `culprits` lists the party ids to blame.
- * README.protocols.md carries this table.
+ * protocols/README.md carries this table.
  */
 export const ABORT_REASONS = {
   // session driver

@@ -238,9 +238,9 @@ describe('wire codec', () => {
   });
 });
 
-describe('README.protocols.md', () => {
+describe('protocols/README.md', () => {
   it('lists every abort reason with its text', () => {
-    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const readme = readFileSync(new URL('../protocols/README.md', import.meta.url), 'utf8');
     for (const [code, text] of Object.entries(ABORT_REASONS)) expect(readme).toContain(`| \`${code}\` | ${text} |`);
   });
 });
