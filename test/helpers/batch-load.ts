@@ -8,7 +8,7 @@
  * its nonce with its exact values, every nonce 0..N holds one whole attempt, nothing beyond N exists.
  */
 import { expect } from 'vitest';
-import { accountOf, signedSet } from './server.js';
+import { accountOf, authed, signedSet } from './server.js';
 
 /** mulberry32: a small seeded PRNG, so a failing run can be repeated from its printed seed. */
 export function seededRandom(seed: number): () => number {
@@ -148,7 +148,7 @@ export class BatchLoad {
       tags.add(tag);
       const ts = nowS();
       const writes = Array.from({ length: this.opts.rows }, (_, j) => signedSet(this.ownerKey(a, j), this.#value(tag, j), ts, `b${n}`));
-      const r = await postJson(url, '/v1/batch', { account: this.accounts[a], baseNonce: base, nonce: n, writes }, this.opts.timeoutMs);
+      const r = await postJson(url, '/v1/batch', authed({ account: this.accounts[a]!, baseNonce: base, nonce: n, writes }, this.keys[a]!, ts), this.opts.timeoutMs);
       this.outcomes.push(r);
       if (r.status === 200) {
         this.acked[a]!.set(n, tag);
