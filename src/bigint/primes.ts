@@ -57,6 +57,17 @@ function aBits(bits: unknown, kind: PrimeKind): number {
   return aInt(bits, 'bits', kind === 'safe' ? 16 : 8, 8192);
 }
 
+/**
+ * Cheap shape checks of a safe prime found elsewhere (a pool worker that already ran Miller–Rabin):
+ * exactly `bits` bits, p ≡ 3 (mod 4), and neither p nor (p − 1)/2 has a small prime factor. No
+ * exponentiation, so it never blocks a browser's main thread; the full re-check runs where the key
+ * is used (the aux session's `validateInput`).
+ */
+export function looksLikeSafePrime(p: bigint, bits: number): boolean {
+  if (typeof p !== 'bigint' || p.toString(2).length !== bits || (p & 3n) !== 3n) return false;
+  return !hasSmallFactor(p) && !hasSmallFactor(p >> 1n);
+}
+
 /** True when p is a probable safe prime: p and (p − 1)/2 both pass Miller–Rabin. */
 export function isSafePrime(p: bigint, rounds = 40, rng: Rng = cryptoRng): boolean {
   if (typeof p !== 'bigint' || p < 5n || (p & 3n) !== 3n) return p === 5n || p === 7n ? true : false;
@@ -156,7 +167,7 @@ function jsPrimeSync(bits: number, kind: PrimeKind, rng: Rng): bigint {
 
 async function jsPrime(bits: number, kind: PrimeKind, rng: Rng, signal?: AbortSignal): Promise<bigint> {
   for (;;) {
-    if (signal?.aborted) fail('INVALID_ARGUMENT', 'prime generation aborted');
+    if (signal?.aborted) fail('ABORTED', 'prime generation aborted');
     const p = sieveWindow(jsStart(bits, kind, rng), kind, bits, rng, SPAN);
     if (p !== undefined) return p;
     await new Promise<void>((res) => setTimeout(res, 0));
@@ -187,11 +198,14 @@ export function setPrimeGeneratorHook(fn: PrimeGeneratorHook | undefined): void 
 export async function generatePrime(bits: number, opts: PrimeOptions & { signal?: AbortSignal } = {}): Promise<bigint> {
   const kind = aKind(opts.kind ?? 'safe');
   aBits(bits, kind);
+  if (opts.signal?.aborted) fail('ABORTED', 'prime generation aborted');
   if (opts.rng === undefined) {
     if (hook) return verify(await hook(bits, kind), bits, kind, RECHECK_ROUNDS);
     const node = nodePrimes();
     if (node) {
+      // OpenSSL's search cannot be interrupted: an abort is honoured when it returns (stop the worker to stop it at once)
       const p = await new Promise<bigint>((res, rej) => node.generatePrime(bits, nodeOpts(kind), (err, v) => (err ? rej(err) : res(v))));
+      if (opts.signal?.aborted) fail('ABORTED', 'prime generation aborted');
       return verify(p, bits, kind, RECHECK_ROUNDS);
     }
   }
