@@ -22,6 +22,8 @@ export interface CaseResult {
   /** setup-aux: progress events seen (a prime found, key ready), per sample. */
   progressEvents?: number;
   workers?: number;
+  /** setup-aux: per sample, the prime race (AuxPreparation) and the aux session, ms. */
+  phases?: { primes: number[]; session: number[] };
 }
 
 export interface InitOptions {
@@ -115,18 +117,23 @@ async function runCase(name: string, iterations: number, time: number, warmup: n
     if (!pool) throw new Error('init with pool: true for setup-aux');
     const p = pool;
     let events = 0;
+    const phases = { primes: [] as number[], session: [] as number[] };
     const r = await measured(() =>
       loop(iterations, time, warmup, async () => {
         const t0 = performance.now();
         const prep = AuxPreparation.start({ pool: p, onProgress: () => void events++ });
         const input = await prep.take(); // the real safe-prime race in the pool's workers
+        const t1 = performance.now();
         const { p: pp, q } = (input.key as unknown as { exportPrimes(): { p: bigint; q: bigint } }).exportPrimes();
         await call({ op: 'prepared', p: pp.toString(16), q: q.toString(16) });
         await both('aux'); // the aux session: the device's proofs in the bench worker, the service in Node
-        return performance.now() - t0;
+        const t2 = performance.now();
+        phases.primes.push(t1 - t0);
+        phases.session.push(t2 - t1);
+        return t2 - t0;
       }),
     );
-    return { ...r, progressEvents: events, workers: p.size };
+    return { ...r, progressEvents: events, workers: p.size, phases };
   }
   throw new Error(`unknown browser case ${name}`);
 }

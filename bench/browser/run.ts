@@ -9,7 +9,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import type { BenchSuite } from '../registry.js';
-import { casesOf, type Entry, formatEntry, measureCase, parseBenchArgs } from '../measure.js';
+import { casesOf, type Entry, entryOf, formatEntry, measureCase, parseBenchArgs } from '../measure.js';
 import { startBrowserBench } from './harness.js';
 import { BROWSER_CASES, PEER_BASELINE } from './protocol.js';
 
@@ -53,8 +53,10 @@ async function main(): Promise<void> {
     for (const c of cases) {
       const { entry, result } = await bench.run(c);
       browser.push(entry);
+      const med = (xs: number[]): string => entryOf('', xs).medianMs.toFixed(0);
       const extra = result.workers !== undefined ? `, ${result.workers} pool workers, ${result.progressEvents} progress events` : '';
-      console.log(formatEntry(entry, `main-thread long tasks: ${result.longTasks}${result.longTasks ? ` (max ${result.maxLongTaskMs.toFixed(0)} ms)` : ''}${extra}`));
+      const split = result.phases ? `; median prime race ${med(result.phases.primes)} ms [${result.phases.primes.map((x) => x.toFixed(0)).join(', ')}], aux session ${med(result.phases.session)} ms` : '';
+      console.log(formatEntry(entry, `main-thread long tasks: ${result.longTasks}${result.longTasks ? ` (max ${result.maxLongTaskMs.toFixed(0)} ms)` : ''}${extra}${split}`));
     }
   } finally {
     await bench.close();
