@@ -5,39 +5,17 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Bench } from 'tinybench';
+import { casesOf, type Entry, formatEntry, measureCase, parseBenchArgs } from './measure.js';
 import type { BenchCase, BenchSuite } from './registry.js';
 
-interface Entry {
-  name: string;
-  medianMs: number;
-  meanMs: number;
-  samples: number;
-}
-
-function parseArgs(argv: string[]): { json?: string; filter?: string } {
-  const out: { json?: string; filter?: string } = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === '--json') out.json = argv[++i];
-    else if (a === '--filter') out.filter = argv[++i];
-    else if (a?.startsWith('--json=')) out.json = a.slice(7);
-    else if (a?.startsWith('--filter=')) out.filter = a.slice(9);
-    else throw new Error(`unknown argument ${a}; usage: npm run bench -- [--json FILE] [--filter S]`);
-  }
-  return out;
-}
-
 async function main(): Promise<void> {
-  const { json, filter } = parseArgs(process.argv.slice(2));
+  const { json, filter } = parseBenchArgs(process.argv.slice(2), 'npm run bench -- [--json FILE] [--filter S]');
   const dir = dirname(fileURLToPath(import.meta.url));
   const files = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
   const cases: BenchCase[] = [];
   for (const f of files) {
     const suite = (await import(pathToFileURL(join(dir, f)).href)).default as BenchSuite;
-    const local: BenchCase[] = [];
-    await suite({ add: (name, fn, opts) => local.push({ name, fn, ...opts }) });
-    cases.push(...local.filter((c) => !filter || c.name.includes(filter)));
+    cases.push(...(await casesOf(suite)).filter((c) => !filter || c.name.includes(filter)));
   }
   if (cases.length === 0) {
     console.error(`no benchmark matches ${JSON.stringify(filter)}`);
@@ -46,14 +24,9 @@ async function main(): Promise<void> {
   }
   const entries: Entry[] = [];
   for (const c of cases) {
-    const bench = new Bench({ iterations: c.iterations ?? 20, time: c.time ?? 1000, warmupIterations: Math.min(5, c.iterations ?? 5) });
-    bench.add(c.name, c.fn);
-    await bench.run();
-    const r = bench.tasks[0]!.result as { state?: string; latency?: { p50: number; mean: number; samplesCount: number }; error?: Error };
-    if (!r.latency) throw new Error(`benchmark ${c.name} failed: ${r.error?.message ?? r.state}`);
-    const e = { name: c.name, medianMs: r.latency.p50, meanMs: r.latency.mean, samples: r.latency.samplesCount };
+    const e = await measureCase(c);
     entries.push(e);
-    console.log(`${e.name.padEnd(40)} median ${e.medianMs.toFixed(3).padStart(10)} ms   mean ${e.meanMs.toFixed(3).padStart(10)} ms   n=${e.samples}`);
+    console.log(formatEntry(e));
   }
   if (json) writeFileSync(json, JSON.stringify(entries, null, 2) + '\n');
 }

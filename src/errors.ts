@@ -96,6 +96,7 @@ export const ERROR_CODES = {
   // workers (workers/)
   SESSION_CANCELLED: { kind: 'InvalidInput', text: 'the worker session was cancelled; it holds no state any more and every later call on it fails' },
   WORKER_CRASHED: { kind: 'InternalBug', text: 'a worker died (uncaught error, out of memory, or terminated) while it hosted sessions; they are lost (details.cause)' },
+  ABORTED: { kind: 'InvalidInput', text: 'the operation was cancelled through its AbortSignal (or cancel()); its workers were stopped and nothing it made is kept' },
   // storage
   STORAGE_CONFLICT: { kind: 'StorageConflict', text: 'the batch was built on a stale metadata nonce; nothing was written' },
   STORAGE_CORRUPT: { kind: 'InternalBug', text: 'a stored file could not be parsed' },

@@ -99,6 +99,7 @@ export class PartyEngine {
   readonly #cancelled = new Set<number>();
   #next = 1;
   #port: PortLike | null = null;
+  readonly #searches = new Map<number, AbortController>();
 
   /** The port progress events are posted on (one per worker; the host dispatches by handle). */
   setProgressPort(port: PortLike): void {
@@ -198,6 +199,30 @@ export class PartyEngine {
     } catch (e) {
       return { ok: false, error: errorToPlain(e) };
     }
+  }
+
+  /**
+   * One search of a parallel prime race (`MathPool.primes`): like `prime`, but `abortSearch(job)`
+   * stops it at the next sieve window (the JS sieve of browsers; OpenSSL in Node cannot be
+   * interrupted, the pool stops that worker instead). An aborted search fails with ABORTED.
+   */
+  async primeSearch(job: number, bits: number, kind: PrimeKind = 'safe'): Promise<Result<bigint>> {
+    const ac = new AbortController();
+    this.#searches.set(job, ac);
+    try {
+      return { ok: true, value: await generatePrime(bits, { kind, signal: ac.signal }) };
+    } catch (e) {
+      return { ok: false, error: errorToPlain(e) };
+    } finally {
+      if (this.#searches.get(job) === ac) this.#searches.delete(job);
+    }
+  }
+
+  /** Stop the running search of `job` (true if there was one). */
+  abortSearch(job: number): boolean {
+    const ac = this.#searches.get(job);
+    ac?.abort();
+    return ac !== undefined;
   }
 
   /** `verifyPeerAux` of src/zk/aux.ts (Πprm, Πmod, Πfac of one peer). */

@@ -9,12 +9,16 @@
  * - `verifyAux(task)` / `verifyAuxAll(tasks)`: `verifyPeerAux` (Πprm, Πmod, Πfac) of several peers
  *   at once, one per worker; the verdicts are exactly those of the in-process call.
  *
+ * - `primes(bits, count, {signal, onFound})`: a race of every worker for `count` primes (new-device
+ *   setup: `prepareAuxInput(profile, {pool})`, `AuxPreparation`), with progress and cancellation.
+ *
  * Workers start lazily (the first task) and are kept warm; a worker that dies fails its task with
  * WORKER_CRASHED and is replaced on the next one.
  * @module
  */
 import { fail, InvalidInput } from '../src/errors.js';
-import { setPrimeGeneratorHook, type PrimeKind } from '../src/bigint/primes.js';
+import { aInt } from '../src/bytes.js';
+import { looksLikeSafePrime, setPrimeGeneratorHook, type PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
 import type { VerifyAuxTask } from './engine.js';
 import type { PartyHost } from './party-host.js';
@@ -35,10 +39,15 @@ export function coreCount(): number {
   return os?.availableParallelism?.() ?? 1;
 }
 
+/** Ids of prime races (`primes`), unique per page/process so a worker never confuses two. */
+let nextJob = 1;
+
 interface Job {
   run: (h: PartyHost) => Promise<unknown>;
   resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
+  /** True once the job is moot (its race ended): it is then dropped without starting a worker. */
+  moot?: () => boolean;
 }
 
 export class MathPool {
@@ -61,10 +70,10 @@ export class MathPool {
     this.#busy = Array.from({ length: size }, () => false);
   }
 
-  #submit<T>(run: (h: PartyHost) => Promise<T>): Promise<T> {
+  #submit<T>(run: (h: PartyHost) => Promise<T>, moot?: () => boolean): Promise<T> {
     if (this.#closed) fail('INVALID_ARGUMENT', 'the math pool is closed');
     return new Promise<T>((resolve, reject) => {
-      this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject });
+      this.#queue.push({ run, resolve: resolve as (v: unknown) => void, reject, ...(moot ? { moot } : {}) });
       this.#pump();
     });
   }
@@ -72,6 +81,8 @@ export class MathPool {
   #pump(): void {
     for (let i = 0; i < this.size && this.#queue.length > 0; i++) {
       if (this.#busy[i]) continue;
+      while (this.#queue[0]?.moot?.()) this.#queue.shift()!.resolve(undefined);
+      if (this.#queue.length === 0) break;
       let h = this.#slots[i];
       if (!h || !h.alive) {
         h = this.#slots[i] = this.#spawn();
@@ -97,9 +108,83 @@ export class MathPool {
     }
   }
 
-  /** Tasks finished (either way) and workers started so far. */
-  get stats(): { completed: number; spawned: number; queued: number } {
-    return { completed: this.#completed, spawned: this.#spawned, queued: this.#queue.length };
+  /** Tasks finished (either way), workers started so far, tasks waiting, workers running a task, workers alive. */
+  get stats(): { completed: number; spawned: number; queued: number; busy: number; alive: number } {
+    return {
+      completed: this.#completed,
+      spawned: this.#spawned,
+      queued: this.#queue.length,
+      busy: this.#busy.filter(Boolean).length,
+      alive: this.#slots.filter((h) => h?.alive === true).length,
+    };
+  }
+
+  /**
+   * `count` distinct primes of `bits` bits (default safe), searched by EVERY worker of the pool at
+   * once (a race: each worker draws its own random candidates; the first `count` found win, the
+   * other searches are told to stop). Expected time ≈ count / size of one search.
+   *
+   * - `onFound(found, needed)`: a progress event per prime found.
+   * - `signal`: aborting rejects at once with ABORTED and stops the workers still searching
+   *   (terminated; the pool starts fresh ones on its next task) — OpenSSL's search cannot be
+   *   interrupted any other way.
+   *
+   * Each worker verified its prime (OpenSSL + 2 Miller–Rabin rounds in Node, 40 rounds after the
+   * JS sieve in browsers); here only the cheap shape checks run (`looksLikeSafePrime`), so the main
+   * thread never exponentiates. Whoever uses the primes re-checks them (the aux session does).
+   */
+  primes(bits: number, count: number, opts: { kind?: PrimeKind; signal?: AbortSignal; onFound?: (found: number, needed: number) => void } = {}): Promise<bigint[]> {
+    if (this.#closed) fail('INVALID_ARGUMENT', 'the math pool is closed');
+    const kind = opts.kind ?? 'safe';
+    aInt(count, 'count', 1, 64);
+    aInt(bits, 'bits', kind === 'safe' ? 16 : 8, 8192);
+    const signal = opts.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_ARGUMENT', 'signal: expected an AbortSignal');
+    if (signal?.aborted) return Promise.reject(new InvalidInput('ABORTED', 'the prime search was aborted before it started'));
+    const job = nextJob++;
+    const found: bigint[] = [];
+    const searching = new Set<PartyHost>();
+    let state: 'running' | 'done' | 'aborted' | 'failed' = 'running';
+    return new Promise<bigint[]>((resolve, reject) => {
+      const onAbort = (): void => {
+        if (state !== 'running') return;
+        state = 'aborted';
+        for (const h of searching) void h.terminate();
+        reject(new InvalidInput('ABORTED', 'the prime search was aborted; its workers were stopped'));
+      };
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const finish = (): void => signal?.removeEventListener('abort', onAbort);
+      for (let w = 0; w < this.size; w++) {
+        this.#submit(async (h) => {
+          if (state !== 'running') return;
+          searching.add(h);
+          try {
+            while (state === 'running') {
+              const p = await h.primeSearch(job, bits, kind);
+              if (state !== 'running') return;
+              const shaped = kind === 'safe' ? looksLikeSafePrime(p, bits) : p.toString(2).length === bits && (p & 1n) === 1n;
+              if (!shaped || found.includes(p)) fail('PRIME_GENERATION_FAILED', `a worker returned a ${kind} prime of ${bits} bits that fails the shape checks or repeats`);
+              found.push(p);
+              opts.onFound?.(found.length, count);
+              if (found.length >= count) {
+                state = 'done';
+                finish();
+                for (const o of searching) if (o !== h) void o.abortSearch(job).catch(() => undefined);
+                resolve(found.slice(0, count));
+              }
+            }
+          } finally {
+            searching.delete(h);
+          }
+        }, () => state !== 'running').catch((e: unknown) => {
+          if (state !== 'running') return; // a loser stopped after the race ended, or a worker terminated by the abort
+          state = 'failed';
+          finish();
+          for (const o of searching) void o.abortSearch(job).catch(() => undefined);
+          reject(e);
+        });
+      }
+    });
   }
 
   /** A prime of `bits` bits (default safe), generated in a worker. */

@@ -12,6 +12,9 @@ import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
 import { MathPool, type MathPoolOptions } from './math-pool.js';
 import { PartyHost, type SpawnedWorker } from './party-host.js';
 
+export { AuxPreparation, type AuxPreparationOptions, type AuxPreparationStatus } from './aux-preparation.js';
+export { coreCount } from './math-pool.js';
+
 const FROM_SOURCE = import.meta.url.endsWith('.ts');
 
 /** The default worker entry next to this module (`party-worker.ts` or `.js`). */

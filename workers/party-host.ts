@@ -167,6 +167,16 @@ export class PartyHost {
     return this.#result((api) => api.prime(bits, kind));
   }
 
+  /** One search of a parallel prime race (`MathPool.primes`); `abortSearch(job)` stops it. */
+  primeSearch(job: number, bits: number, kind: PrimeKind = 'safe'): Promise<bigint> {
+    return this.#result((api) => api.primeSearch(job, bits, kind));
+  }
+
+  /** Ask the worker to stop search `job` (cooperative: the JS sieve stops at its next window). */
+  abortSearch(job: number): Promise<boolean> {
+    return this.call((api) => api.abortSearch(job));
+  }
+
   verifyAux(task: VerifyAuxTask): Promise<Verdict> {
     return this.#result((api) => api.verifyAux(task));
   }

@@ -26,7 +26,7 @@ import type { AuxInfo } from './types.js';
 export * from './info.js';
 export * from './materialize.js';
 export * from './messages.js';
-export { prepareAuxInput } from './prepare.js';
+export { prepareAuxInput, type AuxPrepareProgress, type ParallelPrimeSource, type PrepareAuxOptions } from './prepare.js';
 export { auxRotation, AUX_ROTATION, auxFromRefresh } from './refresh-extension.js';
 export type * from './types.js';
 

@@ -14,7 +14,7 @@
 import { aInt } from '../bytes.js';
 import { fail } from '../errors.js';
 import { cryptoRng, type Rng } from '../rng.js';
-import { hasSmallFactor, isProbablePrime, SMALL_PRIMES } from './arith.js';
+import { hasSmallFactor, isProbablePrime, primesBelow } from './arith.js';
 import { modPowSecret } from './modexp.js';
 
 export type PrimeKind = 'plain' | 'blum' | 'safe';
@@ -57,6 +57,17 @@ function aBits(bits: unknown, kind: PrimeKind): number {
   return aInt(bits, 'bits', kind === 'safe' ? 16 : 8, 8192);
 }
 
+/**
+ * Cheap shape checks of a safe prime found elsewhere (a pool worker that already ran Miller–Rabin):
+ * exactly `bits` bits, p ≡ 3 (mod 4), and neither p nor (p − 1)/2 has a small prime factor. No
+ * exponentiation, so it never blocks a browser's main thread; the full re-check runs where the key
+ * is used (the aux session's `validateInput`).
+ */
+export function looksLikeSafePrime(p: bigint, bits: number): boolean {
+  if (typeof p !== 'bigint' || p.toString(2).length !== bits || (p & 3n) !== 3n) return false;
+  return !hasSmallFactor(p) && !hasSmallFactor(p >> 1n);
+}
+
 /** True when p is a probable safe prime: p and (p − 1)/2 both pass Miller–Rabin. */
 export function isSafePrime(p: bigint, rounds = 40, rng: Rng = cryptoRng): boolean {
   if (typeof p !== 'bigint' || p < 5n || (p & 3n) !== 3n) return p === 5n || p === 7n ? true : false;
@@ -88,8 +99,57 @@ const JS_ROUNDS = 40;
 // ---------------------------------------------------------------------------------------------
 // JS sieve
 
-const SIEVE_PRIMES = SMALL_PRIMES.map(BigInt);
-const SIEVE_NUMS = SMALL_PRIMES;
+/**
+ * Sieve primes: the odd primes below 2^16. A window of candidates c_k = start + step·k is sieved by
+ * marking, per prime s, the k with c_k ≡ 0 (and, for safe primes, 2c_k + 1 ≡ 0) mod s — so only
+ * about 1 in 150 safe-prime candidates reaches the first exponentiation (1 in 70 with primes below
+ * 2000). The deeper sieve removes only composites, which the Fermat filter would have rejected
+ * without drawing randomness: seeded generation returns the same primes as the shallow sieve.
+ */
+const SIEVE_NUMS: readonly number[] = primesBelow(1 << 16).slice(1);
+/** The sieve primes in groups of three: each product < 2^48, so x mod product is exact as a double. */
+const SIEVE_GROUPS: readonly { prod: bigint; from: number; to: number }[] = (() => {
+  const out: { prod: bigint; from: number; to: number }[] = [];
+  for (let i = 0; i < SIEVE_NUMS.length; i += 3) {
+    const to = Math.min(i + 3, SIEVE_NUMS.length);
+    out.push({ prod: SIEVE_NUMS.slice(i, to).reduce((a, x) => a * BigInt(x), 1n), from: i, to });
+  }
+  return out;
+})();
+
+/** start mod s for every sieve prime s (one BigInt division per three primes). */
+function sieveResidues(start: bigint): Float64Array {
+  const r = new Float64Array(SIEVE_NUMS.length);
+  for (const g of SIEVE_GROUPS) {
+    const m = Number(start % g.prod);
+    for (let i = g.from; i < g.to; i++) r[i] = m % SIEVE_NUMS[i]!;
+  }
+  return r;
+}
+
+/** Candidate indices k < span that a sieve prime s < 2^(bits−3) (below every candidate) rules out; `res[i]` = start mod s_i. */
+function sieveMarks(res: Float64Array, kind: PrimeKind, bits: number, span: number): Uint8Array {
+  const step = kind === 'blum' ? 4 : 2;
+  const dead = new Uint8Array(span);
+  const maxS = 2 ** Math.max(0, bits - 3);
+  for (let i = 0; i < SIEVE_NUMS.length; i++) {
+    const s = SIEVE_NUMS[i]!;
+    if (s >= maxS) break;
+    const r = res[i]!;
+    const half = (s + 1) / 2; // 2⁻¹ mod s
+    const inv = step === 2 ? half : (half * half) % s; // step⁻¹ mod s (products < 2^34: exact)
+    // c_k ≡ r + step·k ≡ 0 (mod s)  ⇔  k ≡ −r·step⁻¹
+    for (let k = (((s - r) % s) * inv) % s; k < span; k += s) dead[k] = 1;
+    // safe: p = 2c_k + 1 ≡ 0  ⇔  c_k ≡ (s − 1)/2  ⇔  k ≡ ((s − 1)/2 − r)·step⁻¹
+    if (kind === 'safe') for (let k = ((((s - 1) / 2 - r + s) % s) * inv) % s; k < span; k += s) dead[k] = 1;
+  }
+  return dead;
+}
+
+/** Residues of start + delta from those of start (delta < 2^53). */
+function advanceResidues(res: Float64Array, delta: number): void {
+  for (let i = 0; i < res.length; i++) res[i] = (res[i]! + (delta % SIEVE_NUMS[i]!)) % SIEVE_NUMS[i]!;
+}
 
 /** A random `bits`-bit odd integer with the two top bits set (so p·q has exactly 2·bits bits). */
 function randomStart(bits: number, rng: Rng): bigint {
@@ -106,22 +166,13 @@ function randomStart(bits: number, rng: Rng): bigint {
  * One sieve window: returns the first prime of `kind` among candidates start + step·k (k < span),
  * or undefined. For safe primes the candidate is q and p = 2q + 1 is sieved alongside.
  */
-function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, span: number): bigint | undefined {
+function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, span: number, res: Float64Array = sieveResidues(start)): bigint | undefined {
   // candidates: plain: odd; blum: ≡ 3 mod 4; safe: q odd (p = 2q+1 ≡ 3 mod 4 automatically)
   const step = kind === 'blum' ? 4 : 2;
-  const residues = SIEVE_PRIMES.map((s) => Number(start % s));
+  const dead = sieveMarks(res, kind, bits, span);
   for (let k = 0; k < span; k++) {
+    if (dead[k]) continue;
     const off = step * k;
-    let ok = true;
-    for (let i = 0; i < SIEVE_NUMS.length; i++) {
-      const s = SIEVE_NUMS[i]!;
-      const r = (residues[i]! + off) % s;
-      if (r === 0 || (kind === 'safe' && (2 * r + 1) % s === 0)) {
-        ok = false;
-        break;
-      }
-    }
-    if (!ok) continue;
     const c = start + BigInt(off);
     if (kind === 'safe') {
       const p = 2n * c + 1n;
@@ -154,12 +205,31 @@ function jsPrimeSync(bits: number, kind: PrimeKind, rng: Rng): bigint {
   }
 }
 
+/**
+ * Async JS search. With an explicit (seeded) rng: a fresh random start per window, as
+ * `jsPrimeSync` (reproducible). With the platform CSPRNG (browsers, pool workers): an incremental
+ * search from one random start, window after window (the residues advance without BigInt
+ * division), until the candidates leave the bit size — then a new start.
+ */
 async function jsPrime(bits: number, kind: PrimeKind, rng: Rng, signal?: AbortSignal): Promise<bigint> {
+  const incremental = rng === cryptoRng;
+  const stride = (kind === 'blum' ? 4 : 2) * SPAN;
+  let start = jsStart(bits, kind, rng);
+  let res = sieveResidues(start);
   for (;;) {
-    if (signal?.aborted) fail('INVALID_ARGUMENT', 'prime generation aborted');
-    const p = sieveWindow(jsStart(bits, kind, rng), kind, bits, rng, SPAN);
+    if (signal?.aborted) fail('ABORTED', 'prime generation aborted');
+    const p = sieveWindow(start, kind, bits, rng, SPAN, res);
     if (p !== undefined) return p;
-    await new Promise<void>((res) => setTimeout(res, 0));
+    const next = start + BigInt(stride);
+    const top = kind === 'safe' ? 2n * next + 1n : next;
+    if (incremental && top.toString(2).length === bits) {
+      start = next;
+      advanceResidues(res, stride);
+    } else {
+      start = jsStart(bits, kind, rng);
+      res = sieveResidues(start);
+    }
+    await new Promise<void>((r) => setTimeout(r, 0));
   }
 }
 
@@ -187,11 +257,14 @@ export function setPrimeGeneratorHook(fn: PrimeGeneratorHook | undefined): void 
 export async function generatePrime(bits: number, opts: PrimeOptions & { signal?: AbortSignal } = {}): Promise<bigint> {
   const kind = aKind(opts.kind ?? 'safe');
   aBits(bits, kind);
+  if (opts.signal?.aborted) fail('ABORTED', 'prime generation aborted');
   if (opts.rng === undefined) {
     if (hook) return verify(await hook(bits, kind), bits, kind, RECHECK_ROUNDS);
     const node = nodePrimes();
     if (node) {
+      // OpenSSL's search cannot be interrupted: an abort is honoured when it returns (stop the worker to stop it at once)
       const p = await new Promise<bigint>((res, rej) => node.generatePrime(bits, nodeOpts(kind), (err, v) => (err ? rej(err) : res(v))));
+      if (opts.signal?.aborted) fail('ABORTED', 'prime generation aborted');
       return verify(p, bits, kind, RECHECK_ROUNDS);
     }
   }

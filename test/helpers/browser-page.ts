@@ -1,6 +1,8 @@
 /**
  * The page script of test/browser.test.ts (bundled by the test with esbuild, never committed):
- * keygen, presign and sign of a 2-of-2 key with each party in its own Web Worker
+ * new-device setup (the math pool's safe-prime race across navigator.hardwareConcurrency workers,
+ * a cancelled search, an aux session in the workers), then keygen, presign and sign of a 2-of-2 key
+ * with each party in its own Web Worker
  * (WorkerPartyTransport over module workers), while a PerformanceObserver records the main
  * thread's long tasks (> 50 ms). Aux info arrives as JSON made from the pregenerated TEST primes.
  * Exposes `window.runScenario(fixture)`.
@@ -13,7 +15,8 @@ import type { AuxInfo } from '../../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../../protocols/keygen/index.js';
 import { presign, type PresignOutput } from '../../protocols/presign/index.js';
 import { sign, type SignOutput } from '../../protocols/sign/index.js';
-import { createBrowserPartyHost, WorkerPartyTransport } from '../../workers/browser/index.js';
+import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
+import { coreCount, createBrowserMathPool, createBrowserPartyHost, WorkerPartyTransport } from '../../workers/browser/index.js';
 
 export interface AuxJson {
   profile: 'default' | 'high';
@@ -36,7 +39,18 @@ export interface ScenarioResult {
   /** Largest gap of a 10 ms setInterval heartbeat during signing. */
   maxHeartbeatGapMs: number;
   progressEvents: number;
-  phasesMs: { keygen: number; signing: number };
+  phasesMs: { keygen: number; signing: number; setup: number };
+  /** New-device setup: long tasks while the math pool raced for safe primes, a search was cancelled, and aux ran in the workers. */
+  longTasksDuringSetup: { start: number; duration: number }[];
+  /** The pool's race: the safe primes found (hex), progress events, pool size. */
+  setupPrimes: string[];
+  setupFound: number;
+  poolSize: number;
+  /** The cancelled 2048-bit search: its error code, and the pool's live workers right after. */
+  abortCode: string;
+  aliveAfterAbort: number;
+  /** The aux session in the two workers (from the TEST primes) finished for both parties. */
+  auxParties: number;
   workerUrl: string;
 }
 
@@ -67,6 +81,30 @@ async function runScenario(fixture: { aux: AuxJson[]; workerUrl: string }): Prom
   const hosts = await Promise.all([createBrowserPartyHost(fixture.workerUrl), createBrowserPartyHost(fixture.workerUrl)]);
   let progressEvents = 0;
   const transport = new WorkerPartyTransport(hosts, { onProgress: () => void progressEvents++ });
+
+  // new-device setup, all in workers: the pool's safe-prime race (small primes: fast), a cancelled
+  // search, and an aux session (the device's Πprm/Πmod/Πfac proofs) with each party in a worker
+  const u0 = performance.now();
+  const pool = createBrowserMathPool(fixture.workerUrl, { size: coreCount() });
+  let setupFound = 0;
+  const setupPrimes = await pool.primes(256, 2, { onFound: () => void setupFound++ });
+  const ac = new AbortController();
+  const doomed = pool.primes(2048, 2, { signal: ac.signal });
+  while (pool.stats.busy < pool.size) await sleep(10);
+  await sleep(200); // the workers are searching
+  ac.abort();
+  const abortCode = await doomed.then(
+    () => 'resolved',
+    (e: unknown) => String((e as { code?: unknown }).code),
+  );
+  const aliveAfterAbort = pool.stats.alive;
+  const poolSize = pool.size;
+  await pool.close();
+  const auxOut = new Map<number, unknown>();
+  const auxIn = (id: number): AuxInput => ({ profile: 'default', key: { p: aux.get(id)!.secret.p, q: aux.get(id)!.secret.q } });
+  await new WorkerPartyTransport(hosts).run({ protocol: auxProtocol, sid: cryptoRng.bytes(16), threshold: 2, participants: [participant(1, auxIn(1), auxOut), participant(2, auxIn(2), auxOut)] });
+  const u1 = performance.now();
+  await sleep(50);
 
   const t0 = performance.now();
   const key = new Map<number, KeygenOutput>();
@@ -111,6 +149,7 @@ async function runScenario(fixture: { aux: AuxJson[]; workerUrl: string }): Prom
 
   const out = sig.get(1)!;
   const during = longTasks.filter((e) => e.startTime < s1 && e.startTime + e.duration > s0).map((e) => ({ start: e.startTime - s0, duration: e.duration }));
+  const duringSetup = longTasks.filter((e) => e.startTime < u1 && e.startTime + e.duration > u0).map((e) => ({ start: e.startTime - u0, duration: e.duration }));
   return {
     publicKey: hex(out.publicKey),
     r: hex(out.r),
@@ -122,7 +161,14 @@ async function runScenario(fixture: { aux: AuxJson[]; workerUrl: string }): Prom
     probeSeen,
     maxHeartbeatGapMs: maxGap,
     progressEvents,
-    phasesMs: { keygen: t1 - t0, signing: s1 - s0 },
+    phasesMs: { keygen: t1 - t0, signing: s1 - s0, setup: u1 - u0 },
+    longTasksDuringSetup: duringSetup,
+    setupPrimes: setupPrimes.map((x) => x.toString(16)),
+    setupFound,
+    poolSize,
+    abortCode,
+    aliveAfterAbort,
+    auxParties: auxOut.size,
     workerUrl: fixture.workerUrl,
   };
 }

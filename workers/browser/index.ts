@@ -15,6 +15,7 @@ import { PartyHost, type SpawnedWorker } from '../party-host.js';
 export { MathPool, coreCount } from '../math-pool.js';
 export { PartyHost, PartySession } from '../party-host.js';
 export { WorkerPartyTransport, engineProtocolOf } from '../transport.js';
+export { AuxPreparation, type AuxPreparationOptions, type AuxPreparationStatus } from '../aux-preparation.js';
 
 /** Start a module worker running the party engine (the bundled `workers/browser/worker.ts`). */
 export function spawnBrowserWorker(url: string | URL): SpawnedWorker {
@@ -45,7 +46,7 @@ export async function createBrowserPartyHost(url: string | URL): Promise<PartyHo
   return host;
 }
 
-/** A math pool of Web Workers (default size min(2, navigator.hardwareConcurrency)). */
+/** A math pool of Web Workers (default size min(2, navigator.hardwareConcurrency); new-device setup: `{size: coreCount()}`). */
 export function createBrowserMathPool(url: string | URL, opts: Omit<MathPoolOptions, 'spawn'> = {}): MathPool {
   return new MathPool({ ...opts, spawn: () => new PartyHost(spawnBrowserWorker(url)) });
 }

@@ -1,0 +1,141 @@
+/**
+ * The page of `npm run bench:browser` (bundled by bench/browser/harness.ts): it only orchestrates.
+ * Every measured computation runs in a Web Worker — the bench worker (`bench-worker.ts`: micro
+ * loops, the device party over its own bus link) or the math pool (`workers/browser/worker.ts`:
+ * the safe-prime race of `AuxPreparation`) — while a PerformanceObserver records the main thread's
+ * long tasks (> 50 ms), reported with every case. Exposes `window.benchBrowser`.
+ * @module
+ */
+import { bytesToHex } from '../../src/bytes.js';
+import { cryptoRng } from '../../src/rng.js';
+import { AuxPreparation, coreCount, createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
+import type { SessionKind, WorkerReply, WorkerRequest } from './protocol.js';
+
+type NodeParty = (kind: SessionKind, sid: string, presignSid?: string) => Promise<void>;
+declare const tkeyNodeParty: NodeParty;
+
+export interface CaseResult {
+  samples: number[];
+  /** Main-thread long tasks (> 50 ms) while the case ran. */
+  longTasks: number;
+  maxLongTaskMs: number;
+  /** setup-aux: progress events seen (a prime found, key ready), per sample. */
+  progressEvents?: number;
+  workers?: number;
+  /** setup-aux: per sample, the prime race (AuxPreparation) and the aux session, ms. */
+  phases?: { primes: number[]; session: number[] };
+}
+
+export interface InitOptions {
+  benchWorkerUrl: string;
+  poolWorkerUrl: string;
+  connect: Omit<Extract<WorkerRequest, { op: 'connect' }>, 'op'>;
+  /** Start the math pool (setup-aux); its size is `coreCount()` = navigator.hardwareConcurrency. */
+  pool: boolean;
+  /** The TEST primes (hex) the micro benchmarks' operands come from (as in bench/bigint.bench.ts). */
+  primes: { p: string; q: string };
+  /** Node's (OpenSSL) results of the modexp cases, by case name (hex): the browser's are checked against them. */
+  expect: Record<string, string>;
+}
+
+let worker: Worker;
+let nextId = 1;
+const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+let pool: MathPool | undefined;
+let primes: { p: string; q: string } = { p: '', q: '' };
+let expected: Record<string, string> = {};
+const longTasks: PerformanceEntry[] = [];
+
+function call<T>(req: WorkerRequest): Promise<T> {
+  const id = nextId++;
+  return new Promise<T>((resolve, reject) => {
+    waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+    worker.postMessage({ ...req, id });
+  });
+}
+
+async function init(o: InitOptions): Promise<{ workers: number }> {
+  primes = o.primes;
+  expected = o.expect;
+  new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: true });
+  worker = new Worker(o.benchWorkerUrl, { type: 'module', name: 'tkey-tss-bench' });
+  worker.addEventListener('message', (ev: MessageEvent<WorkerReply>) => {
+    const w = waiting.get(ev.data.id);
+    if (!w) return;
+    waiting.delete(ev.data.id);
+    if (ev.data.ok) w.resolve(ev.data.value);
+    else w.reject(new Error(ev.data.error));
+  });
+  await call({ op: 'connect', ...o.connect });
+  const sid = bytesToHex(cryptoRng.bytes(32));
+  await Promise.all([tkeyNodeParty('keygen', sid), call({ op: 'session', kind: 'keygen', sid })]);
+  if (o.pool) {
+    pool = createBrowserMathPool(o.poolWorkerUrl, { size: coreCount() });
+    await pool.primes(64, pool.size); // start and warm every worker
+  }
+  return { workers: coreCount() };
+}
+
+async function measured(fn: () => Promise<number[]>): Promise<CaseResult> {
+  const t0 = performance.now();
+  const samples = await fn();
+  await new Promise((r) => setTimeout(r, 60)); // let the observer deliver the window's entries
+  const during = longTasks.filter((e) => e.startTime + e.duration > t0);
+  return { samples, longTasks: during.length, maxLongTaskMs: Math.max(0, ...during.map((e) => e.duration)) };
+}
+
+/** One session with the device party in the bench worker and the service party in Node; wall-clock ms. */
+async function both(kind: SessionKind, presignSid?: string): Promise<{ ms: number; sid: string }> {
+  const sid = bytesToHex(cryptoRng.bytes(32));
+  const t0 = performance.now();
+  await Promise.all([tkeyNodeParty(kind, sid, presignSid), call({ op: 'session', kind, sid, ...(presignSid ? { presignSid } : {}) })]);
+  return { ms: performance.now() - t0, sid };
+}
+
+async function loop(iterations: number, time: number, warmup: number, one: () => Promise<number>): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await one();
+  const out: number[] = [];
+  const t0 = performance.now();
+  while (out.length < iterations || performance.now() - t0 < time) out.push(await one());
+  return out;
+}
+
+async function runCase(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
+  if (name.startsWith('browser/modexp/') || name === 'browser/paillier/encrypt') {
+    return measured(() => call({ op: 'micro', name, p: primes.p, q: primes.q, iterations, time, warmup, expect: expected[name] ?? '' }));
+  }
+  if (name === 'browser/presign:device') return measured(() => loop(iterations, time, warmup, async () => (await both('presign')).ms));
+  if (name === 'browser/sign-pooled') {
+    return measured(() =>
+      loop(iterations, time, warmup, async () => {
+        const pre = await both('presign'); // the pooled presignature (not timed)
+        return (await both('sign', pre.sid)).ms;
+      }),
+    );
+  }
+  if (name === 'browser/setup-aux') {
+    if (!pool) throw new Error('init with pool: true for setup-aux');
+    const p = pool;
+    let events = 0;
+    const phases = { primes: [] as number[], session: [] as number[] };
+    const r = await measured(() =>
+      loop(iterations, time, warmup, async () => {
+        const t0 = performance.now();
+        const prep = AuxPreparation.start({ pool: p, onProgress: () => void events++ });
+        const input = await prep.take(); // the real safe-prime race in the pool's workers
+        const t1 = performance.now();
+        const { p: pp, q } = (input.key as unknown as { exportPrimes(): { p: bigint; q: bigint } }).exportPrimes();
+        await call({ op: 'prepared', p: pp.toString(16), q: q.toString(16) });
+        await both('aux'); // the aux session: the device's proofs in the bench worker, the service in Node
+        const t2 = performance.now();
+        phases.primes.push(t1 - t0);
+        phases.session.push(t2 - t1);
+        return t2 - t0;
+      }),
+    );
+    return { ...r, progressEvents: events, workers: p.size, phases };
+  }
+  throw new Error(`unknown browser case ${name}`);
+}
+
+(globalThis as { benchBrowser?: unknown }).benchBrowser = { init, runCase };

@@ -1,0 +1,82 @@
+/**
+ * `npm run bench:browser -- [--json FILE] [--filter S]`: the browser cases (bench/browser/protocol.ts)
+ * whose names contain S, run in Web Workers inside headless Chromium (bench/browser/harness.ts),
+ * then — same command, same machine state — the Node cases they are compared with (`npm run bench`
+ * names: OpenSSL-backed `:native`, the BigInt `:portable`, the whole-protocol cases) and the DKLs23
+ * peer. Prints both side by side and writes `[{name, medianMs, meanMs, samples}]` (browser cases and
+ * baselines) to FILE.
+ */
+import { writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg } from 'node:os';
+import type { BenchSuite } from '../registry.js';
+import { casesOf, type Entry, entryOf, formatEntry, measureCase, parseBenchArgs } from '../measure.js';
+import { startBrowserBench } from './harness.js';
+import { BROWSER_CASES, PEER_BASELINE } from './protocol.js';
+
+/** Which `bench/*.bench.ts` suite registers a baseline (only the needed suites are loaded). */
+const SUITE_OF: [RegExp, string][] = [
+  [/^modexp\//, '../bigint.bench.ts'],
+  [/^paillier\//, '../paillier.bench.ts'],
+  [/^aux\//, '../aux.bench.ts'],
+  [/^(presign|sign)\//, '../signing.bench.ts'],
+  [/^peer\//, '../peer-dkls.bench.ts'],
+];
+
+async function baselines(names: string[]): Promise<Map<string, Entry>> {
+  const out = new Map<string, Entry>();
+  const files = [...new Set(names.map((n) => SUITE_OF.find(([re]) => re.test(n))?.[1]).filter((f): f is string => f !== undefined))];
+  for (const f of files) {
+    const suite = (await import(new URL(f, import.meta.url).href)).default as BenchSuite;
+    for (const c of await casesOf(suite)) {
+      if (!names.includes(c.name)) continue;
+      const e = await measureCase(c);
+      out.set(c.name, e);
+      console.log(formatEntry(e, '(node)'));
+    }
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const { json, filter } = parseBenchArgs(process.argv.slice(2), 'npm run bench:browser -- [--json FILE] [--filter S]');
+  const cases = BROWSER_CASES.filter((c) => !filter || c.name.includes(filter));
+  if (cases.length === 0) {
+    console.error(`no browser benchmark matches ${JSON.stringify(filter)}; cases: ${BROWSER_CASES.map((c) => c.name).join(', ')}`);
+    process.exitCode = 1;
+    return;
+  }
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${availableParallelism()} cores`);
+  const bench = await startBrowserBench({ pool: cases.some((c) => c.name === 'browser/setup-aux') });
+  const browser: Entry[] = [];
+  try {
+    console.log(`Chromium: navigator.hardwareConcurrency = ${bench.workers}`);
+    for (const c of cases) {
+      const { entry, result } = await bench.run(c);
+      browser.push(entry);
+      const med = (xs: number[]): string => entryOf('', xs).medianMs.toFixed(0);
+      const extra = result.workers !== undefined ? `, ${result.workers} pool workers, ${result.progressEvents} progress events` : '';
+      const split = result.phases ? `; median prime race ${med(result.phases.primes)} ms [${result.phases.primes.map((x) => x.toFixed(0)).join(', ')}], aux session ${med(result.phases.session)} ms` : '';
+      console.log(formatEntry(entry, `main-thread long tasks: ${result.longTasks}${result.longTasks ? ` (max ${result.maxLongTaskMs.toFixed(0)} ms)` : ''}${extra}${split}`));
+    }
+  } finally {
+    await bench.close();
+  }
+  const wanted = [...new Set([...cases.flatMap((c) => c.baselines), PEER_BASELINE])];
+  const base = await baselines(wanted);
+
+  console.log('\nbrowser (Chromium, Web Workers) beside the same-run Node baselines, median ms:');
+  for (const c of cases) {
+    const b = browser.find((e) => e.name === c.name)!;
+    const refs = c.baselines.map((n) => {
+      const e = base.get(n);
+      return e ? `${n} ${e.medianMs.toFixed(2)} (×${(b.medianMs / e.medianMs).toFixed(2)})` : `${n} –`;
+    });
+    console.log(`  ${c.name.padEnd(26)} ${b.medianMs.toFixed(2).padStart(10)}   vs ${refs.join(', ')}`);
+  }
+  const peer = base.get(PEER_BASELINE);
+  if (peer) console.log(`  ${PEER_BASELINE.padEnd(26)} ${peer.medianMs.toFixed(2).padStart(10)}   (the peer, Node WASM)`);
+  console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (json) writeFileSync(json, JSON.stringify([...browser, ...base.values()], null, 2) + '\n');
+}
+
+await main();
