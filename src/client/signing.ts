@@ -118,7 +118,7 @@ const ZERO_SHIFT = new Uint8Array(32);
 export type DerivationOption = { accountIndex?: number; bip32Path?: undefined } | { bip32Path?: readonly number[] | string; accountIndex?: undefined };
 
 /** The public derivation shift δ (32 bytes, zero for the root key) for `opts` on the durable metadata. */
-function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
+export function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
   const { accountIndex, bip32Path } = opts;
   if (accountIndex !== undefined && bip32Path !== undefined) fail('INVALID_ARGUMENT', 'accountIndex and bip32Path: give one of them');
   const m = c.tk.getMetadata();
@@ -278,7 +278,7 @@ async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, pr
   return out!;
 }
 
-function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
+export function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
   const r = bytesToNumberBE(out.r);
   const s = bytesToNumberBE(out.s);
   const v = out.recovery;
