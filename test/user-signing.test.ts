@@ -12,6 +12,8 @@ import type { ServiceConnection } from '../src/client/service-api.js';
 import type { Signature } from '../src/client/signing.js';
 import { SimulatorTransport } from '../src/client/transport.js';
 import { ProtocolAbort } from '../src/errors.js';
+import { FactorKey } from '../src/tss/factor-key.js';
+import { seededRng } from '../src/rng.js';
 import { recoverAddress, signingDigest, type SigningRequest } from '../src/signature/index.js';
 import { accountEnv, deviceAux, expectCode } from './helpers/account.js';
 import { verifyDigest as opensslDigest } from './helpers/openssl-verify.js';
@@ -124,5 +126,60 @@ describe('signing without the service', () => {
     expect(await acc.presignPool.count()).toBe(0); // the presignature was burned
     armed = false;
     checkSignature(await acc.sign({ personalMessage: 'clean' }, { signers: [2, 3] }), { personalMessage: 'clean' }, acc.publicKey, acc.address);
+  });
+});
+
+/** Every k-subset of `xs`. */
+function subsets(xs: readonly number[], k: number): number[][] {
+  if (k === 0) return [[]];
+  if (xs.length < k) return [];
+  const [h, ...rest] = xs;
+  return [...subsets(rest, k - 1).map((s) => [h!, ...s]), ...subsets(rest, k)];
+}
+
+describe('any t of n in the client', () => {
+  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), old shares refused', async () => {
+    const env = accountEnv('user-3of5');
+    const { account, deviceFactor, recoveryFactor } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) });
+    const Y = account.publicKey;
+    const address = account.address;
+    await account.unlockFactor(recoveryFactor);
+    const { factorKey: sa } = await account.securityAnswerFactor('first pet');
+    await account.addFactor({ factor: sa, tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question: 'first pet?' } });
+    const device2 = FactorKey.random(seededRng('user-3of5/device2'));
+    await account.addFactor({ factor: device2, tssIndex: 5, module: 'deviceShare' });
+    expect(await account.changeThreshold(3)).toEqual({ tssNonce: 3, threshold: 3, finalized: true });
+    expect(account.heldIndices).toEqual([2, 3, 4, 5]);
+    expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)])).toBe('2,3,4,5');
+
+    // 3-of-5: every user-only signer set, the device acting for three indices
+    const sets = subsets([2, 3, 4, 5], 3);
+    expect(sets).toHaveLength(4);
+    for (const signers of sets) {
+      const req: SigningRequest = { personalMessage: `3-of-5 by {${signers.join(', ')}}` };
+      checkSignature(await account.sign(req, { signers }), req, Y, address);
+    }
+    await expectCode(account.sign({ personalMessage: 'two' }, { signers: [2, 3] }), 'OUT_OF_RANGE'); // t = 3 now
+
+    // with the service unreachable: device + recovery + security answers, aux from the metadata
+    const off = unreachableService();
+    const offline = await TssAccount.login({ ...env.opts('offline'), service: off.connection }, deviceFactor);
+    await offline.unlockFactor(recoveryFactor);
+    await offline.unlockFactor(sa);
+    const req: SigningRequest = { message: utf8ToBytes('service stopped') };
+    checkSignature(await offline.sign(req, { signers: [2, 3, 4] }), req, Y, address);
+    expect(off.calls).toEqual(['finalize']);
+
+    // → 2-of-4: drop the second device (index 5), then threshold 2
+    await account.deleteFactor(device2.pub());
+    expect(await account.changeThreshold(2)).toEqual({ tssNonce: 5, threshold: 2, finalized: true });
+    expect(account.heldIndices).toEqual([2, 3, 4]);
+    await expectCode(offline.sign(req, { signers: [2, 3] }), 'ACCOUNT_STATE_CHANGED'); // its shares are of epoch 3
+    for (const signers of subsets([2, 3, 4], 2)) {
+      const r2: SigningRequest = { personalMessage: `2-of-4 by {${signers.join(', ')}}` };
+      checkSignature(await account.sign(r2, { signers }), r2, Y, address); // the group 2,3,4,5 still serves
+    }
+    checkSignature(await account.sign(req), req, Y, address); // and with the service
+    await expectCode(TssAccount.login(env.opts('thief'), device2), 'FACTOR_UNKNOWN');
   });
 });
