@@ -138,7 +138,7 @@ function subsets(xs: readonly number[], k: number): number[][] {
 }
 
 describe('any t of n in the client', () => {
-  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), old shares refused', async () => {
+  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every signer set signs after each step, with and without the service (OpenSSL verifies), old shares refused', async () => {
     const env = accountEnv('user-3of5');
     const { account, deviceFactor, recoveryFactor } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) });
     const Y = account.publicKey;
@@ -160,6 +160,23 @@ describe('any t of n in the client', () => {
       checkSignature(await account.sign(req, { signers }), req, Y, address);
     }
     await expectCode(account.sign({ personalMessage: 'two' }, { signers: [2, 3] }), 'OUT_OF_RANGE'); // t = 3 now
+    await expectCode(account.sign({ personalMessage: 'two' }, { signers: [1, 2] }), 'OUT_OF_RANGE');
+
+    // with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}
+    await expectCode(account.sign({ personalMessage: 'x' }, { signers: [1, 2, 3] }), 'AUX_MISSING');
+    await expectCode(account.sign({ personalMessage: 'x' }), 'AUX_MISSING');
+    expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)], { withService: true })).toBe('1,2,3,4,5');
+    const withService = subsets([2, 3, 4, 5], 2).map((s) => [1, ...s]);
+    expect(withService).toHaveLength(6);
+    for (const signers of withService) {
+      const req: SigningRequest = { personalMessage: `3-of-5 by {${signers.join(', ')}}` };
+      checkSignature(await account.sign(req, { signers }), req, Y, address);
+    }
+    checkSignature(await account.sign({ personalMessage: 'default set' }), { personalMessage: 'default set' }, Y, address); // {1, 2, 3}
+    expect(await account.presign(1, { signers: [1, 4, 5] })).toBe(1);
+    const pooled = await account.sign({ personalMessage: 'pooled' }, { signers: [1, 4, 5] });
+    expect(pooled.presigned).toBe(true);
+    checkSignature(pooled, { personalMessage: 'pooled' }, Y, address);
 
     // with the service unreachable: device + recovery + security answers, aux from the metadata
     const off = unreachableService();

@@ -27,8 +27,8 @@ import { envOf } from './core.js';
 import { presignMany, setupAux, sign, signingPublicKey, type DerivationOption, type Signature } from './signing.js';
 import { ethAddress } from '../signature/ecdsa.js';
 import { exportKey } from './export-key.js';
-import { presignUser, setupUserAux, signUser } from './user-signing.js';
-import { serviceSign, userSigners, type SignOptions } from './signer-set.js';
+import { defaultSigners, presignUser, setupUserAux, signUser } from './user-signing.js';
+import { serviceSign, setSigners, type SignOptions } from './signer-set.js';
 import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
 import type { PresignPool } from '../signature/presign-pool.js';
@@ -172,8 +172,8 @@ export class TssAccount {
    */
   sign(request: SigningRequest, opts: SignOptions = {}): Promise<Signature> {
     return this.#locked(() => {
-      const user = userSigners(opts);
-      return user ? signUser(this.#c, request, user, opts) : sign(this.#c, request, serviceSign(opts));
+      const set = setSigners(opts, this.threshold, () => defaultSigners(this.#c));
+      return set ? signUser(this.#c, request, set, opts) : sign(this.#c, request, serviceSign(opts));
     });
   }
   /**
@@ -184,18 +184,20 @@ export class TssAccount {
    */
   presign(count: number, opts: SignOptions = {}): Promise<number> {
     return this.#locked(() => {
-      const user = userSigners(opts);
-      return user ? presignUser(this.#c, count, user, opts) : presignMany(this.#c, count, serviceSign(opts).index, opts);
+      const set = setSigners(opts, this.threshold, () => defaultSigners(this.#c));
+      return set ? presignUser(this.#c, count, set, opts) : presignMany(this.#c, count, serviceSign(opts).index, opts);
     });
   }
   /**
-   * Aux info for signing WITHOUT the service: one session among the user indices `indices`
-   * (default: every held index; all held, at least two), `inputs[k]` the prepared aux input of
-   * `indices[k]`. Each index's part is sealed to every factor of that index (one batch), so any
-   * device unlocking a factor of each signer index can sign with `{signers}`. Returns the group key.
+   * Aux info for a signer group the device acts for several indices of: without the service (one
+   * session among the user indices `indices`, default every held index, at least two) or, with
+   * `withService: true`, the group {1} ∪ indices for signing with the service at t ≥ 3.
+   * `inputs[k]` is the prepared aux input of `indices[k]`. Each index's part is sealed to every
+   * factor of that index (one batch), so any device unlocking a factor of each index can sign with
+   * `{signers}`. Returns the group key ("2,3", "1,2,3").
    */
-  setupUserAux(inputs: readonly AuxInput[], opts: { indices?: readonly number[] } = {}): Promise<string> {
-    return this.#locked(() => setupUserAux(this.#c, inputs, opts.indices));
+  setupUserAux(inputs: readonly AuxInput[], opts: { indices?: readonly number[]; withService?: boolean } = {}): Promise<string> {
+    return this.#locked(() => setupUserAux(this.#c, inputs, opts.indices, opts.withService === true));
   }
   /** The presignature pool this account signs from. */
   get presignPool(): PresignPool {

@@ -58,15 +58,25 @@ export class DeviceParty {
   get verifiedServiceAux(): ReadonlySet<string> {
     return this.#verifiedService;
   }
-  /** Hold index `aux.self`'s aux of the user-only signer group `group`. */
-  holdUserAux(group: string, aux: AuxInfo): void {
+  /** Hold index `aux.self`'s aux of the signer group `group` (user-only, or {1} ∪ S at t ≥ 3); `verified` as in `holdAux`. */
+  holdUserAux(group: string, aux: AuxInfo, verified = false): void {
     let g = this.#userAux.get(group);
     if (!g) this.#userAux.set(group, (g = new Map()));
     g.set(aux.self, sealAux(aux));
+    if (verified && aux.parties.some((p) => p.id === SERVICE_PARTY)) this.#verifiedService.add(bytesToHex(serviceAuxFingerprintIn(aux, SERVICE_PARTY)));
+  }
+  /** The smallest held group WITH the service (index 1) holding aux for every index in `users`, or undefined. */
+  serviceGroupFor(users: readonly number[]): { group: string; aux: ReadonlyMap<number, AuxInfo> } | undefined {
+    const fits = [...this.#userAux].filter(([k, g]) => k.split(',').includes(String(SERVICE_PARTY)) && users.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
+    return fits[0] ? { group: fits[0][0], aux: fits[0][1] } : undefined;
+  }
+  /** Keys of the signer groups held (user-only and t ≥ 3). */
+  get groupKeys(): string[] {
+    return [...this.#userAux].filter(([, g]) => g.size > 0).map(([k]) => k);
   }
   /** A user-only group holding aux for every index in `signers` (the smallest such group), or undefined. */
   userAuxFor(signers: readonly number[]): { group: string; aux: ReadonlyMap<number, AuxInfo> } | undefined {
-    const fits = [...this.#userAux].filter(([, g]) => signers.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
+    const fits = [...this.#userAux].filter(([k, g]) => !k.split(',').includes(String(SERVICE_PARTY)) && signers.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
     return fits[0] ? { group: fits[0][0], aux: fits[0][1] } : undefined;
   }
   /** The aux for signing with share `index`, if held. */

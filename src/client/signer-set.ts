@@ -1,7 +1,9 @@
 /**
  * Which parties sign: `{index}` (default) — the service (share 1) and the device's share `index`;
  * `{signers}` — an explicit signer set of exactly t share indices. Without index 1 it is a
- * user-only set (`user-signing.ts`: no service); with index 1 at t = 2 it is the service path.
+ * user-only set (`user-signing.ts`: no service); {1, i} is the t = 2 service path (`signing.ts`);
+ * {1} ∪ S at t ≥ 3 the service with the device acting for every index of S (`user-signing.ts`).
+ * At t ≥ 3 without either, the service and a held group's indices sign.
  * @module
  */
 import { fail } from '../errors.js';
@@ -19,22 +21,25 @@ export type SignOptions = {
   signers?: readonly number[];
 } & DerivationOption;
 
-/** The user-only signer set of `opts`, or null when the service signs. */
-export function userSigners(opts: SignOptions): readonly number[] | null {
+/**
+ * The signer set `user-signing.ts` runs for `opts` (user-only, or {1} ∪ S at t ≥ 3), or null for
+ * the t = 2 service path {1, index}. `threshold`: the account's; `fallback` picks the default set
+ * at t ≥ 3 when the caller names none.
+ */
+export function setSigners(opts: SignOptions, threshold: number, fallback: () => readonly number[]): readonly number[] | null {
   if (typeof opts !== 'object' || opts === null) return fail('INVALID_ARGUMENT', 'opts: expected an object');
   const s = opts.signers;
-  if (s === undefined) return null;
+  if (s === undefined) return threshold >= 3 && opts.index === undefined ? fallback() : null;
   if (!Array.isArray(s)) return fail('INVALID_ARGUMENT', 'signers: expected an array of share indices');
   if (opts.index !== undefined) fail('INVALID_ARGUMENT', 'index and signers: give one of them');
-  return s.includes(SERVICE_INDEX) ? null : s;
+  return s.includes(SERVICE_INDEX) && s.length === 2 ? null : s;
 }
 
-/** Options for the service path: a signer set {1, i} becomes `{index: i}`. */
+/** Options for the t = 2 service path: a signer set {1, i} becomes `{index: i}`. */
 export function serviceSign(opts: SignOptions): { index?: number } & DerivationOption {
   const { signers, ...rest } = opts;
   if (signers === undefined) return rest;
   const others = signers.filter((i) => i !== SERVICE_INDEX);
-  if (others.length !== 1 || signers.length !== 2)
-    return fail('OUT_OF_RANGE', `signing with the service runs for the signer set {1, i} at threshold 2; the service does not co-sign a set of ${signers.length} yet — sign without it ({signers} of user indices only)`, { signers: [...signers] });
+  if (others.length !== 1) return fail('INVALID_ARGUMENT', 'signers: an index is repeated');
   return { ...rest, index: others[0]! };
 }
