@@ -137,19 +137,23 @@ function subsets(xs: readonly number[], k: number): number[][] {
   return [...subsets(rest, k - 1).map((s) => [h!, ...s]), ...subsets(rest, k)];
 }
 
+/** A 3-of-5 account (service 1, device 2, recovery 3, security answers 4, second device 5) by refreshes from 2-of-3; the device holds 2..5. */
+async function threeOfFive(seed: string) {
+  const env = accountEnv(seed);
+  const { account, deviceFactor, recoveryFactor } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) });
+  await account.unlockFactor(recoveryFactor);
+  const { factorKey: sa } = await account.securityAnswerFactor('first pet');
+  await account.addFactor({ factor: sa, tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question: 'first pet?' } });
+  const device2 = FactorKey.random(seededRng(`${seed}/device2`));
+  await account.addFactor({ factor: device2, tssIndex: 5, module: 'deviceShare' });
+  expect(await account.changeThreshold(3)).toEqual({ tssNonce: 3, threshold: 3, finalized: true });
+  expect(account.heldIndices).toEqual([2, 3, 4, 5]);
+  return { env, account, deviceFactor, recoveryFactor, sa, device2, Y: account.publicKey, address: account.address };
+}
+
 describe('any t of n in the client', () => {
-  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every signer set signs after each step, with and without the service (OpenSSL verifies), old shares refused', async () => {
-    const env = accountEnv('user-3of5');
-    const { account, deviceFactor, recoveryFactor } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) });
-    const Y = account.publicKey;
-    const address = account.address;
-    await account.unlockFactor(recoveryFactor);
-    const { factorKey: sa } = await account.securityAnswerFactor('first pet');
-    await account.addFactor({ factor: sa, tssIndex: 4, module: 'tssSecurityQuestions', securityQuestion: { question: 'first pet?' } });
-    const device2 = FactorKey.random(seededRng('user-3of5/device2'));
-    await account.addFactor({ factor: device2, tssIndex: 5, module: 'deviceShare' });
-    expect(await account.changeThreshold(3)).toEqual({ tssNonce: 3, threshold: 3, finalized: true });
-    expect(account.heldIndices).toEqual([2, 3, 4, 5]);
+  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), also with the service unreachable; old shares refused', { timeout: 240_000 }, async () => {
+    const { env, account, deviceFactor, recoveryFactor, sa, device2, Y, address } = await threeOfFive('user-3of5');
     expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)])).toBe('2,3,4,5');
 
     // 3-of-5: every user-only signer set, the device acting for three indices
@@ -161,22 +165,8 @@ describe('any t of n in the client', () => {
     }
     await expectCode(account.sign({ personalMessage: 'two' }, { signers: [2, 3] }), 'OUT_OF_RANGE'); // t = 3 now
     await expectCode(account.sign({ personalMessage: 'two' }, { signers: [1, 2] }), 'OUT_OF_RANGE');
-
-    // with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}
-    await expectCode(account.sign({ personalMessage: 'x' }, { signers: [1, 2, 3] }), 'AUX_MISSING');
+    await expectCode(account.sign({ personalMessage: 'x' }, { signers: [1, 2, 3] }), 'AUX_MISSING'); // no group with the service yet
     await expectCode(account.sign({ personalMessage: 'x' }), 'AUX_MISSING');
-    expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)], { withService: true })).toBe('1,2,3,4,5');
-    const withService = subsets([2, 3, 4, 5], 2).map((s) => [1, ...s]);
-    expect(withService).toHaveLength(6);
-    for (const signers of withService) {
-      const req: SigningRequest = { personalMessage: `3-of-5 by {${signers.join(', ')}}` };
-      checkSignature(await account.sign(req, { signers }), req, Y, address);
-    }
-    checkSignature(await account.sign({ personalMessage: 'default set' }), { personalMessage: 'default set' }, Y, address); // {1, 2, 3}
-    expect(await account.presign(1, { signers: [1, 4, 5] })).toBe(1);
-    const pooled = await account.sign({ personalMessage: 'pooled' }, { signers: [1, 4, 5] });
-    expect(pooled.presigned).toBe(true);
-    checkSignature(pooled, { personalMessage: 'pooled' }, Y, address);
 
     // with the service unreachable: device + recovery + security answers, aux from the metadata
     const off = unreachableService();
@@ -198,5 +188,22 @@ describe('any t of n in the client', () => {
     }
     checkSignature(await account.sign(req), req, Y, address); // and with the service
     await expectCode(TssAccount.login(env.opts('thief'), device2), 'FACTOR_UNKNOWN');
+  });
+
+  it('3-of-5 with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}; the default set; a pooled presignature', { timeout: 240_000 }, async () => {
+    const { account, Y, address } = await threeOfFive('service-3of5');
+    expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)], { withService: true })).toBe('1,2,3,4,5');
+    const withService = subsets([2, 3, 4, 5], 2).map((s) => [1, ...s]);
+    expect(withService).toHaveLength(6);
+    for (const signers of withService) {
+      const req: SigningRequest = { personalMessage: `3-of-5 by {${signers.join(', ')}}` };
+      checkSignature(await account.sign(req, { signers }), req, Y, address);
+    }
+    checkSignature(await account.sign({ personalMessage: 'default set' }), { personalMessage: 'default set' }, Y, address); // {1, 2, 3}
+    expect(await account.presign(1, { signers: [1, 4, 5] })).toBe(1);
+    const pooled = await account.sign({ personalMessage: 'pooled' }, { signers: [5, 1, 4] });
+    expect(pooled.presigned).toBe(true);
+    checkSignature(pooled, { personalMessage: 'pooled' }, Y, address);
+    await expectCode(account.sign({ personalMessage: 'x' }, { signers: [2, 3, 4] }), 'AUX_MISSING'); // no user-only group here
   });
 });
