@@ -152,7 +152,7 @@ async function threeOfFive(seed: string) {
 }
 
 describe('any t of n in the client', () => {
-  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), also with the service unreachable; old shares refused', { timeout: 240_000 }, async () => {
+  it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), also with the service unreachable; old shares refused', { timeout: 600_000 }, async () => {
     const { env, account, deviceFactor, recoveryFactor, sa, device2, Y, address } = await threeOfFive('user-3of5');
     expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)])).toBe('2,3,4,5');
 
@@ -190,7 +190,7 @@ describe('any t of n in the client', () => {
     await expectCode(TssAccount.login(env.opts('thief'), device2), 'FACTOR_UNKNOWN');
   });
 
-  it('3-of-5 with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}; the default set; a pooled presignature', { timeout: 240_000 }, async () => {
+  it('3-of-5 with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}; the default set; a pooled presignature', { timeout: 600_000 }, async () => {
     const { account, Y, address } = await threeOfFive('service-3of5');
     expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)], { withService: true })).toBe('1,2,3,4,5');
     const withService = subsets([2, 3, 4, 5], 2).map((s) => [1, ...s]);
