@@ -19,6 +19,8 @@ import { accountEnv, deviceAux, expectCode } from './helpers/account.js';
 import { verifyDigest as opensslDigest } from './helpers/openssl-verify.js';
 import { nobleVerify } from './helpers/verify-signature.js';
 import type { Message } from '../protocols/types.js';
+import { createNodePartyHost } from '../workers/node.js';
+import { WorkerPartyTransport } from '../workers/transport.js';
 
 /** A service connection that throws on any call (and on reading any property but the shape check's). */
 function unreachableService(): { connection: ServiceConnection; calls: string[] } {
@@ -150,6 +152,29 @@ async function threeOfFive(seed: string) {
   expect(account.heldIndices).toEqual([2, 3, 4, 5]);
   return { env, account, deviceFactor, recoveryFactor, sa, device2, Y: account.publicKey, address: account.address };
 }
+
+describe('signing without the service, in workers', () => {
+  it('device + recovery: each party in its own worker (WorkerPartyTransport), the service unreachable', async () => {
+    const env = accountEnv('user-workers');
+    const { account, deviceFactor, recoveryFactor } = await TssAccount.create({ ...env.opts(), aux: deviceAux(1) });
+    const hosts = await Promise.all([createNodePartyHost(), createNodePartyHost()]);
+    try {
+      const off = unreachableService();
+      const acc = await TssAccount.login({ ...env.opts('workers'), service: off.connection, localTransport: new WorkerPartyTransport(hosts) }, deviceFactor);
+      await acc.unlockFactor(recoveryFactor);
+      await acc.setupUserAux([deviceAux(2), deviceAux(3)], { indices: [2, 3] });
+      const req: SigningRequest = { personalMessage: 'two workers, no service' };
+      checkSignature(await acc.sign(req, { signers: [2, 3] }), req, account.publicKey, account.address);
+      expect(await acc.presign(1, { signers: [2, 3] })).toBe(1);
+      const pooled = await acc.sign(req, { signers: [2, 3] });
+      expect(pooled.presigned).toBe(true);
+      checkSignature(pooled, req, account.publicKey, account.address);
+      expect(off.calls).toEqual(['finalize']);
+    } finally {
+      await Promise.all(hosts.map((h) => h.terminate()));
+    }
+  }, 300_000);
+});
 
 describe('any t of n in the client', () => {
   it('2-of-3 → 3-of-5 → 2-of-4 by refresh: every user-only signer set signs after each step (OpenSSL verifies), also with the service unreachable; old shares refused', { timeout: 600_000 }, async () => {
