@@ -22,7 +22,7 @@
  *
  * The service's Paillier/ring-Pedersen key is long-lived and shared by all accounts
  * (`ServicePartyOptions.aux`); per account it keeps only the verified public parts of each signer
- * group {service, device at index i} — the latest three device moduli per index, so a device whose new aux never
+ * group {service, device at index i} (or {service} ∪ S for a signer set S at t ≥ 3: groups are kept by party set) — the latest three device moduli per index, so a device whose new aux never
  * reached the metadata still signs with its previous one (it names its modulus in presign).
  *
  * Every participant it hands out records its OWN session's abort (`aborted`, called by the
