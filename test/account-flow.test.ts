@@ -84,7 +84,8 @@ describe('account flow', () => {
     expect(up).toEqual({ tssNonce: 4, threshold: 3, finalized: true });
     same(acc2);
     await assertAccountWorks(env, [recoveryFactor, saKey, newDevice], Y); // any 3 of {1,3,4,5}, no 2 (interpolation only)
-    await expectCode(acc2.sign({ personalMessage: 'threshold 3' }), 'OUT_OF_RANGE'); // signing needs t = 2 (one device share + service)
+    await expectCode(acc2.sign({ personalMessage: 'threshold 3' }), 'AUX_MISSING'); // t = 3: a signer group's aux first (test/user-signing.test.ts)
+    await expectCode(acc2.sign({ personalMessage: 'threshold 3' }, { index: 3 }), 'OUT_OF_RANGE'); // {index} is the t = 2 path
     const down = await acc2.changeThreshold(2);
     expect(down).toEqual({ tssNonce: 5, threshold: 2, finalized: true });
     same(acc2);

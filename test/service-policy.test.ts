@@ -188,6 +188,15 @@ describe('the service refuses a malicious device before any session runs, storin
     expect(sig.presigned).toBe(true);
   }, 300_000);
 
+  it('signer sets (t ≥ 3 requests): malformed, not the account’s, or not t parties in all', async () => {
+    await refused(env, () => env.service.auxParticipant(ref, { sid: SID(5), index: 2, signers: [2, 9] }), 'signer-set');
+    await refused(env, () => env.service.auxParticipant(ref, { sid: SID(5), index: 3, signers: [3, 2] }), 'signer-set'); // not ascending
+    await refused(env, () => env.service.auxParticipant(ref, { sid: SID(5), index: 2, signers: [3] }), 'signer-set'); // first ≠ index
+    await refused(env, () => env.service.auxParticipant(ref, { sid: SID(5), index: 2, signers: [2, 2] }), 'signer-set');
+    await refused(env, () => env.service.presignParticipant(ref, { sid: SID(5), index: 2, signers: [2, 3], base, deviceN }), 'signer-set'); // 3 parties at t = 2
+    await refused(env, () => env.service.presignParticipant(ref, { sid: SID(5), index: 2, signers: [2, 9], base, deviceN }), 'signer-set');
+  });
+
   it('a profile weaker than the account’s: an old default-profile group once a high one is recorded', async () => {
     const key = (await env.shares.accounts())[0]!;
     const rec = (await env.shares.get(key))!;

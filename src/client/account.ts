@@ -27,6 +27,8 @@ import { envOf } from './core.js';
 import { presignMany, setupAux, sign, signingPublicKey, type DerivationOption, type Signature } from './signing.js';
 import { ethAddress } from '../signature/ecdsa.js';
 import { exportKey } from './export-key.js';
+import { defaultSigners, presignUser, setupUserAux, signUser } from './user-signing.js';
+import { serviceSign, setSigners, type SignOptions } from './signer-set.js';
 import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
 import type { PresignPool } from '../signature/presign-pool.js';
@@ -168,8 +170,11 @@ export class TssAccount {
    * `accountIndex` (peer-compatible account nonce) or `bip32Path` (non-hardened, from the key and
    * the keygen chain code) signs for a derived key: `publicKey`/`address` are then the derived ones.
    */
-  sign(request: SigningRequest, opts: { index?: number } & DerivationOption = {}): Promise<Signature> {
-    return this.#locked(() => sign(this.#c, request, opts));
+  sign(request: SigningRequest, opts: SignOptions = {}): Promise<Signature> {
+    return this.#locked(() => {
+      const set = setSigners(opts, this.threshold, () => defaultSigners(this.#c));
+      return set ? signUser(this.#c, request, set, opts) : sign(this.#c, request, serviceSign(opts));
+    });
   }
   /**
    * Presign `count` times with the service into the presignature pool (bound to key, epoch, signer
@@ -177,8 +182,22 @@ export class TssAccount {
    * pool now holds for this account's current binding. `accountIndex` / `bip32Path` as in `sign`:
    * the presignatures are for that derived key only.
    */
-  presign(count: number, opts: { index?: number } & DerivationOption = {}): Promise<number> {
-    return this.#locked(() => presignMany(this.#c, count, opts.index, opts));
+  presign(count: number, opts: SignOptions = {}): Promise<number> {
+    return this.#locked(() => {
+      const set = setSigners(opts, this.threshold, () => defaultSigners(this.#c));
+      return set ? presignUser(this.#c, count, set, opts) : presignMany(this.#c, count, serviceSign(opts).index, opts);
+    });
+  }
+  /**
+   * Aux info for a signer group the device acts for several indices of: without the service (one
+   * session among the user indices `indices`, default every held index, at least two) or, with
+   * `withService: true`, the group {1} ∪ indices for signing with the service at t ≥ 3.
+   * `inputs[k]` is the prepared aux input of `indices[k]`. Each index's part is sealed to every
+   * factor of that index (one batch), so any device unlocking a factor of each index can sign with
+   * `{signers}`. Returns the group key ("2,3", "1,2,3").
+   */
+  setupUserAux(inputs: readonly AuxInput[], opts: { indices?: readonly number[]; withService?: boolean } = {}): Promise<string> {
+    return this.#locked(() => setupUserAux(this.#c, inputs, opts.indices, opts.withService === true));
   }
   /** The presignature pool this account signs from. */
   get presignPool(): PresignPool {

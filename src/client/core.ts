@@ -13,7 +13,7 @@ import type { MetadataStorage } from '../storage/types.js';
 import { DEFAULT_TSS_TAG, aTssTag } from '../tss/tss-tag.js';
 import type { DeviceParty } from './device-party.js';
 import type { AccountRef, ServiceConnection } from './service-party.js';
-import type { PartyTransport } from './transport.js';
+import { SimulatorTransport, type PartyTransport } from './transport.js';
 import { aServiceAuxPin } from './service-aux-pin.js';
 import { refuseReplayMode } from '../../protocols/session.js';
 
@@ -27,6 +27,12 @@ export interface ClientOptions {
   service: ServiceConnection;
   /** How the device's sessions reach the service (`SimulatorTransport` in process). */
   transport: PartyTransport;
+  /**
+   * Where user-only sessions run (aux, presign, sign among the user's own indices, no service;
+   * `user-signing.ts`): every participant is local. Default: a fresh `SimulatorTransport` (each
+   * party its own session); `WorkerPartyTransport` runs each party in its own worker.
+   */
+  localTransport?: PartyTransport;
   /** The only source of randomness (`cryptoRng`; `seededRng` in tests). */
   rng: Rng;
   tssTag?: string;
@@ -52,6 +58,7 @@ export interface Env {
   postboxKey: Uint8Array;
   service: ServiceConnection;
   transport: PartyTransport;
+  localTransport: PartyTransport;
   rng: Rng;
   tssTag: string;
   now: () => number;
@@ -81,6 +88,7 @@ export function envOf(o: ClientOptions): Env {
   if (!sv || typeof sv.keygenParticipant !== 'function' || typeof sv.refreshParticipant !== 'function' || typeof sv.finalize !== 'function')
     fail('INVALID_ARGUMENT', 'service: expected a ServiceConnection');
   if (!o.transport || typeof o.transport.run !== 'function') fail('INVALID_ARGUMENT', 'transport: expected a PartyTransport');
+  if (o.localTransport !== undefined && (!o.localTransport || typeof o.localTransport.run !== 'function')) fail('INVALID_ARGUMENT', 'localTransport: expected a PartyTransport');
   if (typeof o.rng?.bytes !== 'function') fail('INVALID_ARGUMENT', 'rng: expected an Rng');
   if (o.now !== undefined && typeof o.now !== 'function') fail('INVALID_ARGUMENT', 'now: expected a function');
   if (o.presignPool !== undefined && !(o.presignPool instanceof PresignPool)) fail('INVALID_ARGUMENT', 'presignPool: expected a PresignPool');
@@ -89,6 +97,7 @@ export function envOf(o: ClientOptions): Env {
     postboxKey: o.postboxKey,
     service: sv,
     transport: o.transport,
+    localTransport: o.localTransport ?? new SimulatorTransport(),
     rng: o.rng,
     tssTag: aTssTag(o.tssTag ?? DEFAULT_TSS_TAG),
     now: o.now ?? Date.now,

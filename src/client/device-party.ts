@@ -43,6 +43,9 @@ export class DeviceParty {
   /** Aux info of the signer group {service, this device at index i}, by i. */
   #aux = new Map<number, AuxInfo>();
 
+  /** Aux info of user-only signer groups (`user-aux-store.ts`): group key → index → AuxInfo. */
+  #userAux = new Map<string, Map<number, AuxInfo>>();
+
   /** Service aux keys (fingerprints, hex) this device verified itself in an aux session. */
   #verifiedService = new Set<string>();
 
@@ -54,6 +57,27 @@ export class DeviceParty {
   /** Fingerprints of the service aux keys verified in this device's own aux sessions (`service-aux-pin.ts`). */
   get verifiedServiceAux(): ReadonlySet<string> {
     return this.#verifiedService;
+  }
+  /** Hold index `aux.self`'s aux of the signer group `group` (user-only, or {1} ∪ S at t ≥ 3); `verified` as in `holdAux`. */
+  holdUserAux(group: string, aux: AuxInfo, verified = false): void {
+    let g = this.#userAux.get(group);
+    if (!g) this.#userAux.set(group, (g = new Map()));
+    g.set(aux.self, sealAux(aux));
+    if (verified && aux.parties.some((p) => p.id === SERVICE_PARTY)) this.#verifiedService.add(bytesToHex(serviceAuxFingerprintIn(aux, SERVICE_PARTY)));
+  }
+  /** The smallest held group WITH the service (index 1) holding aux for every index in `users`, or undefined. */
+  serviceGroupFor(users: readonly number[]): { group: string; aux: ReadonlyMap<number, AuxInfo> } | undefined {
+    const fits = [...this.#userAux].filter(([k, g]) => k.split(',').includes(String(SERVICE_PARTY)) && users.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
+    return fits[0] ? { group: fits[0][0], aux: fits[0][1] } : undefined;
+  }
+  /** Keys of the signer groups held (user-only and t ≥ 3). */
+  get groupKeys(): string[] {
+    return [...this.#userAux].filter(([, g]) => g.size > 0).map(([k]) => k);
+  }
+  /** A user-only group holding aux for every index in `signers` (the smallest such group), or undefined. */
+  userAuxFor(signers: readonly number[]): { group: string; aux: ReadonlyMap<number, AuxInfo> } | undefined {
+    const fits = [...this.#userAux].filter(([k, g]) => !k.split(',').includes(String(SERVICE_PARTY)) && signers.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
+    return fits[0] ? { group: fits[0][0], aux: fits[0][1] } : undefined;
   }
   /** The aux for signing with share `index`, if held. */
   aux(index: number): AuxInfo | undefined {
@@ -161,6 +185,7 @@ export class DeviceParty {
     wipe(...old);
     if (s.aux) this.holdAux(s.aux, true); // rotated in the refresh session: proofs checked there
     for (const i of [...this.#aux.keys()]) if (!this.#held.has(i)) this.#aux.delete(i);
+    for (const g of this.#userAux.values()) for (const i of [...g.keys()]) if (!this.#held.has(i)) g.delete(i);
   }
 
   /** The staged epoch never became durable: wipe it, keep the old shares. */
@@ -175,6 +200,7 @@ export class DeviceParty {
     wipe(...this.#held.values());
     this.#held.clear();
     this.#aux.clear();
+    this.#userAux.clear();
     this.#verifiedService.clear();
   }
 

@@ -23,3 +23,5 @@ export type { Signature } from './signing.js';
 export type { SigningRequest, SigningRequestKind } from '../signature/request.js';
 export { PresignPool, MemoryPresignStore } from '../signature/presign-pool.js';
 export { auxDomain } from './aux-store.js';
+export type { SignOptions } from './signer-set.js';
+export { userAuxDomain, userGroupKey } from './user-aux-store.js';

@@ -18,6 +18,7 @@ import { envOf, type ClientOptions, type Core } from './core.js';
 import { DeviceParty } from './device-party.js';
 import { openAux } from './aux-store.js';
 import { finalize } from './two-phase.js';
+import { holdUserAuxOf } from './user-signing.js';
 
 /** Unlock one more factor on a loaded account: hold its TSS share. Returns its index. */
 export async function unlockFactor(c: Core, factorKey: FactorKey): Promise<number> {
@@ -37,6 +38,7 @@ export async function unlockFactor(c: Core, factorKey: FactorKey): Promise<numbe
   const aux = openAux(metadataNow, c.tssTag, key, share.index);
   c.device.hold(share);
   if (aux) c.device.holdAux(aux);
+  holdUserAuxOf(c, key, share.index);
   c.heldFactors.set(factorEncKey(key.pubPoint), share.index);
   return share.index;
 }

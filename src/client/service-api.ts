@@ -75,8 +75,14 @@ export interface ServiceConnection {
 export interface ServiceSignerRequest {
   /** The device's part of the session id (32 fresh bytes; see `ServiceSessionRequest.sid`). */
   sid: Uint8Array;
-  /** The device's share index (its party id in aux, presign and sign). */
+  /** The device's share index (its party id in aux, presign and sign); with `signers`, its first. */
   index: number;
+  /**
+   * Threshold t ≥ 3: every user share index of the signer set ({1} ∪ signers, t parties; ascending,
+   * `index` first), all acted for by the device. Absent: `[index]` (t = 2). Aux groups are kept per
+   * party set; `deviceN` of presign is the modulus of `index` in that group.
+   */
+  signers?: readonly number[];
   /**
    * Presign and sign: the public derivation shift δ (32 bytes; absent or zero = the root key), an
    * account index's nonce or a BIP32 path's tweak. Both parties presign under Y' = Y + δ·G.

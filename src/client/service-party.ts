@@ -22,7 +22,7 @@
  *
  * The service's Paillier/ring-Pedersen key is long-lived and shared by all accounts
  * (`ServicePartyOptions.aux`); per account it keeps only the verified public parts of each signer
- * group {service, device at index i} — the latest three device moduli per index, so a device whose new aux never
+ * group {service, device at index i} (or {service} ∪ S for a signer set S at t ≥ 3: groups are kept by party set) — the latest three device moduli per index, so a device whose new aux never
  * reached the metadata still signs with its previous one (it names its modulus in presign).
  *
  * Every participant it hands out records its OWN session's abort (`aborted`, called by the
@@ -60,6 +60,8 @@ import {
   checkRefresh,
   checkSignBinding,
   checkSigner,
+  groupIds,
+  userSignersOf,
   knownIndices,
   servicePolicy,
   SERVICE_INDEX,
@@ -365,20 +367,19 @@ export class ServiceParty implements ServiceConnection {
       const r = await this.#shares.get(ref.key);
       if (!r) return fail('SERVICE_STATE_MISMATCH', 'the account vanished from the service');
       // the device's new aux is durable only once its batch lands: keep earlier groups next to it
+      // groups are keyed by their party set: {1, i} at t = 2, {1} ∪ S for a signer set S at t ≥ 3
       const devN = (g: { parties: AuxPublic[] }) => g.parties.find((p) => p.id === index)?.N;
+      const ids = groupIds(out.parties);
       const mineN = devN(out);
-      const same = (r.aux ?? []).filter((a) => a.index === index && devN(a) !== mineN).slice(-2);
-      r.aux = [...(r.aux ?? []).filter((a) => a.index !== index), ...same, { index, profile: out.profile, parties: out.parties.map((p) => ({ ...p })) }];
+      const same = (r.aux ?? []).filter((a) => groupIds(a.parties) === ids && devN(a) !== mineN).slice(-2);
+      r.aux = [...(r.aux ?? []).filter((a) => groupIds(a.parties) !== ids), ...same, { index, profile: out.profile, parties: out.parties.map((p) => ({ ...p })) }];
       await this.#shares.put(ref.key, r);
     });
   }
 
-  #signerParties(index: number): PartySpec[] {
-    if (!Number.isSafeInteger(index) || index < 2) fail('OUT_OF_RANGE', `index ${String(index)}: expected a user share index ≥ 2`);
-    return [
-      { id: SERVICE_PARTY, owns: [SERVICE_INDEX] },
-      { id: index, owns: [index] },
-    ];
+  /** {service} ∪ the request's user indices (`signers`, or just `index`). */
+  #signerParties(req: ServiceSignerRequest): PartySpec[] {
+    return [{ id: SERVICE_PARTY, owns: [SERVICE_INDEX] }, ...userSignersOf(req).map((i) => ({ id: i, owns: [i] }))];
   }
 
   async auxParticipant(account: AccountRef, req: ServiceSignerRequest): Promise<ServiceParticipant<AuxInput, AuxInfo>> {
@@ -388,11 +389,11 @@ export class ServiceParty implements ServiceConnection {
     const device = aSidPart(req.sid);
     const input = this.#aux;
     if (!input) return fail('INVALID_ARGUMENT', 'the service has no aux key (ServicePartyOptions.aux)');
-    const parties = this.#signerParties(req.index);
+    const parties = this.#signerParties(req);
     const rec = await this.#shares.get(ref.key);
     if (rec) wipe(...shareBuffers(rec));
     if (!rec?.confirmed && !rec?.pending.length) fail('SERVICE_STATE_MISMATCH', 'the service holds no share for this account');
-    checkSigner(req.index, knownIndices(rec, true)); // at creation the keygen share is still pending
+    for (const i of userSignersOf(req)) checkSigner(i, knownIndices(rec, true)); // at creation the keygen share is still pending
     checkProfile(input.profile, accountProfile(rec)); // the group's profile is the service key's
     assertFreshSid(rec!.sids, device);
     const sid = await this.#join(ref, 'aux', device, '');
@@ -401,7 +402,7 @@ export class ServiceParty implements ServiceConnection {
       owns: [SERVICE_INDEX],
       input,
       rng: this.#rng,
-      session: { sid, threshold: 2, parties },
+      session: { sid, threshold: parties.length, parties },
       finish: async (out) => {
         if (!this.#aux?.ringPedersen) this.#aux = reuseAux(out); // keep the long-lived parameters
         await this.#addAuxGroup(ref, req.index, out);
@@ -414,7 +415,7 @@ export class ServiceParty implements ServiceConnection {
    * unless the checkpoint and the service's confirmed share are both at `base`; the signer index
    * must be one of that epoch's share indices (POLICY_VIOLATION, signer-set). The caller wipes.
    */
-  async #durable(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, index: number): Promise<ServiceAccountRecord & { confirmed: EpochShare }> {
+  async #durable(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, signers: readonly number[]): Promise<ServiceAccountRecord & { confirmed: EpochShare }> {
     await this.reconcile({ metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag });
     const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
     const rec = await this.#shares.get(ref.key);
@@ -424,7 +425,9 @@ export class ServiceParty implements ServiceConnection {
     }
     wipe(...rec.pending.map((p) => p.share));
     try {
-      checkSigner(index, knownIndices(rec));
+      for (const i of signers) checkSigner(i, knownIndices(rec));
+      if (signers.length + 1 !== base.commitments.length)
+        fail('POLICY_VIOLATION', `the account is ${base.commitments.length}-of-n: a signer set has ${base.commitments.length} parties, the request names ${signers.length + 1}`, { rule: 'signer-set' });
     } catch (e) {
       wipe(rec.confirmed.share);
       throw e;
@@ -432,11 +435,15 @@ export class ServiceParty implements ServiceConnection {
     return rec as ServiceAccountRecord & { confirmed: EpochShare };
   }
 
-  /** The service's aux for the group {1, index} the device names by its modulus; at least the account's profile. */
-  #signingAux(rec: ServiceAccountRecord, index: number, deviceN: bigint): AuxInfo {
-    const group = rec.aux?.find((a) => a.index === index && a.parties.some((p) => p.id === index && p.N === deviceN));
+  /** The service's aux for a group containing {1} ∪ signers, the device named by the modulus of signers[0]; at least the account's profile. */
+  #signingAux(rec: ServiceAccountRecord, signers: readonly number[], deviceN: bigint): AuxInfo {
+    // the smallest verified group holding every signer (presign reads only the signers' entries), the device named by its modulus
+    const index = signers[0]!;
+    const want = [SERVICE_PARTY, ...signers];
+    const fits = (rec.aux ?? []).filter((a) => want.every((id) => a.parties.some((p) => p.id === id)) && a.parties.some((p) => p.id === index && p.N === deviceN));
+    const group = fits.sort((x, y) => x.parties.length - y.parties.length)[0];
     const mine = this.#aux;
-    if (!group || !mine?.ringPedersen) return fail('SERVICE_STATE_MISMATCH', `no aux info for the signer group {1, ${index}}: run setupAux first`);
+    if (!group || !mine?.ringPedersen) return fail('SERVICE_STATE_MISMATCH', `no aux info for the signer group {${want.join(', ')}}: run setupAux first`);
     checkProfile(group.profile, accountProfile(rec)); // an older, weaker group of the index is refused
     return sealAux({ profile: group.profile, self: SERVICE_PARTY, secret: { p: mine.key.p, q: mine.key.q, lambda: mine.ringPedersen.lambda }, parties: group.parties });
   }
@@ -446,29 +453,30 @@ export class ServiceParty implements ServiceConnection {
     await this.#aborts.assertOpen(ref);
     if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, deviceN}');
     const device = aSidPart(req.sid);
-    const parties = this.#signerParties(req.index);
+    const parties = this.#signerParties(req);
+    const signers = userSignersOf(req);
     const base = aBase(req.base);
     if (typeof req.deviceN !== 'bigint') fail('INVALID_ARGUMENT', 'deviceN: expected the bigint modulus of the device aux');
     const shift = shiftOf(req.shift);
-    const rec = await this.#durable(ref, base, req.index);
+    const rec = await this.#durable(ref, base, signers);
     const share = rec.confirmed.share;
     let aux: AuxInfo;
     let sid: Uint8Array;
     try {
-      aux = this.#signingAux(rec, req.index, req.deviceN);
+      aux = this.#signingAux(rec, signers, req.deviceN);
       assertFreshSid(rec.sids, device);
       sid = await this.#join(ref, 'presign', device, epochDigest(base));
     } catch (e) {
       wipe(share);
       throw e;
     }
-    const input: PresignInput = { publicKey: base.commitments[0]!, epoch: base.tssNonce, publicShares: publicSharesAt(base.commitments, [SERVICE_INDEX, req.index]), share, aux, ...shift };
+    const input: PresignInput = { publicKey: base.commitments[0]!, epoch: base.tssNonce, publicShares: publicSharesAt(base.commitments, [SERVICE_INDEX, ...signers]), share, aux, ...shift };
     return this.#aborts.watch(ref, 'presign', {
       id: SERVICE_PARTY,
       owns: [SERVICE_INDEX],
       input,
       rng: this.#rng,
-      session: { sid, threshold: 2, parties },
+      session: { sid, threshold: parties.length, parties },
       finish: async (out) => {
         wipe(share);
         await this.#presigs.put(ref.key, bytesToHex(sid), out.presignature.epoch, out.presignature);
@@ -481,7 +489,8 @@ export class ServiceParty implements ServiceConnection {
     await this.#aborts.assertOpen(ref);
     if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, presignSid, digest}');
     const device = aSidPart(req.sid);
-    const parties = this.#signerParties(req.index);
+    const parties = this.#signerParties(req);
+    const signers = userSignersOf(req);
     const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
     // Taken (atomically, across nodes for a shared store) before anything else: single use, even if
     // the session fails. A refusal before the session exists puts it back (nothing changed), unless it
@@ -497,10 +506,10 @@ export class ServiceParty implements ServiceConnection {
       base = aBase(req.base);
       digest = abytes(req.digest, 'digest', 32).slice();
       shift = shiftOf(req.shift);
-      const rec = await this.#durable(ref, base, req.index); // reconciling burns presignatures of older epochs
+      const rec = await this.#durable(ref, base, signers); // reconciling burns presignatures of older epochs
       wipe(rec.confirmed.share);
       try {
-        checkSignBinding(presignature, { index: req.index, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
+        checkSignBinding(presignature, { index: req.index, signers, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
       } catch (e) {
         // `base` is the durable epoch here: a half of an older one can never be used again
         if (presignature.epoch < base.tssNonce) {
@@ -520,7 +529,7 @@ export class ServiceParty implements ServiceConnection {
       owns: [SERVICE_INDEX],
       input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, ...shift },
       rng: this.#rng,
-      session: { sid, threshold: 2, parties },
+      session: { sid, threshold: parties.length, parties },
       finish: async () => undefined,
     });
   }

@@ -153,6 +153,26 @@ export function checkSigner(index: number, indices: readonly number[] | undefine
   if (indices && !indices.includes(index)) refuse('signer-set', `index ${index} is not a share index of the account`, { index });
 }
 
+/**
+ * The user indices of a signer request: `signers` (t ≥ 3: every user index of the set, ascending,
+ * distinct, `index` its first) or `[index]`. Refused (signer-set) when malformed.
+ */
+export function userSignersOf(req: { index: number; signers?: readonly number[] }): number[] {
+  if (!Number.isSafeInteger(req.index) || req.index < 2) fail('OUT_OF_RANGE', `index ${String(req.index)}: expected a user share index ≥ 2`);
+  if (req.signers === undefined) return [req.index];
+  if (!Array.isArray(req.signers) || req.signers.length === 0 || req.signers.length > 64) refuse('signer-set', 'signers: expected 1 to 64 user share indices');
+  for (const i of req.signers) checkSigner(i, undefined);
+  const s = [...req.signers];
+  for (let k = 1; k < s.length; k++) if (s[k]! <= s[k - 1]!) refuse('signer-set', 'signers: expected distinct indices, ascending');
+  if (s[0] !== req.index) refuse('signer-set', 'signers: its first index is the request index');
+  return s;
+}
+
+/** A group's party ids, ascending, comma-separated (the key of a service aux group). */
+export function groupIds(parties: readonly { id: number }[]): string {
+  return parties.map((p) => p.id).sort((a, b) => a - b).join(',');
+}
+
 const RANK: Record<ProfileName, number> = { default: 0, high: 1 };
 
 /** The account's Paillier profile: the strongest of the aux groups the service verified for it (undefined: none yet). */
@@ -170,10 +190,11 @@ export function checkProfile(profile: ProfileName, account: ProfileName | undefi
 /** A sign request matches the presignature it names: signer set {1, index}, key, epoch, shift. */
 export function checkSignBinding(
   presig: { signers: readonly number[]; publicKey: Uint8Array; epoch: number; shift: Uint8Array },
-  req: { index: number; publicKey: Uint8Array; epoch: number; shift: Uint8Array },
+  req: { index: number; signers?: readonly number[]; publicKey: Uint8Array; epoch: number; shift: Uint8Array },
 ): void {
   const signers = [...presig.signers].sort((a, b) => a - b);
-  if (signers.length !== 2 || signers[0] !== SERVICE_INDEX || signers[1] !== req.index) refuse('signer-set', `the presignature is for signers [${signers.join(', ')}], the request for [1, ${req.index}]`);
+  const want = [SERVICE_INDEX, ...(req.signers ?? [req.index])];
+  if (signers.join() !== want.join()) refuse('signer-set', `the presignature is for signers [${signers.join(', ')}], the request for [${want.join(', ')}]`);
   if (!equalBytes(presig.publicKey, req.publicKey) || presig.epoch !== req.epoch || bytesToHex(presig.shift) !== bytesToHex(req.shift))
     refuse('signer-set', 'the presignature was made for another key, epoch or derivation shift');
 }

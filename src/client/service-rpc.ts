@@ -84,9 +84,9 @@ function isMap(v: unknown): v is Record<string, WirePayload> {
 const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize' | 'login' | 'resume'>, readonly string[]> = {
   keygenParticipant: ['sid', 'parties', 'threshold'],
   refreshParticipant: ['sid', 'parties', 'threshold', 'base', 'dealers', 'rotateAux'],
-  auxParticipant: ['sid', 'index'],
-  presignParticipant: ['sid', 'index', 'base', 'deviceN', 'shift'],
-  signParticipant: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift'],
+  auxParticipant: ['sid', 'index', 'signers'],
+  presignParticipant: ['sid', 'index', 'base', 'deviceN', 'shift', 'signers'],
+  signParticipant: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers'],
 };
 
 function onlyKeys(o: Record<string, WirePayload>, allowed: readonly string[], title: string): void {

@@ -7,7 +7,8 @@
  * secret in the metadata encrypted to every factor of that share index (`aux-store.ts`), in one
  * batch. `sign`: presign (the service keeps its single-use presignature) and sign over the
  * transport with the shares of the durable epoch; the signature is verified by the protocol
- * before it is returned. Signing needs threshold 2 (one device share + the service).
+ * before it is returned. This path is the signer set {1, i} at threshold 2; signer sets of t
+ * indices (without the service, or with it at t ≥ 3) are `user-signing.ts`.
  * @module
  */
 import { aInt, bytesToHex, bytesToNumberBE, equalBytes, hexToBytes } from '../bytes.js';
@@ -118,7 +119,7 @@ const ZERO_SHIFT = new Uint8Array(32);
 export type DerivationOption = { accountIndex?: number; bip32Path?: undefined } | { bip32Path?: readonly number[] | string; accountIndex?: undefined };
 
 /** The public derivation shift δ (32 bytes, zero for the root key) for `opts` on the durable metadata. */
-function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
+export function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
   const { accountIndex, bip32Path } = opts;
   if (accountIndex !== undefined && bip32Path !== undefined) fail('INVALID_ARGUMENT', 'accountIndex and bip32Path: give one of them');
   const m = c.tk.getMetadata();
@@ -160,7 +161,7 @@ function signingContext(c: Core, index: number | undefined, derivation: Derivati
   if (typeof derivation !== 'object' || derivation === null) fail('INVALID_ARGUMENT', 'derivation: expected an object');
   const i = signingIndex(c, index, true);
   const base = checkpointOf(c.tk.getMetadata(), c.tssTag);
-  if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `signing needs threshold 2 (one device share + the service); the account is ${base.commitments.length}-of-n`);
+  if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `{index} signs with the service at threshold 2; the account is ${base.commitments.length}-of-n: name a signer set ({signers}: t share indices, with or without 1)`);
   c.device.assertCurrent(base.commitments, [i]);
   const aux = c.device.aux(i)!;
   assertServiceAux(aux, SERVICE_PARTY, c.serviceAuxPin, c.device.verifiedServiceAux); // before anything is sent
@@ -278,7 +279,7 @@ async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, pr
   return out!;
 }
 
-function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
+export function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
   const r = bytesToNumberBE(out.r);
   const s = bytesToNumberBE(out.s);
   const v = out.recovery;
