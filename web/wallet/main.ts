@@ -7,8 +7,8 @@
  *   login with a development-issuer ID token bound to this device's bus key);
  * - the device's Paillier key generation (safe primes, the slowest step): Web Workers (math pool);
  * - the device's protocol rounds (keygen, aux, refresh, presign, sign): this page's thread — the
- *   bus session transport runs the local participant in-process (its rounds are tens of ms; the
- *   worker engine's sessions are not wired to the bus transport);
+ *   bus session transport steps the local participant synchronously in-process, so the worker
+ *   engine's asynchronous sessions cannot plug in yet; the aux proof rounds block for seconds);
  * - every signature is checked here with viem's recovery (`recoverMessageAddress`,
  *   `recoverTypedDataAddress`), independently of the library's own checks.
  *
@@ -326,7 +326,7 @@ async function start(): Promise<void> {
     banner.className = 'warn';
     banner.textContent = 'TEST MODE: this page uses the PUBLIC pregenerated test primes for the device\'s Paillier keys (TKEY_DEMO_TEST_PRIMES=1). Keys made here protect nothing.';
   } else {
-    banner.textContent = 'Device Paillier keys: real safe primes, generated in Web Workers (about a minute per key).';
+    banner.textContent = 'Device Paillier keys: real safe primes, generated in Web Workers (seconds to tens of seconds per key).';
   }
   $<HTMLTextAreaElement>('typed').value = JSON.stringify(EXAMPLE_TYPED, null, 2);
   $<HTMLInputElement>('subject').value = `dev-user-${bytesToHex(cryptoRng.bytes(3))}`;
