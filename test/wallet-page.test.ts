@@ -3,7 +3,7 @@
  * whole flow, against the server `npm run demo:web` starts (src/client/demo/web.ts: `tkey-tss serve`
  * as its own process, development mode, development issuer): log in, create, show the key, sign a
  * personal message and EIP-712 typed data, list factors, add a recovery mnemonic, lose the device
- * (its localStorage cleared), recover with the 24 words, sign again. Every signature is checked HERE,
+ * (its localStorage cleared), recover with the 24 words, remove the lost device's factor, sign again. Every signature is checked HERE,
  * in Node (viem's recovery and noble's verify under the shown public key), beside the page's own
  * check. A screenshot of each step goes under the test's temp dir (printed). TKEY_DEMO_TEST_PRIMES=1:
  * the public test primes (the page must say so in red). Chromium missing: "skipped: install
@@ -98,7 +98,7 @@ describe.skipIf(!RUN)('the web wallet page in headless Chromium', () => {
     if (tmp) for (const d of ['data', 'chromium-profile']) rmSync(join(tmp, d), { recursive: true, force: true });
   }, 30_000);
 
-  it('logs in, creates, signs (EIP-191, EIP-712), adds a mnemonic, loses the device, recovers, signs again; every signature checked in Node', async () => {
+  it('logs in, creates, signs (EIP-191, EIP-712), adds a mnemonic, loses the device, recovers, removes the lost factor, signs again; every signature checked in Node', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -107,7 +107,7 @@ describe.skipIf(!RUN)('the web wallet page in headless Chromium', () => {
     /** Click a button and wait for the page's step to end; it must end well. */
     const run = async (p: Page, id: string, timeout = 120_000) => {
       const before = Number((await p.getAttribute('body', 'data-steps')) ?? '0');
-      await p.click(`#${id}`);
+      await p.click(/^[a-z-]+$/.test(id) ? `#${id}` : id);
       await p.waitForFunction((b) => Number(document.body.dataset.steps ?? '0') > b, before, { timeout });
       const last = await p.getAttribute('body', 'data-last');
       if (last !== 'ok') throw new Error(`step #${id} failed on the page: ${await p.textContent('#status')}\n${await p.textContent('#log')}`);
@@ -185,6 +185,12 @@ describe.skipIf(!RUN)('the web wallet page in headless Chromium', () => {
     expect(await text('#signing')).toBe('4');
     expect(await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('tkey-tss-wallet/')).length)).toBe(1); // the new device factor
     await shot('recovered');
+
+    // the lost device's factor (share 2) is removed: a refresh; the key stays
+    await run(page, '.remove-factor[data-index="2"]', 180_000);
+    expect((await factorRows()).map((r) => r.slice(0, 1)).sort()).toEqual(['3', '4', '4']);
+    expect(await text('#public-key')).toBe(publicKey);
+    await shot('lost-device-factor-removed');
 
     await page.fill('#message', `signed after recovery by ${sub}`);
     await run(page, 'sign-message');

@@ -125,6 +125,7 @@ function enable(): void {
   for (const id of ['sign-message', 'sign-typed', 'list-factors', 'lose']) button(id).disabled = !acc;
   button('add-mnemonic').disabled = !acc || acc.listFactors().some((f) => f.tssIndex === RECOVERY_MNEMONIC_INDEX);
   button('recover').disabled = !state || !!acc;
+  document.querySelectorAll<HTMLButtonElement>('.remove-factor').forEach((b) => (b.disabled = !acc));
 }
 
 // ---- login and account --------------------------------------------------------------------
@@ -174,6 +175,17 @@ function showFactors(): void {
       td.textContent = t;
       tr.append(td);
     }
+    // a factor of a share this device does not hold (the lost device's, an unused one) can be removed: a refresh
+    const td = document.createElement('td');
+    if (!acc.heldIndices.includes(f.tssIndex)) {
+      const b = document.createElement('button');
+      b.textContent = 'remove';
+      b.className = 'remove-factor';
+      b.dataset.index = String(f.tssIndex);
+      b.addEventListener('click', () => void step('remove factor', () => removeFactor(f.factorPub, f.tssIndex)));
+      td.append(b);
+    } else td.textContent = 'held here';
+    tr.append(td);
     body.append(tr);
   }
 }
@@ -266,6 +278,14 @@ async function signTyped(): Promise<string> {
 }
 
 // ---- factors, mnemonic, loss, recovery ----------------------------------------------------
+
+async function removeFactor(pub: Uint8Array, index: number): Promise<string> {
+  const acc = state!.account!;
+  progress('refresh with the service (the removed factor\'s share becomes useless)…');
+  await acc.deleteFactor(pub);
+  showAccount();
+  return `factor at share index ${index} removed (refresh to epoch ${acc.tssNonce})`;
+}
 
 async function addMnemonic(): Promise<string> {
   const acc = state!.account!;
