@@ -3,9 +3,10 @@
  * whole flow, against the server `npm run demo:web` starts (src/client/demo/web.ts: `tkey-tss serve`
  * as its own process, development mode, development issuer): log in, create, show the key, sign a
  * personal message and EIP-712 typed data, list factors, add a recovery mnemonic, lose the device
- * (its localStorage cleared), recover with the 24 words, remove the lost device's factor, sign again. Every signature is checked HERE,
- * in Node (viem's recovery and noble's verify under the shown public key), beside the page's own
- * check. A screenshot of each step goes under the test's temp dir (printed). TKEY_DEMO_TEST_PRIMES=1:
+ * (its localStorage cleared), recover with the 24 words, remove the lost device's factor, sign
+ * again; then reload, log in again (the stored device factor opens the account) and sign. Every
+ * signature is checked HERE, in Node (viem's recovery and noble's verify under the shown public
+ * key), beside the page's own check. A screenshot of each step goes under the test's temp dir (printed). TKEY_DEMO_TEST_PRIMES=1:
  * the public test primes (the page must say so in red). Chromium missing: "skipped: install
  * chromium" on a developer's machine, a failure with CI=true.
  */
@@ -98,7 +99,7 @@ describe.skipIf(!RUN)('the web wallet page in headless Chromium', () => {
     if (tmp) for (const d of ['data', 'chromium-profile']) rmSync(join(tmp, d), { recursive: true, force: true });
   }, 30_000);
 
-  it('logs in, creates, signs (EIP-191, EIP-712), adds a mnemonic, loses the device, recovers, removes the lost factor, signs again; every signature checked in Node', async () => {
+  it('logs in, creates, signs (EIP-191, EIP-712), adds a mnemonic, loses the device, recovers, removes the lost factor, signs again, comes back after a reload; every signature checked in Node', async () => {
     const page = await browser!.newPage();
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(String(e)));
@@ -199,7 +200,18 @@ describe.skipIf(!RUN)('the web wallet page in headless Chromium', () => {
     await verifyLatest('typed');
     await shot('signed-after-recovery');
 
-    expect(checked).toHaveLength(4);
+    // the recovered device comes back: a reload, the same login, its stored factor opens the account
+    await page.reload();
+    await page.waitForSelector('body[data-ready="1"]', { timeout: 60_000 });
+    await page.fill('#subject', sub);
+    await run(page, 'login');
+    expect(await text('#address')).toBe(address);
+    await page.fill('#message', `signed by the returning device of ${sub}`);
+    await run(page, 'sign-message');
+    await verifyLatest('personal');
+    await shot('returning-device-signed');
+
+    expect(checked).toHaveLength(5);
     expect(errors).toEqual([]);
     await page.close();
   }, 600_000);
