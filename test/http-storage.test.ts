@@ -188,6 +188,27 @@ describe('server refusals keep their codes', () => {
   });
 });
 
+describe('fetch is called as browsers require', () => {
+  it("window.fetch (a WebIDL operation: 'Illegal invocation' unless called on the global object) works as the default and when passed", async () => {
+    const realFetch = globalThis.fetch;
+    const calls: unknown[] = [];
+    // what Chromium's window.fetch does: a brand check on `this` (undefined means the global object)
+    const browserFetch = function (this: unknown, input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+      calls.push(this);
+      if (this !== undefined && this !== globalThis) throw new TypeError("Failed to execute 'fetch' on 'Window': Illegal invocation");
+      return realFetch(input, init);
+    } as typeof fetch;
+    globalThis.fetch = browserFetch;
+    try {
+      expect(await new HttpMetadataStorage({ url: srv.url, retries: 0 }).getNonce(accountOf(5041n))).toBeNull();
+      expect(await new HttpMetadataStorage({ url: srv.url, retries: 0, fetch: browserFetch }).getNonce(accountOf(5042n))).toBeNull();
+      expect(calls).toHaveLength(2);
+    } finally {
+      globalThis.fetch = realFetch;
+    }
+  });
+});
+
 describe('retries and timeouts', () => {
   it('a server that answers 503 then 200 succeeds (reads and batches)', async () => {
     const p = await proxy(srv.url, (_path, n) => (n === 1 ? 503 : 'pass'));

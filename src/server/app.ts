@@ -25,6 +25,7 @@ import { createVerifier } from './verify-pool.js';
 import { registerTorusRoutes } from './torus-routes.js';
 import { DEV_ISSUER_LOG_FIELD } from './auth/dev-issuer.js';
 import { registerService, type ServiceOptions } from './service/register.js';
+import { registerWalletPage } from './dev/wallet-page.js';
 
 /** The package version (from src/server or dist/src/server). */
 export const VERSION: string = (() => {
@@ -124,6 +125,8 @@ export async function buildServer(opts: BuildServerOptions): Promise<FastifyInst
   registerTorusRoutes(app, ctx);
   registerBatchRoutes(app, ctx);
   if (opts.service) await registerService(app, cfg, clock, opts.service, VERSION);
+  // the development web wallet page (web/wallet/): development mode only, never in production
+  if (cfg.mode === 'development') registerWalletPage(app, { testPrimes: process.env.TKEY_DEMO_TEST_PRIMES === '1' });
   if (cfg.adminToken && opts.admin) await registerAdminRoutes(app, { token: cfg.adminToken, target: opts.admin, metrics });
   else if (cfg.adminToken) app.log.warn('TKEY_ADMIN_TOKEN is set but this process runs no co-signing service: no admin API');
   return app;

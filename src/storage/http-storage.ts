@@ -89,7 +89,8 @@ export class HttpMetadataStorage implements MetadataStorage {
     this.#lockWaitMs = ms(o.lockWaitMs, 10_000, 'lockWaitMs');
     const f = o.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
     if (typeof f !== 'function') fail('INVALID_ARGUMENT', 'fetch: no fetch implementation available; pass one');
-    this.#fetch = f;
+    // called on the global object: a browser's window.fetch throws "Illegal invocation" when called on another `this`
+    this.#fetch = (input, init) => f.call(globalThis, input, init);
   }
 
   async get(address: RecordAddress): Promise<string | undefined> {

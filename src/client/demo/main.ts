@@ -108,6 +108,7 @@ async function main(): Promise<void> {
       return { auxDevice, auxRecovered };
     });
     log(`      server pid ${server.pid}: ${server.url} (metadata over HTTP, co-signing service over WebSocket ${server.url.replace(/^http/, 'ws')}/v1/bus)`);
+    log(`      web wallet (development mode): ${server.url}/wallet/ while this runs, or \`npm run demo:web\` for one that stays up`);
 
     const sub = `demo-user-${bytesToHex(cryptoRng.bytes(4))}`; // the user's login subject at the (development) OpenID issuer
     const storage = new HttpMetadataStorage({ url: server.url });

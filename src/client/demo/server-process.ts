@@ -21,6 +21,8 @@ export interface DemoServerOptions {
   dir: string;
   /** The service's Paillier primes file (the demo test's public test primes), else generated at first start. */
   primesFile?: string;
+  /** Port to bind (default 0: any free port). */
+  port?: number;
   /** Where the server's own log lines go (default: dropped). */
   log?: (line: string) => void;
 }
@@ -36,6 +38,7 @@ export class DemoServer {
 
   constructor(opts: DemoServerOptions) {
     this.#opts = opts;
+    this.#port = opts.port ?? 0;
     mkdirSync(opts.dir, { recursive: true, mode: 0o700 });
     this.#kekFile = join(opts.dir, 'kek.hex');
     // a fresh key-encryption key for this demo's service state (an operator keeps it outside the data directory)
