@@ -383,6 +383,16 @@ export class PaillierSecretKey {
     return (g * this.#rhoN(r)) % pk.n2;
   }
 
+  /**
+   * Offline half of an encryption under the own key: a fresh ρ ∈ Z*_N and ρ^N mod N² by CRT (same
+   * values as the public key's `precomputeNonce`; single use, finish with `encryptWithNoncePower`).
+   */
+  precomputeNonce(rng: Rng = cryptoRng): { nonce: bigint; noncePower: bigint } {
+    this.#alive();
+    const nonce = this.publicKey.sampleNonce(rng);
+    return { nonce, noncePower: this.#rhoN(nonce) };
+  }
+
   /** enc(m) with a fresh nonce via CRT. */
   encrypt(m: bigint, rng: Rng = cryptoRng): bigint {
     return this.encryptWithNonce(m, this.publicKey.sampleNonce(rng));

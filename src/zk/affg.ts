@@ -21,6 +21,7 @@ import { modPow, modPowSecret } from '../bigint/modexp.js';
 import { G, modN, mulG, mulPublic, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
+import type { NoncePair } from '../paillier/nonce-pool.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
@@ -108,22 +109,29 @@ function challenge(pub: AffgPublic, c: Commit, transcript: Transcript): bigint {
     .challengeSigned('e', challengeBound(pub.key0.profile));
 }
 
-function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng): AffgProof {
+/** Optional precomputed Paillier nonces (`NoncePool` pairs; single use): r under N0, r_y under N1. */
+export interface AffgNonces {
+  r?: NoncePair | undefined;
+  ry?: NoncePair | undefined;
+}
+
+function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng, pre: AffgNonces = {}): AffgProof {
   const { key0, key1, rp } = pub;
   const { ell, ellPrime, epsilon } = key0.profile;
   let alpha: bigint;
   do alpha = randomSigned(rng, pow2(ell + epsilon));
   while (modN(alpha) === 0n);
   const beta = randomSigned(rng, pow2(ellPrime + epsilon));
-  const r = randomUnit(rng, key0.n);
-  const ry = randomUnit(rng, key1.n);
+  const r = pre.r ? key0.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key0.n);
+  const ry = pre.ry ? key1.validateNonce(pre.ry.nonce, 'ry') : randomUnit(rng, key1.n);
   const gamma = randomSigned(rng, pow2(ell + epsilon) * rp.N);
   const m = randomSigned(rng, pow2(ell) * rp.N);
   const delta = randomSigned(rng, pow2(ell + epsilon) * rp.N);
   const mu = randomSigned(rng, pow2(ell) * rp.N);
-  const A = (key0.mul(pub.C, alpha) * key0.encryptWithNonce(beta, r)) % key0.n2;
+  const encR = pre.r ? key0.encryptWithNoncePower(beta, pre.r) : key0.encryptWithNonce(beta, r);
+  const A = (key0.mul(pub.C, alpha) * encR) % key0.n2;
   const Bx = mulG(modN(alpha));
-  const By = key1.encryptWithNonce(beta, ry);
+  const By = pre.ry ? key1.encryptWithNoncePower(beta, pre.ry) : key1.encryptWithNonce(beta, ry);
   const E = rp.commit(alpha, gamma);
   const S = rp.commit(priv.x, m);
   const F = rp.commit(beta, delta);
@@ -141,11 +149,12 @@ function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcri
   };
 }
 
-export function prove(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng): AffgProof {
+/** `pre`: precomputed (r, r^N0) and (r_y, r_y^N1) pairs replacing the draws of r and r_y. */
+export function prove(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng, pre?: AffgNonces): AffgProof {
   const { ell, ellPrime } = pub.key0.profile;
   if (!inSigned(priv.x, pow2(ell))) fail('OUT_OF_RANGE', 'Πaff-g: x ∉ ±2^ℓ');
   if (!inSigned(priv.y, pow2(ellPrime))) fail('OUT_OF_RANGE', "Πaff-g: y ∉ ±2^ℓ'");
-  return proveUnchecked(pub, priv, transcript, rng);
+  return proveUnchecked(pub, priv, transcript, rng, pre);
 }
 
 export function verify(pub: AffgPublic, proof: AffgProof, transcript: Transcript): Verdict {

@@ -15,6 +15,7 @@ import { modPowSecret } from '../bigint/modexp.js';
 import { G, mulPublic, mulSecret, modN, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
+import type { NoncePair } from '../paillier/nonce-pool.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
@@ -79,7 +80,12 @@ function challenge(pub: LogStarPublic, c: Pick<LogStarProof, 'S' | 'A' | 'Y' | '
     .challengeSigned('e', challengeBound(pub.key.profile));
 }
 
-function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng): LogStarProof {
+/** Optional precomputed Paillier nonce for A (a `NoncePool` pair under N0; single use). */
+export interface LogStarNonces {
+  r?: NoncePair | undefined;
+}
+
+function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng, pre: LogStarNonces = {}): LogStarProof {
   const { key, rp } = pub;
   const g = pub.g ?? G;
   const { ell, epsilon } = key.profile;
@@ -87,19 +93,20 @@ function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Tr
   do alpha = randomSigned(rng, pow2(ell + epsilon));
   while (modN(alpha) === 0n);
   const mu = randomSigned(rng, pow2(ell) * rp.N);
-  const r = randomUnit(rng, key.n);
+  const r = pre.r ? key.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key.n);
   const gamma = randomSigned(rng, pow2(ell + epsilon) * rp.N);
   const S = rp.commit(priv.x, mu);
-  const A = key.encryptWithNonce(alpha, r);
+  const A = pre.r ? key.encryptWithNoncePower(alpha, pre.r) : key.encryptWithNonce(alpha, r);
   const Y = mulSecret(g, modN(alpha));
   const D = rp.commit(alpha, gamma);
   const e = challenge(pub, { S, A, Y, D }, transcript);
   return { S, A, Y, D, z1: alpha + e * priv.x, z2: (r * modPowSecret(priv.rho, e, key.n)) % key.n, z3: gamma + e * mu };
 }
 
-export function prove(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng): LogStarProof {
+/** `pre.r`: a precomputed (r, r^N0) pair replacing the draw of r. */
+export function prove(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng, pre?: LogStarNonces): LogStarProof {
   if (!inSigned(priv.x, pow2(pub.key.profile.ell))) fail('OUT_OF_RANGE', 'Πlog*: x ∉ ±2^ℓ');
-  return proveUnchecked(pub, priv, transcript, rng);
+  return proveUnchecked(pub, priv, transcript, rng, pre);
 }
 
 export function verify(pub: LogStarPublic, proof: LogStarProof, transcript: Transcript): Verdict {
