@@ -20,7 +20,7 @@ import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize
 import type { Outgoing, Round } from '../types.js';
 import { PayloadReader, pointBytes } from '../util.js';
 import { ctBytes, type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
-import { takeNonce } from './nonces.js';
+import { takeMask, takeNonce } from './precompute.js';
 
 export const round2: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
@@ -54,7 +54,7 @@ export const round2: Round<PresignState, PresignOutput> = {
       const rpj = ringPedersenOf(aux, j);
       const b = randomSigned(ctx.rng, pow2(ellPrime));
       const bh = randomSigned(ctx.rng, pow2(ellPrime));
-      // each nonce from a prepared (ρ, ρ^N) pair when one is ready (./nonces.ts), else drawn here
+      // each nonce from a prepared (ρ, ρ^N) pair when one is ready (./precompute.ts), else drawn here
       const [ps, pr, psh, prh] = [takeNonce(aux, j), takeNonce(aux, ctx.self), takeNonce(aux, j), takeNonce(aux, ctx.self)];
       const s = ps ? ps.nonce : pkj.sampleNonce(ctx.rng);
       const r = pr ? pr.nonce : pk.sampleNonce(ctx.rng);
@@ -65,9 +65,10 @@ export const round2: Round<PresignState, PresignOutput> = {
       const Dh = (pkj.mul(Kj, state.x) * (psh ? pkj.encryptWithNoncePower(-bh, psh) : pkj.encryptWithNonce(-bh, sh))) % pkj.n2;
       const Fh = prh ? pk.encryptWithNoncePower(-bh, prh) : sk.encryptWithNonce(-bh, rh);
       const pre = (): NoncePair | undefined => takeNonce(aux, ctx.self);
-      const psi = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D, Y: F, X: Gamma_i, rp: rpj }, { x: gamma, y: -b, rho: s, rhoY: r }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi', j), ctx.rng, { r: takeNonce(aux, j), ry: pre() });
-      const psiHat = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D: Dh, Y: Fh, X: Xi, rp: rpj }, { x: state.x, y: -bh, rho: sh, rhoY: rh }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-hat', j), ctx.rng, { r: takeNonce(aux, j), ry: pre() });
-      const psiPrime = logstar.prove({ key: pkFast, C: state.G!, X: Gamma_i, rp: rpj }, { x: gamma, rho: state.nu! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-prime', j), ctx.rng, { r: pre() });
+      const affgPre = (): affg.AffgPre => ({ r: takeNonce(aux, j), ry: pre(), gamma: takeMask(aux, j, 'gamma'), delta: takeMask(aux, j, 'delta'), m: takeMask(aux, j, 'mu'), mu: takeMask(aux, j, 'mu') });
+      const psi = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D, Y: F, X: Gamma_i, rp: rpj }, { x: gamma, y: -b, rho: s, rhoY: r }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi', j), ctx.rng, affgPre());
+      const psiHat = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D: Dh, Y: Fh, X: Xi, rp: rpj }, { x: state.x, y: -bh, rho: sh, rhoY: rh }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-hat', j), ctx.rng, affgPre());
+      const psiPrime = logstar.prove({ key: pkFast, C: state.G!, X: Gamma_i, rp: rpj }, { x: gamma, rho: state.nu! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-prime', j), ctx.rng, { r: pre(), mu: takeMask(aux, j, 'mu'), gamma: takeMask(aux, j, 'gamma') });
       beta.push([j, b, bh]);
       sent.push([j, { D, F, Dh, Fh }]);
       outbox.push({

@@ -12,7 +12,7 @@ import { abytes, bytesToNumberBE, concatBytes, numberToBytesBE, numberToBytesMin
 import { fail } from '../errors.js';
 import { cryptoRng, randomBelow, type Rng } from '../rng.js';
 import { gcd, hasSmallFactor, isProbablePrime, modInv } from '../bigint/arith.js';
-import { CrtContext, FixedExponent, modPowSecret } from '../bigint/modexp.js';
+import { CrtContext, FixedExponent, modPow, modPowSecret } from '../bigint/modexp.js';
 import { generatePrime, isSafePrime } from '../bigint/primes.js';
 import { assertModulusSize, getProfile, type ProfileName, type SecurityProfile } from './profiles.js';
 
@@ -172,6 +172,16 @@ export class PaillierPublicKey {
     if (k <= -this.n2 || k >= this.n2) fail('PAILLIER_PLAINTEXT_RANGE', 'k: must satisfy |k| < N²');
     const inv = modInv(c, this.n2);
     return k < 0n ? modPowSecret(inv, -k, this.n2) : modPowSecret(c, k, this.n2);
+  }
+
+  /**
+   * c^e mod N² for PUBLIC c and e (verification equations; variable time). The owner's fast key
+   * (protocols/aux/materialize.ts) computes the same by CRT.
+   */
+  powPublic(c: bigint, e: bigint): bigint {
+    abig(c, 'c');
+    abig(e, 'e');
+    return modPow(c, e, this.n2);
   }
 
   /** Re-randomise: c · ρ^N for a fresh ρ. */
