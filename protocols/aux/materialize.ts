@@ -90,7 +90,8 @@ export function ownPaillierFast(aux: AuxInfo): PaillierPublicKey {
   // c^e mod N² for public c, e by CRT mod p², q² (exponent used unreduced: nothing secret-derived
   // reaches the variable-time route); same value as pk.powPublic
   const powPublic = (c: bigint, e: bigint): bigint => {
-    if (typeof c !== 'bigint' || typeof e !== 'bigint') return pk.powPublic(c, e);
+    pk.validateCiphertext(c, 'c');
+    if (typeof e !== 'bigint') return pk.powPublic(c, e); // the same typed error
     return sk.crtN2.pow(c, e);
   };
   const fast = override(pk, { encryptWithNonce: (m: bigint, rho: bigint) => sk.encryptWithNonce(m, rho), powPublic });

@@ -175,11 +175,12 @@ export class PaillierPublicKey {
   }
 
   /**
-   * c^e mod N² for PUBLIC c and e (verification equations; variable time). The owner's fast key
+   * c^e mod N² for a ciphertext c ∈ Z*_{N²} (PAILLIER_INVALID_CIPHERTEXT otherwise) and a PUBLIC
+   * signed exponent e (verification equations; variable time). The owner's fast key
    * (protocols/aux/materialize.ts) computes the same by CRT.
    */
   powPublic(c: bigint, e: bigint): bigint {
-    abig(c, 'c');
+    this.validateCiphertext(c, 'c');
     abig(e, 'e');
     return modPow(c, e, this.n2);
   }
