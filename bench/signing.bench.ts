@@ -8,6 +8,9 @@
  *   sign/online     the 1-round online sign with a fresh presignature (both combiners verify every
  *                   partial signature and the final signature)
  *   sign/full       presign + sign ("sign now")
+ *   presign/2of2:prepared   presign/2of2 with each party's nonce and mask pools filled beforehand
+ *                   (`preparePresign`, protocols/presign/precompute.ts): the online part only
+ *   presign/prepare-2of2    what that preparation costs, both parties, one presign's worth
  * `…:high` = the high profile (3072-bit N); unsuffixed = default (2048-bit N).
  */
 import { utf8ToBytes } from '../src/bytes.js';
@@ -17,6 +20,7 @@ import type { ProfileName } from '../src/paillier/profiles.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
 import { Presignature, presign, type PresignOutput } from '../protocols/presign/index.js';
+import { maskPoolOf, noncePoolOf, preparePresign } from '../protocols/presign/precompute.js';
 import { sign } from '../protocols/sign/index.js';
 import { simulate } from '../protocols/simulate.js';
 import { auxFixtures } from '../test/helpers/aux-fixtures.js';
@@ -59,7 +63,7 @@ function runSign(pre: Map<number, PresignOutput>): void {
   if (r.outputs.size !== signers.length) throw new Error('sign did not finish');
 }
 
-export default function suite(b: BenchRegistry): void {
+export default async function suite(b: BenchRegistry): Promise<void> {
   const k22 = runKeygen(2, 2);
   const k23 = runKeygen(3, 2);
   for (const profile of ['default', 'high'] as ProfileName[]) {
@@ -75,5 +79,21 @@ export default function suite(b: BenchRegistry): void {
     const again = () => new Map([...pre].map(([id, o]) => [id, { ...o, presignature: Presignature.fromData(data.get(id)!) }]));
     b.add(`sign/online${sfx}`, () => runSign(again()), { iterations: 200, time: 500 });
     b.add(`sign/full${sfx}`, () => runSign(runPresign(k22, [1, 2], aux12)), { iterations: it, time: 1 });
+  }
+  // prepared pools on separate aux objects (pools belong to an AuxSecret), enough for the
+  // iterations, the warm-up and a margin; an empty pool would fall back to the inline draws
+  const auxPrep = auxFixtures([1, 2], 'default');
+  for (const a of auxPrep.values()) await preparePresign(a, { presigns: 16 });
+  b.add('presign/2of2:prepared', () => runPresign(k22, [1, 2], auxPrep), { iterations: 10, time: 1 });
+  const auxCost = auxFixtures([1, 2], 'default');
+  b.add('presign/prepare-2of2', async () => Promise.all([...auxCost.values()].map((a) => preparePresign(a, { presigns: 1 }).then(() => drain(a)))), { iterations: 10, time: 1 });
+}
+
+/** Empty the pools again so each `presign/prepare-2of2` iteration fills one presign's worth. */
+function drain(a: AuxInfo): void {
+  for (const p of a.parties) {
+    const pool = noncePoolOf(a, p.id);
+    while (pool.take());
+    if (p.id !== a.self) for (const k of ['mu', 'gamma', 'delta'] as const) while (maskPoolOf(a, p.id).take(k));
   }
 }

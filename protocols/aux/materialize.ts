@@ -78,7 +78,7 @@ function override<T extends object>(target: T, methods: Record<string, unknown>)
 }
 
 /**
- * The own Paillier public key, with `encryptWithNonce` computed by CRT (the owner knows p, q:
+ * The own Paillier public key, with `encryptWithNonce` and `powPublic` computed by CRT (the owner knows p, q:
  * ρ^N mod p², q² — DESIGN §3.9). Same results as the public key's; hand it to provers and verifiers
  * wherever the statement is under the own key (Πenc/Πlog* A, Πaff-g B_y, Πaff-g verification under N0).
  */
@@ -86,7 +86,15 @@ export function ownPaillierFast(aux: AuxInfo): PaillierPublicKey {
   const hit = fastKeyCache.get(aux.secret);
   if (hit) return hit;
   const sk = paillierSecretFromAux(aux);
-  const fast = override(paillierPublicOf(aux, aux.self), { encryptWithNonce: (m: bigint, rho: bigint) => sk.encryptWithNonce(m, rho) });
+  const pk = paillierPublicOf(aux, aux.self);
+  // c^e mod N² for public c, e by CRT mod p², q² (exponent used unreduced: nothing secret-derived
+  // reaches the variable-time route); same value as pk.powPublic
+  const powPublic = (c: bigint, e: bigint): bigint => {
+    pk.validateCiphertext(c, 'c');
+    if (typeof e !== 'bigint') return pk.powPublic(c, e); // the same typed error
+    return sk.crtN2.pow(c, e);
+  };
+  const fast = override(pk, { encryptWithNonce: (m: bigint, rho: bigint) => sk.encryptWithNonce(m, rho), powPublic });
   fastKeyCache.set(aux.secret, fast);
   return fast;
 }

@@ -27,6 +27,7 @@ import { round5 } from './round5.js';
 export * from './messages.js';
 export { blameBits, maxBlameSigners } from './blame-bound.js';
 export { Presignature } from './presignature.js';
+export { maskPoolOf, noncePoolOf, preparePresign, presignDemand, takeMask, takeNonce } from './precompute.js';
 
 function checkAux(aux: AuxInfo, ctx: PartyContext): void {
   if (typeof aux !== 'object' || aux === null || !Array.isArray(aux.parties)) fail('INVALID_ARGUMENT', 'aux: expected AuxInfo');

@@ -7,6 +7,7 @@
 import { randomScalar } from '../../src/curve.js';
 import * as enc from '../../src/zk/enc.js';
 import { ownPaillierFast, paillierSecretFromAux, ringPedersenOf } from '../aux/materialize.js';
+import { takeMask, takeNonce } from './precompute.js';
 import type { Outgoing, Round } from '../types.js';
 import { ctBytes, proofTranscript, type PresignOutput, type PresignState } from './messages.js';
 
@@ -17,14 +18,18 @@ export const round1: Round<PresignState, PresignOutput> = {
     const pk = sk.publicKey;
     const k = randomScalar(ctx.rng);
     const gamma = randomScalar(ctx.rng);
-    const rho = pk.sampleNonce(ctx.rng);
-    const nu = pk.sampleNonce(ctx.rng);
-    const K = sk.encryptWithNonce(k, rho);
-    const G = sk.encryptWithNonce(gamma, nu);
+    // prepared (ρ, ρ^N) pairs when ready (./precompute.ts), else ρ, ν drawn here as always
+    const preK = takeNonce(state.aux, ctx.self);
+    const rho = preK ? preK.nonce : pk.sampleNonce(ctx.rng);
+    const preG = takeNonce(state.aux, ctx.self);
+    const nu = preG ? preG.nonce : pk.sampleNonce(ctx.rng);
+    const K = preK ? pk.encryptWithNoncePower(k, preK) : sk.encryptWithNonce(k, rho);
+    const G = preG ? pk.encryptWithNoncePower(gamma, preG) : sk.encryptWithNonce(gamma, nu);
     const outbox: Outgoing[] = [{ to: null, payload: { cfg: state.cfg, K: ctBytes(pk, K), G: ctBytes(pk, G) } }];
     for (const j of state.signers) {
       if (j === ctx.self) continue;
-      const psi0 = enc.prove({ key: ownPaillierFast(state.aux), K, rp: ringPedersenOf(state.aux, j) }, { k, rho }, proofTranscript(ctx.sid, state.cfg, ctx.self, 'psi0', j), ctx.rng);
+      const pre = { r: takeNonce(state.aux, ctx.self), mu: takeMask(state.aux, j, 'mu'), gamma: takeMask(state.aux, j, 'gamma') };
+      const psi0 = enc.prove({ key: ownPaillierFast(state.aux), K, rp: ringPedersenOf(state.aux, j) }, { k, rho }, proofTranscript(ctx.sid, state.cfg, ctx.self, 'psi0', j), ctx.rng, pre);
       outbox.push({ to: j, payload: { psi0: enc.proofToBytes(psi0) } });
     }
     return { state: { ...state, k, gamma, rho, nu, K, G }, outbox };

@@ -15,10 +15,12 @@ import * as logstar from '../../src/zk/logstar.js';
 import { pow2 } from '../../src/zk/params.js';
 import { randomSigned } from '../../src/zk/util.js';
 import { abortUnless } from '../../src/zk/verdict.js';
+import type { NoncePair } from '../../src/paillier/nonce-pool.js';
 import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize.js';
 import type { Outgoing, Round } from '../types.js';
 import { PayloadReader, pointBytes } from '../util.js';
 import { ctBytes, type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
+import { takeMask, takeNonce } from './precompute.js';
 
 export const round2: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
@@ -52,17 +54,21 @@ export const round2: Round<PresignState, PresignOutput> = {
       const rpj = ringPedersenOf(aux, j);
       const b = randomSigned(ctx.rng, pow2(ellPrime));
       const bh = randomSigned(ctx.rng, pow2(ellPrime));
-      const s = pkj.sampleNonce(ctx.rng);
-      const r = pk.sampleNonce(ctx.rng);
-      const sh = pkj.sampleNonce(ctx.rng);
-      const rh = pk.sampleNonce(ctx.rng);
-      const D = (pkj.mul(Kj, gamma) * pkj.encryptWithNonce(-b, s)) % pkj.n2;
-      const F = sk.encryptWithNonce(-b, r);
-      const Dh = (pkj.mul(Kj, state.x) * pkj.encryptWithNonce(-bh, sh)) % pkj.n2;
-      const Fh = sk.encryptWithNonce(-bh, rh);
-      const psi = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D, Y: F, X: Gamma_i, rp: rpj }, { x: gamma, y: -b, rho: s, rhoY: r }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi', j), ctx.rng);
-      const psiHat = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D: Dh, Y: Fh, X: Xi, rp: rpj }, { x: state.x, y: -bh, rho: sh, rhoY: rh }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-hat', j), ctx.rng);
-      const psiPrime = logstar.prove({ key: pkFast, C: state.G!, X: Gamma_i, rp: rpj }, { x: gamma, rho: state.nu! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-prime', j), ctx.rng);
+      // each nonce from a prepared (ρ, ρ^N) pair when one is ready (./precompute.ts), else drawn here
+      const [ps, pr, psh, prh] = [takeNonce(aux, j), takeNonce(aux, ctx.self), takeNonce(aux, j), takeNonce(aux, ctx.self)];
+      const s = ps ? ps.nonce : pkj.sampleNonce(ctx.rng);
+      const r = pr ? pr.nonce : pk.sampleNonce(ctx.rng);
+      const sh = psh ? psh.nonce : pkj.sampleNonce(ctx.rng);
+      const rh = prh ? prh.nonce : pk.sampleNonce(ctx.rng);
+      const D = (pkj.mul(Kj, gamma) * (ps ? pkj.encryptWithNoncePower(-b, ps) : pkj.encryptWithNonce(-b, s))) % pkj.n2;
+      const F = pr ? pk.encryptWithNoncePower(-b, pr) : sk.encryptWithNonce(-b, r);
+      const Dh = (pkj.mul(Kj, state.x) * (psh ? pkj.encryptWithNoncePower(-bh, psh) : pkj.encryptWithNonce(-bh, sh))) % pkj.n2;
+      const Fh = prh ? pk.encryptWithNoncePower(-bh, prh) : sk.encryptWithNonce(-bh, rh);
+      const pre = (): NoncePair | undefined => takeNonce(aux, ctx.self);
+      const affgPre = (): affg.AffgPre => ({ r: takeNonce(aux, j), ry: pre(), gamma: takeMask(aux, j, 'gamma'), delta: takeMask(aux, j, 'delta'), m: takeMask(aux, j, 'mu'), mu: takeMask(aux, j, 'mu') });
+      const psi = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D, Y: F, X: Gamma_i, rp: rpj }, { x: gamma, y: -b, rho: s, rhoY: r }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi', j), ctx.rng, affgPre());
+      const psiHat = affg.prove({ key0: pkj, key1: pkFast, C: Kj, D: Dh, Y: Fh, X: Xi, rp: rpj }, { x: state.x, y: -bh, rho: sh, rhoY: rh }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-hat', j), ctx.rng, affgPre());
+      const psiPrime = logstar.prove({ key: pkFast, C: state.G!, X: Gamma_i, rp: rpj }, { x: gamma, rho: state.nu! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-prime', j), ctx.rng, { r: pre(), mu: takeMask(aux, j, 'mu'), gamma: takeMask(aux, j, 'gamma') });
       beta.push([j, b, bh]);
       sent.push([j, { D, F, Dh, Fh }]);
       outbox.push({

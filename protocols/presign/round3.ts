@@ -16,6 +16,7 @@ import { ownAuxKeys, paillierPublicOf, ringPedersenOf } from '../aux/materialize
 import type { Outgoing, Payload, Round } from '../types.js';
 import { PayloadReader, pointBytes, scalarBytes } from '../util.js';
 import { type MtaCts, proofTranscript, readCt, readProof, type PresignOutput, type PresignState } from './messages.js';
+import { takeMask, takeNonce } from './precompute.js';
 
 export const round3: Round<PresignState, PresignOutput> = {
   sends: { broadcast: true, p2p: true },
@@ -64,7 +65,7 @@ export const round3: Round<PresignState, PresignOutput> = {
     const outbox: Outgoing[] = [{ to: null, payload: bc }];
     for (const j of state.signers) {
       if (j === ctx.self) continue;
-      const psi2 = logstar.prove({ key: pkFast, C: state.K!, X: Delta_i, g: Gamma, rp: ringPedersenOf(aux, j) }, { x: k, rho: state.rho! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-double-prime', j), ctx.rng);
+      const psi2 = logstar.prove({ key: pkFast, C: state.K!, X: Delta_i, g: Gamma, rp: ringPedersenOf(aux, j) }, { x: k, rho: state.rho! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-double-prime', j), ctx.rng, { r: takeNonce(aux, ctx.self), mu: takeMask(aux, j, 'mu'), gamma: takeMask(aux, j, 'gamma') });
       outbox.push({ to: j, payload: { psi2: logstar.proofToBytes(psi2) } });
     }
     return { state: { ...state, recv, Gamma: pointBytes(Gamma), delta_i, chi_i, bc3: bc }, outbox };

@@ -4,5 +4,6 @@
  */
 export * from './profiles.js';
 export * from './keys.js';
+export * from './nonce-pool.js';
 export * from './ring-pedersen.js';
 export * from './interop.js';

@@ -12,7 +12,7 @@ import { abytes, bytesToNumberBE, concatBytes, numberToBytesBE, numberToBytesMin
 import { fail } from '../errors.js';
 import { cryptoRng, randomBelow, type Rng } from '../rng.js';
 import { gcd, hasSmallFactor, isProbablePrime, modInv } from '../bigint/arith.js';
-import { CrtContext, FixedExponent, modPowSecret } from '../bigint/modexp.js';
+import { CrtContext, FixedExponent, modPow, modPowSecret } from '../bigint/modexp.js';
 import { generatePrime, isSafePrime } from '../bigint/primes.js';
 import { assertModulusSize, getProfile, type ProfileName, type SecurityProfile } from './profiles.js';
 
@@ -172,6 +172,17 @@ export class PaillierPublicKey {
     if (k <= -this.n2 || k >= this.n2) fail('PAILLIER_PLAINTEXT_RANGE', 'k: must satisfy |k| < N²');
     const inv = modInv(c, this.n2);
     return k < 0n ? modPowSecret(inv, -k, this.n2) : modPowSecret(c, k, this.n2);
+  }
+
+  /**
+   * c^e mod N² for a ciphertext c ∈ Z*_{N²} (PAILLIER_INVALID_CIPHERTEXT otherwise) and a PUBLIC
+   * signed exponent e (verification equations; variable time). The owner's fast key
+   * (protocols/aux/materialize.ts) computes the same by CRT.
+   */
+  powPublic(c: bigint, e: bigint): bigint {
+    this.validateCiphertext(c, 'c');
+    abig(e, 'e');
+    return modPow(c, e, this.n2);
   }
 
   /** Re-randomise: c · ρ^N for a fresh ρ. */
@@ -381,6 +392,16 @@ export class PaillierSecretKey {
     const g = pk.gm(m);
     const r = pk.validateNonce(rho, 'rho');
     return (g * this.#rhoN(r)) % pk.n2;
+  }
+
+  /**
+   * Offline half of an encryption under the own key: a fresh ρ ∈ Z*_N and ρ^N mod N² by CRT (same
+   * values as the public key's `precomputeNonce`; single use, finish with `encryptWithNoncePower`).
+   */
+  precomputeNonce(rng: Rng = cryptoRng): { nonce: bigint; noncePower: bigint } {
+    this.#alive();
+    const nonce = this.publicKey.sampleNonce(rng);
+    return { nonce, noncePower: this.#rhoN(nonce) };
   }
 
   /** enc(m) with a fresh nonce via CRT. */

@@ -17,10 +17,12 @@
  *             s^z1 t^z3 = E·S^e;  s^z2 t^z4 = F·T^e
  * @module
  */
-import { modPow, modPowSecret } from '../bigint/modexp.js';
+import { modPowSecret } from '../bigint/modexp.js';
 import { G, modN, mulG, mulPublic, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
+import type { NoncePair } from '../paillier/nonce-pool.js';
+import { checkMask, type Mask } from './mask-pool.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
@@ -108,26 +110,50 @@ function challenge(pub: AffgPublic, c: Commit, transcript: Transcript): bigint {
     .challengeSigned('e', challengeBound(pub.key0.profile));
 }
 
-function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng): AffgProof {
+/**
+ * Optional precomputed parts (single use): `NoncePool` pairs r under N0 and r_y under N1;
+ * `MaskPool` masks under the verifier's N̂: `gamma` (α, γ, E), `delta` (β, δ, F), `m` and `mu`
+ * ('mu'-kind masks for t^m of S and t^μ of T).
+ */
+export interface AffgPre {
+  r?: NoncePair | undefined;
+  ry?: NoncePair | undefined;
+  gamma?: Mask | undefined;
+  delta?: Mask | undefined;
+  m?: Mask | undefined;
+  mu?: Mask | undefined;
+}
+
+function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng, pre: AffgPre = {}): AffgProof {
   const { key0, key1, rp } = pub;
   const { ell, ellPrime, epsilon } = key0.profile;
+  // a mask with α ≡ 0 (mod q) is discarded, as a drawn α would be
+  const mg = pre.gamma && modN(checkMask(pre.gamma, rp, 'gamma', 'Πaff-g γ').x) !== 0n ? pre.gamma : undefined;
+  const md = pre.delta && checkMask(pre.delta, rp, 'delta', 'Πaff-g δ');
+  const mm = pre.m && checkMask(pre.m, rp, 'mu', 'Πaff-g m');
+  const mmu = pre.mu && checkMask(pre.mu, rp, 'mu', 'Πaff-g μ');
+  if (mm && mm === mmu) fail('INVALID_ARGUMENT', 'Πaff-g: m and μ must be different masks');
   let alpha: bigint;
-  do alpha = randomSigned(rng, pow2(ell + epsilon));
-  while (modN(alpha) === 0n);
-  const beta = randomSigned(rng, pow2(ellPrime + epsilon));
-  const r = randomUnit(rng, key0.n);
-  const ry = randomUnit(rng, key1.n);
-  const gamma = randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const m = randomSigned(rng, pow2(ell) * rp.N);
-  const delta = randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const mu = randomSigned(rng, pow2(ell) * rp.N);
-  const A = (key0.mul(pub.C, alpha) * key0.encryptWithNonce(beta, r)) % key0.n2;
+  if (mg) alpha = mg.x;
+  else {
+    do alpha = randomSigned(rng, pow2(ell + epsilon));
+    while (modN(alpha) === 0n);
+  }
+  const beta = md ? md.x : randomSigned(rng, pow2(ellPrime + epsilon));
+  const r = pre.r ? key0.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key0.n);
+  const ry = pre.ry ? key1.validateNonce(pre.ry.nonce, 'ry') : randomUnit(rng, key1.n);
+  const gamma = mg ? mg.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
+  const m = mm ? mm.y : randomSigned(rng, pow2(ell) * rp.N);
+  const delta = md ? md.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
+  const mu = mmu ? mmu.y : randomSigned(rng, pow2(ell) * rp.N);
+  const encR = pre.r ? key0.encryptWithNoncePower(beta, pre.r) : key0.encryptWithNonce(beta, r);
+  const A = (key0.mul(pub.C, alpha) * encR) % key0.n2;
   const Bx = mulG(modN(alpha));
-  const By = key1.encryptWithNonce(beta, ry);
-  const E = rp.commit(alpha, gamma);
-  const S = rp.commit(priv.x, m);
-  const F = rp.commit(beta, delta);
-  const T = rp.commit(priv.y, mu);
+  const By = pre.ry ? key1.encryptWithNoncePower(beta, pre.ry) : key1.encryptWithNonce(beta, ry);
+  const E = mg ? mg.c : rp.commit(alpha, gamma);
+  const S = mm ? (rp.commit(priv.x, 0n) * mm.c) % rp.N : rp.commit(priv.x, m); // s^x · t^m
+  const F = md ? md.c : rp.commit(beta, delta);
+  const T = mmu ? (rp.commit(priv.y, 0n) * mmu.c) % rp.N : rp.commit(priv.y, mu); // s^y · t^μ
   const c = { A, Bx, By, E, S, F, T };
   const e = challenge(pub, c, transcript);
   return {
@@ -141,11 +167,12 @@ function proveUnchecked(pub: AffgPublic, priv: AffgPrivate, transcript: Transcri
   };
 }
 
-export function prove(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng): AffgProof {
+/** `pre`: precomputed nonce powers and masks replacing the corresponding draws. */
+export function prove(pub: AffgPublic, priv: AffgPrivate, transcript: Transcript, rng: Rng, pre?: AffgPre): AffgProof {
   const { ell, ellPrime } = pub.key0.profile;
   if (!inSigned(priv.x, pow2(ell))) fail('OUT_OF_RANGE', 'Πaff-g: x ∉ ±2^ℓ');
   if (!inSigned(priv.y, pow2(ellPrime))) fail('OUT_OF_RANGE', "Πaff-g: y ∉ ±2^ℓ'");
-  return proveUnchecked(pub, priv, transcript, rng);
+  return proveUnchecked(pub, priv, transcript, rng, pre);
 }
 
 export function verify(pub: AffgPublic, proof: AffgProof, transcript: Transcript): Verdict {
@@ -177,8 +204,8 @@ export function verify(pub: AffgPublic, proof: AffgProof, transcript: Transcript
   if (!inSigned(proof.z2, pow2(ellPrime + epsilon))) return reject('Z2_RANGE');
   const e = challenge(pub, proof, transcript);
   // C^z1 · enc_N0(z2; w) = A · D^e (mod N0²)
-  const lhs0 = (modPow(pub.C, proof.z1, key0.n2) * key0.encryptWithNonce(proof.z2, proof.w)) % key0.n2;
-  if (lhs0 !== (proof.A * modPow(pub.D, e, key0.n2)) % key0.n2) return reject('PAILLIER_EQUATION', 'N0');
+  const lhs0 = (key0.powPublic(pub.C, proof.z1) * key0.encryptWithNonce(proof.z2, proof.w)) % key0.n2;
+  if (lhs0 !== (proof.A * key0.powPublic(pub.D, e)) % key0.n2) return reject('PAILLIER_EQUATION', 'N0');
   // z1·G = B_x + e·X
   if (!mulPublic(G, proof.z1).equals(proof.Bx.add(mulPublic(pub.X, e)))) return reject('POINT_EQUATION');
   // enc_N1(z2; w_y) = B_y · Y^e (mod N1²)

@@ -13,6 +13,8 @@
 import { modPowSecret } from '../bigint/modexp.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
+import type { NoncePair } from '../paillier/nonce-pool.js';
+import { checkMask, type Mask } from './mask-pool.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
@@ -68,23 +70,36 @@ function challenge(pub: EncPublic, c: Pick<EncProof, 'S' | 'A' | 'C'>, transcrip
     .challengeSigned('e', challengeBound(pub.key.profile));
 }
 
-function proveUnchecked(pub: EncPublic, priv: EncPrivate, transcript: Transcript, rng: Rng): EncProof {
+/**
+ * Optional precomputed parts (single use): r, a `NoncePool` pair under N0 for A; `mu`, `gamma`,
+ * `MaskPool` masks under the verifier's N̂ for t^μ (of S) and (α, γ, C).
+ */
+export interface EncPre {
+  r?: NoncePair | undefined;
+  mu?: Mask | undefined;
+  gamma?: Mask | undefined;
+}
+
+function proveUnchecked(pub: EncPublic, priv: EncPrivate, transcript: Transcript, rng: Rng, pre: EncPre = {}): EncProof {
   const { key, rp } = pub;
   const { ell, epsilon } = key.profile;
-  const alpha = randomSigned(rng, pow2(ell + epsilon));
-  const mu = randomSigned(rng, pow2(ell) * rp.N);
-  const r = randomUnit(rng, key.n);
-  const gamma = randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const S = rp.commit(priv.k, mu);
-  const A = key.encryptWithNonce(alpha, r);
-  const C = rp.commit(alpha, gamma);
+  const mg = pre.gamma && checkMask(pre.gamma, rp, 'gamma', 'Πenc γ');
+  const mm = pre.mu && checkMask(pre.mu, rp, 'mu', 'Πenc μ');
+  const alpha = mg ? mg.x : randomSigned(rng, pow2(ell + epsilon));
+  const mu = mm ? mm.y : randomSigned(rng, pow2(ell) * rp.N);
+  const r = pre.r ? key.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key.n);
+  const gamma = mg ? mg.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
+  const S = mm ? (rp.commit(priv.k, 0n) * mm.c) % rp.N : rp.commit(priv.k, mu); // s^k · t^μ
+  const A = pre.r ? key.encryptWithNoncePower(alpha, pre.r) : key.encryptWithNonce(alpha, r);
+  const C = mg ? mg.c : rp.commit(alpha, gamma);
   const e = challenge(pub, { S, A, C }, transcript);
   return { S, A, C, z1: alpha + e * priv.k, z2: (r * modPowSecret(priv.rho, e, key.n)) % key.n, z3: gamma + e * mu };
 }
 
-export function prove(pub: EncPublic, priv: EncPrivate, transcript: Transcript, rng: Rng): EncProof {
+/** `pre`: precomputed nonce power and masks replacing the corresponding draws (the proof is the same in kind). */
+export function prove(pub: EncPublic, priv: EncPrivate, transcript: Transcript, rng: Rng, pre?: EncPre): EncProof {
   if (!inSigned(priv.k, pow2(pub.key.profile.ell))) fail('OUT_OF_RANGE', 'Πenc: k ∉ ±2^ℓ');
-  return proveUnchecked(pub, priv, transcript, rng);
+  return proveUnchecked(pub, priv, transcript, rng, pre);
 }
 
 export function verify(pub: EncPublic, proof: EncProof, transcript: Transcript): Verdict {

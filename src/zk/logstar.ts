@@ -15,6 +15,8 @@ import { modPowSecret } from '../bigint/modexp.js';
 import { G, mulPublic, mulSecret, modN, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
+import type { NoncePair } from '../paillier/nonce-pool.js';
+import { checkMask, type Mask } from './mask-pool.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
@@ -79,27 +81,44 @@ function challenge(pub: LogStarPublic, c: Pick<LogStarProof, 'S' | 'A' | 'Y' | '
     .challengeSigned('e', challengeBound(pub.key.profile));
 }
 
-function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng): LogStarProof {
+/**
+ * Optional precomputed parts (single use): r, a `NoncePool` pair under N0 for A; `mu`, `gamma`,
+ * `MaskPool` masks under the verifier's N̂ for t^μ (of S) and (α, γ, D).
+ */
+export interface LogStarPre {
+  r?: NoncePair | undefined;
+  mu?: Mask | undefined;
+  gamma?: Mask | undefined;
+}
+
+function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng, pre: LogStarPre = {}): LogStarProof {
   const { key, rp } = pub;
   const g = pub.g ?? G;
   const { ell, epsilon } = key.profile;
+  // a mask with α ≡ 0 (mod q) is discarded, as a drawn α would be
+  const mg = pre.gamma && modN(checkMask(pre.gamma, rp, 'gamma', 'Πlog* γ').x) !== 0n ? pre.gamma : undefined;
+  const mm = pre.mu && checkMask(pre.mu, rp, 'mu', 'Πlog* μ');
   let alpha: bigint;
-  do alpha = randomSigned(rng, pow2(ell + epsilon));
-  while (modN(alpha) === 0n);
-  const mu = randomSigned(rng, pow2(ell) * rp.N);
-  const r = randomUnit(rng, key.n);
-  const gamma = randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const S = rp.commit(priv.x, mu);
-  const A = key.encryptWithNonce(alpha, r);
+  if (mg) alpha = mg.x;
+  else {
+    do alpha = randomSigned(rng, pow2(ell + epsilon));
+    while (modN(alpha) === 0n);
+  }
+  const mu = mm ? mm.y : randomSigned(rng, pow2(ell) * rp.N);
+  const r = pre.r ? key.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key.n);
+  const gamma = mg ? mg.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
+  const S = mm ? (rp.commit(priv.x, 0n) * mm.c) % rp.N : rp.commit(priv.x, mu); // s^x · t^μ
+  const A = pre.r ? key.encryptWithNoncePower(alpha, pre.r) : key.encryptWithNonce(alpha, r);
   const Y = mulSecret(g, modN(alpha));
-  const D = rp.commit(alpha, gamma);
+  const D = mg ? mg.c : rp.commit(alpha, gamma);
   const e = challenge(pub, { S, A, Y, D }, transcript);
   return { S, A, Y, D, z1: alpha + e * priv.x, z2: (r * modPowSecret(priv.rho, e, key.n)) % key.n, z3: gamma + e * mu };
 }
 
-export function prove(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng): LogStarProof {
+/** `pre`: precomputed nonce power and masks replacing the corresponding draws. */
+export function prove(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng, pre?: LogStarPre): LogStarProof {
   if (!inSigned(priv.x, pow2(pub.key.profile.ell))) fail('OUT_OF_RANGE', 'Πlog*: x ∉ ±2^ℓ');
-  return proveUnchecked(pub, priv, transcript, rng);
+  return proveUnchecked(pub, priv, transcript, rng, pre);
 }
 
 export function verify(pub: LogStarPublic, proof: LogStarProof, transcript: Transcript): Verdict {

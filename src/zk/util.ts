@@ -4,7 +4,6 @@
  * @module
  */
 import { bitLength, gcd, primeBatches, primesBelow, smallestFactorIn } from '../bigint/arith.js';
-import { modPow } from '../bigint/modexp.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
 import { randomBelow, type Rng } from '../rng.js';
 import { pow2, type ZkProfile } from './params.js';
@@ -118,5 +117,5 @@ export function firstNonUnit(xs: readonly bigint[], N: bigint): number {
 export function encEquals(key: PaillierPublicKey, z: bigint, w: bigint, A: bigint, C: bigint, e: bigint): boolean {
   const n = key.n;
   const lhs = key.encryptWithNonce(((z % n) + n) % n, w);
-  return lhs === (A * modPow(C, e, key.n2)) % key.n2;
+  return lhs === (A * key.powPublic(C, e)) % key.n2;
 }
