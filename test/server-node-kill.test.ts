@@ -24,6 +24,7 @@ import type { Signature } from '../src/client/signing.js';
 import { seededRng } from '../src/rng.js';
 import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
 import { readTss } from '../src/tss/tss-metadata.js';
+import { FactorKey } from '../src/tss/factor-key.js';
 import { deviceAux, durableMetadata, POSTBOX } from './helpers/account.js';
 import { faultSeed, seededRandom } from './helpers/batch-load.js';
 import { FailoverMetadataStorage, login, nodeSet, verifiedByOpenSsl, type NodeSet } from './helpers/nodes.js';
@@ -54,12 +55,15 @@ describe('a node SIGKILLed mid-session; the device goes on through another node'
       const urls = () => nodes.map((n) => n.url);
       /** The node the device's link is on now. */
       const current = (svc: ServiceClient): ServerProcess => nodes.find((n) => n.url === svc.url)!;
-      /** Kill `victim`, start a replacement (a restarted node), and point everything at the survivors + it. */
+      /** Kill `victim` and restart it on its port (a new process: new node id, nothing in memory). */
       const killed: string[] = [];
+      let killedAt = 0;
       const killAndReplace = async (victim: ServerProcess): Promise<void> => {
         killed.push(victim.url);
+        killedAt = Date.now();
         await set!.kill(victim);
-        nodes = [...nodes.filter((n) => n !== victim), await set!.start()];
+        // the node restarts where it listened (the device's URL list is fixed; a restarted process is a new node)
+        nodes = [...nodes.filter((n) => n !== victim), await set!.start(Number(new URL(victim.url).port))];
       };
 
       // the kill hook: at the end of round `at` of the next session of protocol `proto`, SIGKILL the link's node
@@ -100,6 +104,7 @@ describe('a node SIGKILLed mid-session; the device goes on through another node'
       /** Retry an operation that a kill interrupted (typed errors only), through the nodes left. */
       const retried = async <T>(name: string, fn: () => Promise<T>): Promise<{ value: T; failures: string[] }> => {
         const failures: string[] = [];
+        killedAt = 0; // set by the kill this operation meets
         for (let attempt = 0; attempt < 4; attempt++) {
           try {
             return { value: await fn(), failures };
@@ -108,6 +113,8 @@ describe('a node SIGKILLed mid-session; the device goes on through another node'
             expect(code, `${why}: ${name} failed untyped: ${String(e)}`).toMatch(/^[A-Z_]+$/);
             expect(code, `${why}: ${name}`).not.toBe('SERVICE_STATE_MISMATCH');
             failures.push(code!);
+            // the device learns its node is gone within a reconnection, not after the 60 s stall timeout
+            if (killedAt) expect(Date.now() - killedAt, `${why}: ${name} failed with ${code} ${Date.now() - killedAt} ms after the kill`).toBeLessThan(20_000);
             if (armed?.fired) await armed.fired;
             storage.setUrls(urls());
           }
@@ -128,9 +135,9 @@ describe('a node SIGKILLed mid-session; the device goes on through another node'
 
       // (b) SIGKILL during a refresh's run (addFactor with a new index), before the phase-1 batch
       const epochBefore = await twoPhaseHolds();
-      const { factorKey: answers } = await account.securityAnswerFactor('kill at round');
+      const answers = FactorKey.random(seededRng(`node-kill/${seed}/factor`)); // a new factor at a new index: a refresh
       armed = { proto: 'refresh', at: 1 + Math.floor(rnd() * 2) };
-      const b = await retried('addFactor', () => account.addFactor({ factor: answers.pub(), tssIndex: 3, module: 'tssSecurityQuestions', securityQuestion: { question: 'which round?' } }));
+      const b = await retried('addFactor', () => account.addFactor({ factor: answers, tssIndex: 4, module: 'seedPhrase' }) /* its key: the factor's own records are signed with it (HTTP storage) */);
       await armed.fired;
       expect(armed.fired, `${why}: (b) the kill fired`).toBeDefined();
       console.log(`${why}: (b) refresh killed at round ${armed.at}; retries saw ${b.failures.join(', ') || 'nothing'}; finalized=${b.value.finalized}`);

@@ -25,8 +25,8 @@ export const PRIMES_FILE = join(REPO_ROOT, 'test-vectors/primes/safe-primes-1024
 
 export interface NodeSet {
   issuer: TestIssuer;
-  /** Start one more node (a server process) on the shared database. */
-  start(): Promise<ServerProcess>;
+  /** Start one more node (a server process) on the shared database (`port`: a restart where a dead node listened). */
+  start(port?: number): Promise<ServerProcess>;
   /** SIGKILL a node and wait for it to be gone. */
   kill(n: ServerProcess): Promise<void>;
   close(): Promise<void>;
@@ -52,8 +52,8 @@ export async function nodeSet(databaseUrl: string, env: Record<string, string> =
   };
   return {
     issuer,
-    start: async () => {
-      const n = await spawnServer(nodeEnv);
+    start: async (port) => {
+      const n = await spawnServer(port === undefined ? nodeEnv : { ...nodeEnv, TKEY_PORT: String(port) });
       running.add(n);
       void n.exited.then(() => running.delete(n));
       return n;
