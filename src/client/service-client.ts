@@ -11,8 +11,11 @@
  *   3. a login with a fresh ID token: `getIdToken({nonce})` must return an ID token whose `nonce`
  *      claim is `nonce` = base64url(SHA-256(device bus key)) (`loginNonce`; ask your OpenID
  *      provider for it) — the service binds the login to this device key;
- *   4. after every reconnection, `resume` with the service session (no new token); a new ID token
- *      only when the session expired or was refused.
+ *   4. after every reconnection, at once, `resume` with the service session (no new token); a new ID
+ *      token only when the session expired or was refused. The answer names the server process
+ *      (`ServiceGrant.node`): back on ANOTHER node (failover, restart), the sessions under way on
+ *      `partyTransport` are gone with the old process and end at once with SERVER_UNAVAILABLE
+ *      (`details.reason: 'node-changed'`; retry the operation) instead of stalling 60 s.
  *
  * Errors are typed: AUTH_REQUIRED, AUTH_INVALID (`details.reason`), FORBIDDEN (the account belongs
  * to another login), RATE_LIMITED (`details.retryAfterSeconds`), SERVER_UNAVAILABLE (no server

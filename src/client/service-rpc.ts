@@ -19,7 +19,8 @@
  * Big integers (`deviceN`) travel as big-endian bytes.
  *
  * Logins (`ServeServiceOptions.guard`, the server's co-signing service): `login {idToken}` and
- * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt}` and authenticate THIS
+ * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt, node?}` (`node`: the serving
+ * process's instance id, `ServeServiceOptions.node`) and authenticate THIS
  * connection (its connection sid); every other method except `identityPub` is `AUTH_REQUIRED`
  * until one succeeded on the connection (again after every reconnection, and once the session
  * expired), then the guard authorizes it (`admit`: the account's owner, per-account caps) before
