@@ -72,12 +72,11 @@ describe('two server processes on one PostgreSQL', () => {
     // the same pooled presignature offered again (a device's pool restored from a stale copy):
     // the service's half is gone, so no nonce is reused — the client burns its half and presigns anew
     const pool = account.presignPool;
-    const left = await pool.count();
-    expect(left).toBe(1);
+    expect(await pool.count()).toBe(1);
     const remaining = (await pool.store.list()).map((r) => r.id);
     const taken = recording.seen.filter((r) => !remaining.includes(r.id));
     expect(taken).toHaveLength(1); // the one s1 used
-    // drain the pool, then put the used half back
+    // drain the pool; then a restored device offers the used one again
     const s2 = await account.sign({ personalMessage: 'pooled, second half' });
     expect(s2.presigned).toBe(true);
     verifiedByOpenSsl(s2, pub);
