@@ -723,7 +723,8 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
       offs.push(link.subscribe(sid, onEnvelope));
       offs.push(link.onReady(() => resend(link)));
     }
-    const onAbort = (): void => end(new InternalBug(`${o.protocol}: cancelled`, { cancelled: true }, 'SESSION_STALLED'));
+    // a typed reason (e.g. SERVER_UNAVAILABLE: the remote node is gone) ends the run with that error; any other: cancelled
+    const onAbort = (): void => end(o.signal?.reason instanceof TkeyTssError ? o.signal.reason : new InternalBug(`${o.protocol}: cancelled`, { cancelled: true }, 'SESSION_STALLED'));
     if (o.signal) {
       if (o.signal.aborted) return onAbort();
       o.signal.addEventListener('abort', onAbort, { once: true });

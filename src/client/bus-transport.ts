@@ -9,7 +9,7 @@
  * remote party reports ends the run but is not its own.
  * @module
  */
-import { fail, InternalBug, ProtocolAbort } from '../errors.js';
+import { fail, InternalBug, ProtocolAbort, TkeyTssError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../bus/session-link.js';
 import { Session, type ProgressEvent } from '../../protocols/session.js';
@@ -57,6 +57,8 @@ export interface BusPartyTransportOptions {
 
 export class BusPartyTransport implements PartyTransport {
   readonly #opts: BusPartyTransportOptions;
+  /** One controller per run under way (`abandon` ends them). */
+  readonly #running = new Set<AbortController>();
   constructor(opts: BusPartyTransportOptions = {}) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
     this.#opts = opts;
@@ -92,6 +94,12 @@ export class BusPartyTransport implements PartyTransport {
         : session;
       sessions.push({ id: p.id, session: watched, finish: () => p.finish(session.output as O) });
     }
+    const ctl = new AbortController();
+    const outer = this.#opts.signal;
+    const onOuter = (): void => ctl.abort(outer!.reason);
+    if (outer?.aborted) onOuter();
+    else outer?.addEventListener('abort', onOuter, { once: true });
+    this.#running.add(ctl);
     try {
       await runSessions({
         sid: plan.sid,
@@ -100,13 +108,29 @@ export class BusPartyTransport implements PartyTransport {
         remote,
         ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
         ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
-        ...(this.#opts.signal ? { signal: this.#opts.signal } : {}),
+        signal: ctl.signal,
         ...(this.#opts.onDrop ? { onDrop: this.#opts.onDrop } : {}),
       });
     } catch (e) {
       await Promise.all(recording); // the owner's record of its own abort is in before the run ends
       throw e;
+    } finally {
+      this.#running.delete(ctl);
+      outer?.removeEventListener('abort', onOuter);
     }
+  }
+
+  /**
+   * End every run under way with `reason` (a typed error: each run rejects with it) — e.g. the
+   * remote side of the sessions is known to be gone, so waiting `stallMs` for it is pointless.
+   * Returns how many runs it ended.
+   */
+  abandon(reason: TkeyTssError): number {
+    if (!(reason instanceof TkeyTssError)) fail('INVALID_ARGUMENT', 'reason: expected a typed error');
+    const n = this.#running.size;
+    for (const c of [...this.#running]) c.abort(reason);
+    this.#running.clear();
+    return n;
   }
 }
 

@@ -11,8 +11,11 @@
  *   3. a login with a fresh ID token: `getIdToken({nonce})` must return an ID token whose `nonce`
  *      claim is `nonce` = base64url(SHA-256(device bus key)) (`loginNonce`; ask your OpenID
  *      provider for it) — the service binds the login to this device key;
- *   4. after every reconnection, `resume` with the service session (no new token); a new ID token
- *      only when the session expired or was refused.
+ *   4. after every reconnection, at once, `resume` with the service session (no new token); a new ID
+ *      token only when the session expired or was refused. The answer names the server process
+ *      (`ServiceGrant.node`): back on ANOTHER node (failover, restart), the sessions under way on
+ *      `partyTransport` are gone with the old process and end at once with SERVER_UNAVAILABLE
+ *      (`details.reason: 'node-changed'`; retry the operation) instead of stalling 60 s.
  *
  * Errors are typed: AUTH_REQUIRED, AUTH_INVALID (`details.reason`), FORBIDDEN (the account belongs
  * to another login), RATE_LIMITED (`details.retryAfterSeconds`), SERVER_UNAVAILABLE (no server
@@ -158,10 +161,20 @@ export async function connectService(urls: string | readonly string[], opts: Con
   const transport = new FailoverTransport(eps, found.index, (url) => new WebSocketTransport(isWs ? new WS(url, { maxPayload: MAX_PROTOCOL_FRAME }) : new WS(url)), backoff);
   const link = connectLink(transport, { identityKey: identity, serverPub: found.busPub });
   let grant: ServiceGrant | null = null;
+  const partyTransport = new BusPartyTransport(opts.sessions ?? {});
+  // the node (server process instance) the sessions under way run on: they live in its memory only
+  let node: string | undefined;
+  const onNode = (g: ServiceGrant): void => {
+    if (g.node === undefined) return;
+    if (node !== undefined && g.node !== node)
+      partyTransport.abandon(new InternalBug(`the service node running this session went away (the connection now reaches another server process, ${transport.url}); retry the operation`, { reason: 'node-changed', url: transport.url }, 'SERVER_UNAVAILABLE'));
+    node = g.node;
+  };
   const authenticate = async (rpc: { login(t: string): Promise<ServiceGrant>; resume(s: string): Promise<ServiceGrant> }): Promise<void> => {
     if (grant && grant.expiresAt - 5 > Date.now() / 1000) {
       try {
         grant = await rpc.resume(grant.session);
+        onNode(grant);
         return;
       } catch (e) {
         if (!isTkeyTssError(e, 'AUTH_INVALID')) throw e; // expired or refused: a fresh login below
@@ -170,6 +183,7 @@ export async function connectService(urls: string | readonly string[], opts: Con
     const token = await opts.getIdToken({ nonce, url: transport.url });
     if (typeof token !== 'string' || token.length === 0) fail('INVALID_ARGUMENT', 'getIdToken: expected an ID token string');
     grant = await rpc.login(token);
+    onNode(grant);
   };
   let conn: Awaited<ReturnType<typeof rpcConnect>>;
   try {
@@ -185,7 +199,9 @@ export async function connectService(urls: string | readonly string[], opts: Con
     link.close();
     throw e;
   }
-  const partyTransport = new BusPartyTransport(opts.sessions ?? {});
+  // every reconnection resumes at once (not at the next call): a session under way learns within a
+  // round trip that its node is gone (SERVER_UNAVAILABLE, details.reason 'node-changed') instead of stalling
+  link.onReady(() => void conn.authenticated().catch(() => undefined));
   return {
     identityPub: conn.identityPub,
     keygenParticipant: conn.keygenParticipant,

@@ -19,7 +19,8 @@
  * Big integers (`deviceN`) travel as big-endian bytes.
  *
  * Logins (`ServeServiceOptions.guard`, the server's co-signing service): `login {idToken}` and
- * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt}` and authenticate THIS
+ * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt, node?}` (`node`: the serving
+ * process's instance id, `ServeServiceOptions.node`) and authenticate THIS
  * connection (its connection sid); every other method except `identityPub` is `AUTH_REQUIRED`
  * until one succeeded on the connection (again after every reconnection, and once the session
  * expired), then the guard authorizes it (`admit`: the account's owner, per-account caps) before
@@ -55,6 +56,12 @@ export interface ServiceGrant {
   session: string;
   subject: { iss: string; sub: string };
   expiresAt: number;
+  /**
+   * The serving node's instance id (random per server process start, `ServeServiceOptions.node`):
+   * sessions live in one node's memory, so a device whose link comes back on another instance knows
+   * its sessions under way are gone (`connectService` ends them at once instead of waiting `stallMs`).
+   */
+  node?: string;
 }
 
 /** The server side of logins and authorization (`serveService` option `guard`). */
@@ -120,7 +127,8 @@ function strictAuthArgs(m: 'login' | 'resume', a: WirePayload): string {
   return v;
 }
 
-const grantToWire = (g: ServiceGrant): WirePayload => ({ expiresAt: g.expiresAt, session: g.session, subject: { iss: g.subject.iss, sub: g.subject.sub } });
+const grantToWire = (g: ServiceGrant, node?: string): WirePayload => ({ expiresAt: g.expiresAt, session: g.session, subject: { iss: g.subject.iss, sub: g.subject.sub }, ...(node !== undefined ? { node } : {}) });
+const NODE_ID = /^[0-9a-f]{16,64}$/;
 
 /** Request args → wire (bigints as big-endian bytes). */
 function argsToWire(req: Record<string, unknown> | undefined): WirePayload {
@@ -186,6 +194,8 @@ export interface ServeServiceOptions extends BusPartyTransportOptions {
   onError?: (e: unknown, info: { method: string; link: Link }) => void;
   /** Require a login per connection and authorize every call (the server's co-signing service). Without it every peer may call (tests, the demo's private link). */
   guard?: RpcGuard;
+  /** This server process's instance id (16–64 lowercase hex), sent in every login/resume answer (`ServiceGrant.node`). */
+  node?: string;
 }
 
 /**
@@ -197,6 +207,7 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
   const transport = new BusPartyTransport(opts);
   const offs: (() => void)[] = [];
   const guard = opts.guard;
+  if (opts.node !== undefined && (typeof opts.node !== 'string' || !NODE_ID.test(opts.node))) fail('INVALID_ARGUMENT', 'node: expected 16–64 lowercase hex characters');
   /** The login of each link's connection (by connection sid): gone with the connection. */
   const authed = new WeakMap<Link, { conn: string; grant: ServiceGrant }>();
   const serveLink = (link: Link): void => {
@@ -238,7 +249,7 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
       const devicePub = link.peerPub!;
       const grant = method === 'login' ? await guard.login(v, devicePub) : await guard.resume(v, devicePub);
       authed.set(link, { conn, grant });
-      return grantToWire(grant);
+      return grantToWire(grant, opts.node);
     }
     const args = strictArgs(method, a);
     const account = args.account as unknown as AccountRef;
@@ -349,7 +360,8 @@ export interface AuthRpc {
 function grantFromWire(w: WirePayload): ServiceGrant {
   if (!isMap(w) || typeof w.session !== 'string' || typeof w.expiresAt !== 'number' || !isMap(w.subject) || typeof w.subject.iss !== 'string' || typeof w.subject.sub !== 'string')
     return fail('BUS_FRAME_INVALID', 'login: malformed response');
-  return { session: w.session, subject: { iss: w.subject.iss, sub: w.subject.sub }, expiresAt: w.expiresAt };
+  if (w.node !== undefined && (typeof w.node !== 'string' || !NODE_ID.test(w.node))) return fail('BUS_FRAME_INVALID', 'login: malformed node id');
+  return { session: w.session, subject: { iss: w.subject.iss, sub: w.subject.sub }, expiresAt: w.expiresAt, ...(typeof w.node === 'string' ? { node: w.node } : {}) };
 }
 
 /** The device's `ServiceConnection` to the service behind `link`. Participants it returns are remote: run them with a `BusPartyTransport`. */

@@ -12,6 +12,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { WebSocketServer } from 'ws';
+import { bytesToHex } from '../../bytes.js';
+import { cryptoRng } from '../../rng.js';
 import { LinkServer } from '../../bus/session-link.js';
 import { WebSocketTransport, type WebSocketLike } from '../../bus/transport.js';
 import { MAX_FRAME } from '../../bus/ws-node.js';
@@ -31,8 +33,12 @@ export function attachBus(app: FastifyInstance, o: { busKey: Uint8Array; party: 
   // bus connections per client IP and minute (the HTTP per-IP limit does not see upgrades)
   const perIp = new KeyLimiter({ max: o.upgradesPerMinuteIp, windowMs: 60_000, clock: o.clock });
   const links = new LinkServer({ identityKey: o.busKey, onRefused: (e) => app.log.debug({ code: e.code }, 'bus frame refused') });
+  // this process's instance: sessions live in its memory, so a device that comes back on another
+  // instance (a failover, a restart) learns that its sessions under way are gone (ServiceGrant.node)
+  const node = bytesToHex(cryptoRng.bytes(16));
   const stop = serveService(o.party, links, {
     guard: o.guard,
+    node,
     onError: (e, { method }) => app.log.warn({ method, code: (e as { code?: string })?.code }, 'service session failed'),
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME });
