@@ -14,7 +14,9 @@ export interface Entry {
 }
 
 export async function measureCase(c: BenchCase): Promise<Entry> {
-  const bench = new Bench({ iterations: c.iterations ?? 20, time: c.time ?? 1000, warmupIterations: Math.min(5, c.iterations ?? 5) });
+  // an exact warm-up count when the case sets one (tinybench otherwise warms up ≥ 250 ms, which would eat pooled presignatures)
+  const warm = c.warmup === undefined ? { warmupIterations: Math.min(5, c.iterations ?? 5) } : { warmupIterations: c.warmup, warmupTime: 0, warmup: c.warmup > 0 };
+  const bench = new Bench({ iterations: c.iterations ?? 20, time: c.time ?? 1000, ...warm });
   bench.add(c.name, c.fn);
   await bench.run();
   const r = bench.tasks[0]!.result as { state?: string; latency?: { p50: number; mean: number; samplesCount: number }; error?: Error };
@@ -22,10 +24,10 @@ export async function measureCase(c: BenchCase): Promise<Entry> {
   return { name: c.name, medianMs: r.latency.p50, meanMs: r.latency.mean, samples: r.latency.samplesCount };
 }
 
-/** The cases a suite registers. */
-export async function casesOf(suite: BenchSuite): Promise<BenchCase[]> {
+/** The cases a suite registers (`selected`: which case names the run wants, so a suite can skip setup nobody asked for). */
+export async function casesOf(suite: BenchSuite, selected: (name: string) => boolean = () => true): Promise<BenchCase[]> {
   const local: BenchCase[] = [];
-  await suite({ add: (name, fn, opts) => local.push({ name, fn, ...opts }) });
+  await suite({ add: (name, fn, opts) => local.push({ name, fn, ...opts }), wants: (...names) => names.some(selected) });
   return local;
 }
 

@@ -77,6 +77,7 @@ function batchCase(b: BenchRegistry, name: string, srv: ServerProcess): void {
 }
 
 export default async function suite(b: BenchRegistry): Promise<void> {
+  if (!b.wants('metadata/batch:http-embedded', 'metadata/batch:http-postgres', 'metadata/get:http', 'metadata/throughput:32')) return;
   const base = { TKEY_LOG_LEVEL: 'warn', TKEY_RATE_LIMIT_IP: '10000000', TKEY_RATE_LIMIT_ACCOUNT: '10000000' };
   const embedded = await server({ ...base, TKEY_DATA_DIR: dataDir });
   batchCase(b, 'metadata/batch:http-embedded', embedded);

@@ -27,7 +27,7 @@ async function baselines(names: string[]): Promise<Map<string, Entry>> {
   const files = [...new Set(names.map((n) => SUITE_OF.find(([re]) => re.test(n))?.[1]).filter((f): f is string => f !== undefined))];
   for (const f of files) {
     const suite = (await import(new URL(f, import.meta.url).href)).default as BenchSuite;
-    for (const c of await casesOf(suite)) {
+    for (const c of await casesOf(suite, (n) => names.includes(n))) {
       if (!names.includes(c.name)) continue;
       const e = await measureCase(c);
       out.set(c.name, e);
