@@ -87,6 +87,13 @@ export function updateAuxEntries(
 export function openAux(m: Metadata, tssTag: string, factorKey: FactorKey, tssIndex: number): AuxInfo | undefined {
   const entry = entries(m, tssTag)[factorEncKey(factorKey.pubPoint)];
   if (!entry) return undefined;
+  const aux = openAuxEntry(factorKey, entry);
+  if (aux.self !== tssIndex || entry.tssIndex !== tssIndex) fail('INVALID_JSON', `${auxDomain(tssTag)}: the aux entry is for index ${aux.self}, the factor holds ${tssIndex}`);
+  return aux;
+}
+
+/** Open an entry `sealAuxFor` made, with its factor key (the key's bytes and the plaintext are wiped). Shape only: the caller checks what it is for. */
+export function openAuxEntry(factorKey: FactorKey, entry: AuxEntry): AuxInfo {
   const k = factorKey.exportBytes();
   let bytes: Uint8Array;
   try {
@@ -95,9 +102,7 @@ export function openAux(m: Metadata, tssTag: string, factorKey: FactorKey, tssIn
     wipe(k);
   }
   try {
-    const aux = importAux(bytes);
-    if (aux.self !== tssIndex || entry.tssIndex !== tssIndex) fail('INVALID_JSON', `${auxDomain(tssTag)}: the aux entry is for index ${aux.self}, the factor holds ${tssIndex}`);
-    return aux;
+    return importAux(bytes);
   } finally {
     wipe(bytes);
   }

@@ -10,17 +10,14 @@
  * Aux is not bound to the key's epoch: a refresh keeps it; a removed factor's entries go with it.
  * @module
  */
-import { wipe } from '../bytes.js';
 import { type Point } from '../curve.js';
-import { eciesDecryptJSON } from '../ecies.js';
 import { fail } from '../errors.js';
 import type { Metadata } from '../metadata/metadata.js';
 import type { Rng } from '../rng.js';
 import type { FactorKey } from '../tss/factor-key.js';
 import { factorEncKey } from '../tss/tss-metadata.js';
-import { importAux } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
-import { sealAuxFor, type AuxEntry } from './aux-store.js';
+import { openAuxEntry, sealAuxFor, type AuxEntry } from './aux-store.js';
 
 export const userAuxDomain = (tssTag: string): string => `tssUserAux:${tssTag}`;
 
@@ -66,22 +63,11 @@ export function openUserAux(m: Metadata, tssTag: string, factorKey: FactorKey, t
   for (const [group, es] of Object.entries(groups(m, tssTag))) {
     const entry = es?.[fk];
     if (!entry) continue;
-    const k = factorKey.exportBytes();
-    let bytes: Uint8Array;
-    try {
-      bytes = eciesDecryptJSON(k, entry.aux);
-    } finally {
-      wipe(k);
-    }
-    try {
-      const aux = importAux(bytes);
-      const ids = aux.parties.map((p) => p.id);
-      if (aux.self !== tssIndex || entry.tssIndex !== tssIndex || userGroupKey(ids) !== group || new Set(aux.parties.map((p) => p.N)).size !== ids.length)
-        fail('INVALID_JSON', `${userAuxDomain(tssTag)}[${group}]: the aux entry is not index ${tssIndex}'s aux of that group`);
-      out.set(group, aux);
-    } finally {
-      wipe(bytes);
-    }
+    const aux = openAuxEntry(factorKey, entry);
+    const ids = aux.parties.map((p) => p.id);
+    if (aux.self !== tssIndex || entry.tssIndex !== tssIndex || userGroupKey(ids) !== group || new Set(aux.parties.map((p) => p.N)).size !== ids.length)
+      fail('INVALID_JSON', `${userAuxDomain(tssTag)}[${group}]: the aux entry is not index ${tssIndex}'s aux of that group`);
+    out.set(group, aux);
   }
   return out;
 }
