@@ -9,9 +9,9 @@
 import { chacha20 } from '@noble/ciphers/chacha.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { shake256 } from '@noble/hashes/sha3.js';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from '../write-or-check.js';
 import { bytesToHex, bytesToNumberBE, concatBytes, hexToBytes, utf8ToBytes } from '../../src/bytes.js';
 import { G, mulG, N as q, pointToHex } from '../../src/curve.js';
 import { testPrimePairs } from '../../test/helpers/test-primes.js';
@@ -307,26 +307,4 @@ export function generateTranscript(): Record<string, string> {
   return Object.fromEntries(Object.entries(gen()).map(([k, d]) => [`${k}.json`, JSON.stringify(d, null, 1) + '\n']));
 }
 
-if (process.argv[1]?.endsWith('generate-transcript.ts')) {
-  const check = process.argv.includes('--check');
-  let drift = 0;
-  for (const [name, text] of Object.entries(generateTranscript())) {
-    const path = join(DIR, name);
-    if (check) {
-      let old = '';
-      try {
-        old = readFileSync(path, 'utf8');
-      } catch {
-        /* missing */
-      }
-      if (old !== text) {
-        console.error(`drift: ${name}`);
-        drift++;
-      }
-    } else {
-      writeFileSync(path, text);
-      console.error(`wrote ${name} (${(text.length / 1024).toFixed(0)} KB)`);
-    }
-  }
-  if (drift) process.exitCode = 1;
-}
+if (process.argv[1]?.endsWith('generate-transcript.ts')) writeOrCheck(DIR, generateTranscript());

@@ -5,9 +5,9 @@
  * and exits 1 on drift. Every negative vector's verdict is asserted at generation.
  * Format: test-vectors/SPEC.md §7.2 and `test-vectors/suites/zk.ts`.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeOrCheck } from '../write-or-check.js';
 import { bytesToHex, utf8ToBytes } from '../../src/bytes.js';
 import { G, invN, modN, mulG, mulPublic, N as q, pointToHex, randomScalar } from '../../src/curve.js';
 import { sqrtBound as sqrtB } from '../../src/zk/util.js';
@@ -484,26 +484,4 @@ export function generateZk(): Record<string, string> {
   return Object.fromEntries(Object.entries(docs).map(([k, d]) => [`${k}.json`, JSON.stringify(d, null, 1) + '\n']));
 }
 
-if (process.argv[1]?.endsWith('generate-zk.ts')) {
-  const check = process.argv.includes('--check');
-  let drift = 0;
-  for (const [name, text] of Object.entries(generateZk())) {
-    const path = join(DIR, name);
-    if (check) {
-      let old = '';
-      try {
-        old = readFileSync(path, 'utf8');
-      } catch {
-        /* missing */
-      }
-      if (old !== text) {
-        console.error(`drift: ${name}`);
-        drift++;
-      }
-    } else {
-      writeFileSync(path, text);
-      console.error(`wrote ${name} (${(text.length / 1024).toFixed(0)} KB)`);
-    }
-  }
-  if (drift) process.exitCode = 1;
-}
+if (process.argv[1]?.endsWith('generate-zk.ts')) writeOrCheck(DIR, generateZk());
