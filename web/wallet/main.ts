@@ -26,6 +26,7 @@ import { isTkeyTssError } from '../../src/errors.js';
 import { sha256 } from '../../src/hash.js';
 import { cryptoRng } from '../../src/rng.js';
 import type { TypedData } from '../../src/signature/eip712.js';
+import { ETHER_MAIL } from './example-typed-data.js';
 import { HttpMetadataStorage } from '../../src/storage/http-storage.js';
 import { FactorKey } from '../../src/tss/factor-key.js';
 import { deviceAux, type DeviceAux, type WalletConfig } from './device-aux.js';
@@ -38,33 +39,6 @@ const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
 const button = (id: string): HTMLButtonElement => $<HTMLButtonElement>(id);
 const server = new URL('..', location.href).href.replace(/\/$/, ''); // the page lives at <server>/wallet/
 const RECOVERY_MNEMONIC_INDEX = 4;
-
-const EXAMPLE_TYPED: TypedData = {
-  types: {
-    EIP712Domain: [
-      { name: 'name', type: 'string' },
-      { name: 'version', type: 'string' },
-      { name: 'chainId', type: 'uint256' },
-      { name: 'verifyingContract', type: 'address' },
-    ],
-    Person: [
-      { name: 'name', type: 'string' },
-      { name: 'wallet', type: 'address' },
-    ],
-    Mail: [
-      { name: 'from', type: 'Person' },
-      { name: 'to', type: 'Person' },
-      { name: 'contents', type: 'string' },
-    ],
-  },
-  primaryType: 'Mail',
-  domain: { name: 'Ether Mail', version: '1', chainId: 1, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-};
 
 interface State {
   sub: string;
@@ -348,7 +322,7 @@ async function start(): Promise<void> {
   } else {
     banner.textContent = 'Device Paillier keys: real safe primes, generated in Web Workers (seconds to tens of seconds per key).';
   }
-  $<HTMLTextAreaElement>('typed').value = JSON.stringify(EXAMPLE_TYPED, null, 2);
+  $<HTMLTextAreaElement>('typed').value = JSON.stringify(ETHER_MAIL, null, 2);
   $<HTMLInputElement>('subject').value = `dev-user-${bytesToHex(cryptoRng.bytes(3))}`;
   const on = (id: string, name: string, fn: () => Promise<string>) => button(id).addEventListener('click', () => void step(name, fn));
   on('login', 'log in', login);
