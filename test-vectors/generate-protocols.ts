@@ -26,13 +26,8 @@ import type { PartySpec, Protocol } from '../protocols/types.js';
 import { pointBytes, scalarBytes } from '../protocols/util.js';
 import { editMessage, flip, tamper, type Rule } from '../test/helpers/tamper.js';
 import { expectOf, outputToJSON, replayParty } from './suites/protocol-replay.js';
-import { sha256 } from '../src/hash.js';
-import { modN, scalarToBytes } from '../src/curve.js';
-import { bytesToNumberBE } from '../src/bytes.js';
-import { presign, Presignature, type PresignatureData, type PresignInput, type PresignOutput, type PresignState } from '../protocols/presign/index.js';
-import { sign, type SignInput } from '../protocols/sign/index.js';
-import { auxFixtures } from '../test/helpers/aux-fixtures.js';
-import { presignInputToJSON, signInputToJSON } from './suites/presign.js';
+import { presignFiles } from './gen/presign.js';
+import { signFiles } from './gen/sign.js';
 
 export const SCRIPT = 'test-vectors/generate-protocols.ts';
 export const SEED = 'tkey-tss/conformance/v1/protocols';
@@ -45,7 +40,7 @@ type J = Record<string, unknown>;
 const P = (id: number, ...owns: number[]): PartySpec => ({ id, owns });
 const hex = bytesToHex;
 
-interface Case<I> {
+export interface Case<I> {
   id: string;
   note: string;
   parties: PartySpec[];
@@ -67,7 +62,7 @@ function refreshInputToJSON(i: RefreshInput): J {
   };
 }
 
-function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJSON?: (i: I) => J): J {
+export function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJSON?: (i: I) => J): J {
   const seedOf = (id: number) => `${SEED}/${protocol.name}/${c.id}/party-${id}`;
   const sid = utf8ToBytes(`${SEED}/${protocol.name}/${c.id}`);
   const input = c.input ?? (() => ({}) as I);
@@ -97,7 +92,7 @@ function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJS
   return { id: c.id, note: c.note, sid: hex(sid), threshold: c.threshold, parties: c.parties.map((p) => ({ id: p.id, owns: [...p.owns] })), ...(c.culprit !== undefined ? { culprit: c.culprit } : {}), transcript };
 }
 
-function file(suite: string, description: string, vectors: J[]): string {
+export function file(suite: string, description: string, vectors: J[]): string {
   return JSON.stringify({ suite, version: 1, description, generator: { script: SCRIPT, seed: SEED }, vectors }, null, 2) + '\n';
 }
 
@@ -129,7 +124,7 @@ function keygenFiles(): Map<string, string> {
   ]);
 }
 
-function keygenRun(parties: PartySpec[], t: number, label: string): KeygenOutput[] {
+export function keygenRun(parties: PartySpec[], t: number, label: string): KeygenOutput[] {
   const r = simulate(keygen, parties.map((p) => ({ id: p.id, owns: p.owns, input: {}, rng: seededRng(`${SEED}/setup/${label}/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/${label}`), threshold: t, replay: true });
   return parties.map((p) => r.outputs.get(p.id)!);
 }
@@ -224,67 +219,6 @@ function auxFiles(): Map<string, string> {
 
 export function generateAuxVectors(): Map<string, string> {
   return auxFiles();
-}
-
-const psProto = presign as unknown as Protocol<PresignInput, unknown, object>;
-const sgProto = sign as unknown as Protocol<SignInput, unknown, object>;
-
-/** Presign inputs for `signers` of a keygen result, aux from the TEST primes (test/helpers/aux-fixtures.ts). */
-function presignInputsOf(key: KeygenOutput[], signers: number[], shift?: Uint8Array): (party: number) => PresignInput {
-  const aux = auxFixtures(signers);
-  const o = key[0]!;
-  return (id) => ({ publicKey: o.publicKey, epoch: o.epoch, publicShares: o.publicShares, share: key.find((k) => k.shares.has(id))!.shares.export(id), ...(shift ? { shift } : {}), aux: aux.get(id)! });
-}
-
-function presignFiles(): Map<string, string> {
-  const two = [P(1, 1), P(2, 2)];
-  const kg22 = keygenRun(two, 2, 'presign-2of2');
-  const kg23 = keygenRun([P(1, 1), P(2, 2), P(3, 3)], 2, 'presign-2of3');
-  const honest: Case<PresignInput>[] = [
-    { id: '2of3-device-recovery-shift', note: 'signers 2 and 3 of a 2-of-3 key (no service), derivation shift 0x2a (added by signer 2)', parties: [P(2, 2), P(3, 3)], threshold: 2, input: presignInputsOf(kg23, [2, 3], scalarToBytes(42n)) },
-  ];
-  const bad = (id: string, note: string, ...rules: Rule[]): Case<PresignInput> => ({ id, note, parties: two, threshold: 2, input: presignInputsOf(kg22, [1, 2]), rules, culprit: 2 });
-  const tampered: Case<PresignInput>[] = [
-    bad('bad-enc', "party 2's Πenc ψ⁰ has a flipped bit", editMessage(2, 1, 'p2p', (b) => void (b.psi0 = flip(b.psi0 as Uint8Array)))),
-    bad('ciphertext-not-unit', "party 2's K_2 is 0 (not in Z*_{N²})", editMessage(2, 1, 'broadcast', (b) => void (b.K = new Uint8Array((b.K as Uint8Array).length)))),
-    bad('wrong-delta', 'party 2 announces δ_2 + 1 (consistently); the blame round names it (Πdec)', {
-      party: 2,
-      round: 3,
-      after: (res) => {
-        const x = res as { state: PresignState; outbox: { to: number | null; payload: unknown }[] };
-        x.state.delta_i = modN(x.state.delta_i! + 1n);
-        const bc = x.outbox.find((m) => m.to === null)!.payload as Record<string, unknown>;
-        bc.delta = scalarToBytes(x.state.delta_i);
-        x.state.bc3 = bc as never;
-        return res;
-      },
-    }),
-  ];
-  return new Map([
-    ['presign/presign.json', file('presign', 'Honest CGGMP21 presign transcripts (protocols/presign), TEST primes; inputs carry the aux info and shares', honest.map((c) => vector(psProto, c, presignInputToJSON)))],
-    ['presign/presign-tampered.json', file('presign', 'Presign transcripts with one tampering party (2): the other party must abort with the recorded reason, round and culprits', tampered.map((c) => vector(psProto, c, presignInputToJSON)))],
-  ]);
-}
-
-function signFiles(): Map<string, string> {
-  const two = [P(1, 1), P(2, 2)];
-  const kg = keygenRun(two, 2, 'sign-2of2');
-  const inputs = presignInputsOf(kg, [1, 2]);
-  const r = simulate(presign, two.map((p) => ({ id: p.id, owns: p.owns, input: inputs(p.id), rng: seededRng(`${SEED}/setup/sign-presign/party-${p.id}`) })), { sid: utf8ToBytes(`${SEED}/setup/sign-presign`), threshold: 2, replay: true });
-  const data = new Map<number, PresignatureData>(two.map((p) => [p.id, (r.outputs.get(p.id) as PresignOutput).presignature.exportData()]));
-  const digest = sha256(utf8ToBytes('tkey-tss conformance: sign me'));
-  const input = (id: number): SignInput => {
-    const d = data.get(id)!;
-    return { presignature: Presignature.fromData(d), digest, publicKey: d.publicKey, epoch: d.epoch, shift: d.shift };
-  };
-  const honest: Case<SignInput>[] = [{ id: '2of2', note: 'online sign of sha256("tkey-tss conformance: sign me") with a 2-of-2 presignature', parties: two, threshold: 2, input }];
-  const tampered: Case<SignInput>[] = [
-    { id: 'wrong-sigma', note: "party 2's σ_2 + 1: its partial signature fails σ_j·R = m·R̄_j + r·S̄_j", parties: two, threshold: 2, input, culprit: 2, rules: [editMessage(2, 1, 'broadcast', (b) => void (b.sigma = scalarToBytes(modN(bytesToNumberBE(b.sigma as Uint8Array) + 1n))))] },
-  ];
-  return new Map([
-    ['sign/sign.json', file('sign', 'Honest online-sign transcripts (protocols/sign); the input carries the presignature data', honest.map((c) => vector(sgProto, c, signInputToJSON)))],
-    ['sign/sign-tampered.json', file('sign', 'Online-sign transcripts with a tampering party (2)', tampered.map((c) => vector(sgProto, c, signInputToJSON)))],
-  ]);
 }
 
 export function generateProtocolVectors(): Map<string, string> {

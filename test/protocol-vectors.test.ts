@@ -14,7 +14,7 @@ const load = (rel: string) => JSON.parse(readFileSync(join(DIR, rel), 'utf8'));
 describe('protocol transcript vectors', () => {
   it('regenerating reproduces the committed files exactly', () => {
     expect(diffProtocolVectors(generateProtocolVectors())).toEqual([]);
-  });
+  }, 600_000); // presign and sign: ~30 presign runs with their replays (minutes on a loaded machine)
 
   it('every party of every committed transcript replays byte for byte', async () => {
     for (const [suite, files] of [
