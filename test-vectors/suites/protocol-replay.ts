@@ -6,7 +6,8 @@
  *   out = start(); for each message in `received` (wire bytes, in order): out += receive(decode(m))
  *   → the encoded `out` must equal `sent` byte for byte, and the end state must be `expect`:
  *     {output: …} (compared field by field in the JSON form below), {abort: {reason, round,
- *     culprits}} (the abort must happen on the last received message), or {pending: true}.
+ *     culprits}} (the abort must happen on the last received message), or {pending: true};
+ *     a party with `unconfirmed` (refresh) must hold exactly that unconfirmed output (or null).
  * @module
  */
 import { bytesToHex, hexToBytes } from '../../src/bytes.js';
