@@ -53,6 +53,8 @@ interface Case<I> {
   rules?: Rule[];
   /** The tampering party (not replayed) */
   culprit?: number;
+  /** The abort names nobody (e.g. DEGENERATE_RESULT): the victims' culprits are not checked for the tamperer. */
+  unattributable?: boolean;
 }
 
 function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJSON?: (i: I) => J): J {
@@ -80,7 +82,7 @@ function vector<I>(protocol: Protocol<I, unknown, object>, c: Case<I>, inputToJS
   if (c.culprit !== undefined) {
     const victims = transcript.filter((t) => t.replay && 'abort' in (t.expect as J));
     if (victims.length === 0) throw new Error(`${c.id}: nobody aborted`);
-    for (const v of victims) if (!((v.expect as { abort: { culprits: number[] } }).abort.culprits.includes(c.culprit))) throw new Error(`${c.id}: the culprit is not named`);
+    if (!c.unattributable) for (const v of victims) if (!((v.expect as { abort: { culprits: number[] } }).abort.culprits.includes(c.culprit))) throw new Error(`${c.id}: the culprit is not named`);
   } else if (r.outputs.size !== c.parties.length) throw new Error(`${c.id}: honest run did not finish`);
   return { id: c.id, note: c.note, sid: hex(sid), threshold: c.threshold, parties: c.parties.map((p) => ({ id: p.id, owns: [...p.owns] })), ...(c.culprit !== undefined ? { culprit: c.culprit } : {}), transcript };
 }

@@ -67,8 +67,8 @@ describe('protocol transcript vectors', () => {
     expect(new Set(honest.vectors.map((v: { parties: unknown[] }) => v.parties.length))).toEqual(new Set([2, 3, 5]));
     const reasons = new Set<string>();
     for (const v of load('refresh/refresh-tampered.json').vectors) for (const p of v.transcript) if (p.expect?.abort) reasons.add(`${p.expect.abort.reason}/r${p.expect.abort.round}`);
-    // PUBLIC_KEY_CHANGED (implied by DEALER_KEY_CHANGED) and DEGENERATE_RESULT (needs the other dealers' secret coefficients) have no vector (SPEC.md §12)
-    for (const r of ['WRONG_SID/r1', 'CONFIG_MISMATCH/r1', 'COMMITMENT_LENGTH/r1', 'MALFORMED_MESSAGE/r1', 'DEALER_KEY_CHANGED/r1', 'FELDMAN_SHARE_MISMATCH/r1', 'ECHO_MISMATCH/r1', 'MALFORMED_MESSAGE/r2', 'SCHNORR_INVALID/r2', 'CONFIRMATION_MISMATCH/r2', 'CONFIRMATION_EQUIVOCATION/r2', 'MALFORMED_MESSAGE/r3']) {
+    // PUBLIC_KEY_CHANGED cannot happen once every C_{j,0} = L_j is checked: no vector (SPEC.md §12)
+    for (const r of ['WRONG_SID/r1', 'CONFIG_MISMATCH/r1', 'COMMITMENT_LENGTH/r1', 'MALFORMED_MESSAGE/r1', 'DEALER_KEY_CHANGED/r1', 'FELDMAN_SHARE_MISMATCH/r1', 'ECHO_MISMATCH/r1', 'MALFORMED_MESSAGE/r2', 'SCHNORR_INVALID/r2', 'CONFIRMATION_MISMATCH/r2', 'CONFIRMATION_EQUIVOCATION/r2', 'MALFORMED_MESSAGE/r3', 'DEGENERATE_RESULT/r1']) {
       expect(reasons, r).toContain(r);
     }
   });

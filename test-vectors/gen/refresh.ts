@@ -6,7 +6,7 @@
  * @module
  */
 import { bytesToHex, utf8ToBytes } from '../../src/bytes.js';
-import { mulGUnsafe } from '../../src/curve.js';
+import { modN, mulGUnsafe } from '../../src/curve.js';
 import { seededRng } from '../../src/rng.js';
 import { commit, evaluate, randomPolynomial } from '../../src/shamir/index.js';
 import type { KeygenOutput } from '../../protocols/keygen/index.js';
@@ -27,6 +27,7 @@ export interface RefreshCase {
   input: (party: number) => RefreshInput;
   rules?: Rule[];
   culprit?: number;
+  unattributable?: boolean;
 }
 
 /** What `generate-protocols.ts` lends: its transcript writer, file envelope and seeded keygen. */
@@ -141,9 +142,38 @@ export function refreshFiles(tools: TranscriptTools): Map<string, string> {
     bad('echo-lie-about-us', "party 3's echo vector misreports party 1's round-1 broadcast (party 1 blames 3 alone, party 2 blames [1, 3])", { party: 3, round: 2, message: (m) => (void ((wrapped(m).echo as Uint8Array[])[0] = flip((wrapped(m).echo as Uint8Array[])[0]!)), m) }),
     bad('confirmation-echo-third-party', "party 3's confirmation echo to party 1 misreports party 2's h: party 1 blames [2, 3], party 2 outputs", editMessage(3, 3, 'broadcast', (b) => void ((b.seen as Uint8Array[])[1] = flip((b.seen as Uint8Array[])[1]!)), [1])),
     bad('confirmation-echo-short', "party 3's confirmation echo has n − 1 entries", editMessage(3, 3, 'broadcast', (b) => void (b.seen as Uint8Array[]).pop())),
+    degenerate(tools, three, inputs(kg3, dealers)),
   ];
   return new Map([
     ['refresh/refresh.json', tools.file('refresh', 'Honest refresh transcripts (protocols/refresh), inputs from seeded keygens; n = 2, 3, 5 (SPEC.md §12)', honest.map((c) => withUnconfirmed(tools, c)))],
     ['refresh/refresh-tampered.json', tools.file('refresh', 'Refresh transcripts with one tampering party (3): every other party must abort with the recorded reason, round and culprits (or, after a lying last message, output), and keep the recorded unconfirmed sharing', tampered.map((c) => withUnconfirmed(tools, c)))],
   ]);
+}
+
+/**
+ * DEGENERATE_RESULT: party 3 — here given the other dealers' round-1 coefficients, which a real
+ * party never has — deals a_{3,1} = −(a_{1,1} + a_{2,1}), so A'_1 = Σ_j C_{j,1} = O. Its dealing is
+ * consistent (Feldman holds, C_{3,0} = L_3): the honest parties must abort with no culprit.
+ */
+function degenerate(tools: TranscriptTools, parties: PartySpec[], input: (party: number) => RefreshInput): RefreshCase {
+  const id = 'degenerate-sum';
+  const sidHex = hex(utf8ToBytes(`${tools.seed}/refresh/${id}`));
+  const a1 = (j: number) => randomPolynomial(seededRng(`${tools.seed}/refresh/${id}/party-${j}`).fork(`refresh/${sidHex}/round1`), 1, 1n)[1]!;
+  const a = modN(-(a1(1) + a1(2)));
+  let w = 0n;
+  const g = () => [w, a];
+  return {
+    id,
+    note: "party 3 (knowing the others' coefficients) makes the summed commitment A'_1 the identity with a consistent dealing: every honest party aborts with DEGENERATE_RESULT, no culprit",
+    parties,
+    threshold: 2,
+    input,
+    culprit: 3,
+    unattributable: true,
+    rules: [
+      { party: 3, round: 1, before: (st: RefreshState) => ((w = st.w!), st) },
+      editMessage(3, 1, 'broadcast', (b) => void (b.C = commit(g()).map(pointBytes))),
+      editMessage(3, 1, 'p2p', (b, to) => void (b.sigma = parties.find((p) => p.id === to)!.owns.map((m) => scalarBytes(evaluate(g(), BigInt(m)))))),
+    ],
+  };
 }
