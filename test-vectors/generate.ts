@@ -21,13 +21,14 @@ import { seededRng, type SeededRng } from '../src/rng.js';
 import { commit, evaluate, lagrangeCoefficients, polyIdFromCommitments, polyIdListEntry, randomPolynomial } from '../src/shamir/index.js';
 import { isObject } from './suites/util.js';
 import { genBus } from './generate-bus.js';
+import { genMetadataApi } from './gen/metadata-api.js';
 
 export const GENERATOR_SCRIPT = 'test-vectors/generate.ts';
 export const SEED = 'tkey-tss/conformance/v1';
 export const VECTORS_DIR = dirname(fileURLToPath(import.meta.url));
 export const SAMPLE_PATH = join(VECTORS_DIR, 'interop', 'tkey-v1-sample.json');
 /** Suite folders this generator owns (every `*.json` in them is written by it). */
-export const GENERATED_SUITES = ['ecies', 'shamir', 'polyid', 'mnemonic', 'metadata', 'bus'] as const;
+export const GENERATED_SUITES = ['ecies', 'shamir', 'polyid', 'mnemonic', 'metadata', 'bus', 'metadata-api'] as const;
 
 type Vector = Record<string, unknown> & { id: string };
 interface Doc {
@@ -448,6 +449,7 @@ export async function generateVectorFiles(): Promise<Map<string, string>> {
   put('metadata/metadata-json.json', mdRoundTrip!);
   put('metadata/auth-metadata.json', mdAuth!);
   files.set('bus/channel.json', serialize(genBus(root.fork('bus'), { script: GENERATOR_SCRIPT, seed: `${SEED}/bus` })));
+  files.set('metadata-api/requests.json', serialize(genMetadataApi(root.fork('metadata-api'), { script: GENERATOR_SCRIPT, seed: `${SEED}/metadata-api` })));
   return files;
 }
 

@@ -47,4 +47,29 @@ describe('protocol transcript vectors', () => {
     res = await refreshSuite.run(honest, 'y');
     expect(res[0]!.ok).toBe(false);
   });
+
+  it('refresh: a changed unconfirmed sharing fails (the two-phase view is checked, SPEC.md §12)', async () => {
+    const doc = load('refresh/refresh-tampered.json');
+    const v = doc.vectors.find((x: { id: string }) => x.id === 'confirmation-echo');
+    const p2 = v.transcript.find((p: { id: number }) => p.id === 2);
+    expect(p2.unconfirmed.epoch).toBe(1);
+    const held = p2.unconfirmed;
+    p2.unconfirmed = null;
+    let res = await refreshSuite.run(doc, 'x');
+    expect(res.find((r) => r.id === 'refresh/confirmation-echo/party-2')!.detail).toMatch(/unconfirmed/);
+    p2.unconfirmed = { ...held, confirmation: '00'.repeat(32) };
+    res = await refreshSuite.run(doc, 'x');
+    expect(res.find((r) => r.id === 'refresh/confirmation-echo/party-2')!.ok).toBe(false);
+  });
+
+  it('refresh: the vectors cover n = 2, 3, 5 and every reachable refresh abort reason', () => {
+    const honest = load('refresh/refresh.json');
+    expect(new Set(honest.vectors.map((v: { parties: unknown[] }) => v.parties.length))).toEqual(new Set([2, 3, 5]));
+    const reasons = new Set<string>();
+    for (const v of load('refresh/refresh-tampered.json').vectors) for (const p of v.transcript) if (p.expect?.abort) reasons.add(`${p.expect.abort.reason}/r${p.expect.abort.round}`);
+    // PUBLIC_KEY_CHANGED cannot happen once every C_{j,0} = L_j is checked: no vector (SPEC.md §12)
+    for (const r of ['WRONG_SID/r1', 'CONFIG_MISMATCH/r1', 'COMMITMENT_LENGTH/r1', 'MALFORMED_MESSAGE/r1', 'DEALER_KEY_CHANGED/r1', 'FELDMAN_SHARE_MISMATCH/r1', 'ECHO_MISMATCH/r1', 'MALFORMED_MESSAGE/r2', 'SCHNORR_INVALID/r2', 'CONFIRMATION_MISMATCH/r2', 'CONFIRMATION_EQUIVOCATION/r2', 'MALFORMED_MESSAGE/r3', 'DEGENERATE_RESULT/r1']) {
+      expect(reasons, r).toContain(r);
+    }
+  });
 });

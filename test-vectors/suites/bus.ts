@@ -4,7 +4,8 @@
  * gives hs1, hs2, hs3 and th byte for byte, the channel seals the envelope into the vector's p2p
  * frame and broadcast and opens them, and the documented key schedule (HKDF over Z_ee ‖ Z_ss) gives
  * the vector's keys; `server-verify`, `client-answer`, `client-finish`, `open`: the frame is refused
- * with the vector's error code.
+ * with the vector's error code; `sequence`: the client's channel opens a list of frames in order, each
+ * step opening to its `envelope` or refused with its `error` (replay window, counters).
  *
  * The handshake draws its ephemeral from an Rng as 1 + (32 random bytes, below n − 1); the suite
  * feeds it e − 1, then the iv (the server's channel draws it for its first p2p frame).
@@ -118,8 +119,34 @@ async function refusalVector(v: Record<string, unknown>, op: string, code: strin
   }
 }
 
+/** `sequence`: the client's channel of the connection opens `frames` in order; each step gives its `envelope` or is refused with its `error`. */
+async function sequenceVector(v: Record<string, unknown>): Promise<Verdict> {
+  const { client } = replay(v);
+  const steps = v.frames;
+  if (!Array.isArray(steps) || steps.length === 0) throw new VectorFormatError('frames: expected a non-empty array');
+  for (const [i, s] of steps.entries()) {
+    if (typeof s !== 'object' || s === null) throw new VectorFormatError(`frames[${i}]: expected an object`);
+    const step = s as Record<string, unknown>;
+    const code = expectedError(step);
+    if (code !== undefined) {
+      const r = await expectErrorCode(code, () => client.open(hex(step, 'frame')));
+      if (r !== true) return `frames[${i}]: ${String(r)}`;
+      continue;
+    }
+    let got: string;
+    try {
+      got = bytesToHex(encodeMessage(client.open(hex(step, 'frame'))));
+    } catch (e) {
+      return `frames[${i}]: refused (${String((e as { code?: unknown }).code ?? e)}), expected to open`;
+    }
+    if (got !== str(step, 'envelope')) return `frames[${i}]: opened to another envelope`;
+  }
+  return true;
+}
+
 function runVector(v: Record<string, unknown>): Verdict | Promise<Verdict> {
   const op = str(v, 'op');
+  if (op === 'sequence') return sequenceVector(v);
   const code = expectedError(v);
   if (op === 'connection') {
     if (code !== undefined) throw new VectorFormatError('connection: no error expected');

@@ -9,6 +9,7 @@ import { keygenSuite } from './keygen.js';
 import { refreshSuite } from './refresh.js';
 import { presignSuite, signSuite } from './presign.js';
 import { metadataSuite } from './metadata.js';
+import { metadataApiSuite } from './metadata-api.js';
 import { mnemonicSuite } from './mnemonic.js';
 import { peerQuirksSuite } from './peer-quirks.js';
 import { polyidSuite } from './polyid.js';
@@ -19,7 +20,7 @@ import { transcriptSuite } from './transcript.js';
 import type { Suite } from './types.js';
 import { zkSuite } from './zk.js';
 
-export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, transcriptSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite, peerQuirksSuite];
+export const SUITES: readonly Suite[] = [eciesSuite, shamirSuite, polyidSuite, mnemonicSuite, metadataSuite, tkeyV1SampleSuite, transcriptSuite, zkSuite, tkeyTssSampleSuite, keygenSuite, refreshSuite, auxSuite, presignSuite, signSuite, busSuite, metadataApiSuite, peerQuirksSuite];
 
 export function suiteByName(name: string): Suite | undefined {
   return SUITES.find((s) => s.name === name);

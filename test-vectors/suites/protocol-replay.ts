@@ -6,7 +6,8 @@
  *   out = start(); for each message in `received` (wire bytes, in order): out += receive(decode(m))
  *   → the encoded `out` must equal `sent` byte for byte, and the end state must be `expect`:
  *     {output: …} (compared field by field in the JSON form below), {abort: {reason, round,
- *     culprits}} (the abort must happen on the last received message), or {pending: true}.
+ *     culprits}} (the abort must happen on the last received message), or {pending: true};
+ *     a party with `unconfirmed` (refresh) must hold exactly that unconfirmed output (or null).
  * @module
  */
 import { bytesToHex, hexToBytes } from '../../src/bytes.js';
@@ -52,6 +53,8 @@ function stable(v: unknown): string {
 export interface ReplayResult {
   sent: Uint8Array[];
   end: { output: J } | { abort: { reason: string; round: number; culprits: number[] }; afterReceived: number } | { pending: true };
+  /** The verified but unconfirmed output the session holds at the end (refresh after an abort), in JSON, else null. */
+  unconfirmed: J | null;
 }
 
 /** Run one party against the messages it received. */
@@ -59,22 +62,23 @@ export function replayParty<I>(protocol: Protocol<I, unknown, object>, sid: Uint
   const s = Session.create(protocol, { sid, self, parties, threshold }, input, { rng: seededRng(seed), replay: true });
   const sent: Uint8Array[] = [];
   const push = (ms: Message[]) => ms.forEach((m) => sent.push(encodeMessage(m)));
+  const held = (): J | null => (s.unconfirmed === undefined ? null : outputToJSON(s.unconfirmed as object));
   try {
     push(s.start());
     for (let i = 0; i < received.length; i++) {
       try {
         push(s.receive(decodeMessage(received[i]!)));
       } catch (e) {
-        if (e instanceof ProtocolAbort) return { sent, end: { abort: { reason: e.reason, round: e.round, culprits: [...e.culprits] }, afterReceived: i + 1 } };
+        if (e instanceof ProtocolAbort) return { sent, end: { abort: { reason: e.reason, round: e.round, culprits: [...e.culprits] }, afterReceived: i + 1 }, unconfirmed: held() };
         throw e;
       }
     }
   } catch (e) {
-    if (e instanceof ProtocolAbort) return { sent, end: { abort: { reason: e.reason, round: e.round, culprits: [...e.culprits] }, afterReceived: 0 } };
+    if (e instanceof ProtocolAbort) return { sent, end: { abort: { reason: e.reason, round: e.round, culprits: [...e.culprits] }, afterReceived: 0 }, unconfirmed: held() };
     throw e;
   }
-  if (s.status === 'done') return { sent, end: { output: outputToJSON(s.output as object) } };
-  return { sent, end: { pending: true } };
+  if (s.status === 'done') return { sent, end: { output: outputToJSON(s.output as object) }, unconfirmed: held() };
+  return { sent, end: { pending: true }, unconfirmed: held() };
 }
 
 /** The `expect` field of a party from a replay result. */
@@ -111,6 +115,8 @@ export async function runTranscripts<I>(doc: unknown, suite: string, protocol: P
           if ('abort' in r.end && r.end.afterReceived !== arr(p, 'received').length) return `aborted after ${r.end.afterReceived} of ${arr(p, 'received').length} received messages`;
           const gotEnd = expectOf(r);
           if (stable(gotEnd) !== stable(exp)) return `end state ${stable(gotEnd).slice(0, 200)} ≠ expected ${stable(exp).slice(0, 200)}`;
+          // refresh: the verified but unconfirmed output the session keeps after an abort (SPEC.md §12)
+          if ('unconfirmed' in p && stable(r.unconfirmed) !== stable(p.unconfirmed)) return `unconfirmed ${stable(r.unconfirmed).slice(0, 200)} ≠ expected ${stable(p.unconfirmed).slice(0, 200)}`;
           return true;
         }),
       );
