@@ -13,7 +13,7 @@ import { MODEXP_WASM_SCALAR_BASE64, MODEXP_WASM_SIMD_BASE64 } from './modexp-was
 
 interface Exports {
   memory: WebAssembly.Memory;
-  setup(s: number, L: number, ninv: bigint, n: number, X: number, Y: number, T: number): void;
+  setup(s: number, L: number, ninv: bigint, n: number, A: number, B: number, M: number, N: number, T: number): void;
   mont(dst: number, a: number, b: number): void;
   count(): number;
   pow(out: number, base: number, e: number, nbits: number, w: number, secret: number, tab: number, acc: number, sel: number, r2: number, one: number): void;
@@ -159,19 +159,21 @@ export class WasmModexp {
     const w = fixedWindow(nbits);
     const limb = 4 * s;
     const words = Math.ceil(nbits / 32);
-    // layout: X, Y (interleaved pairs, 8 bytes per limb), T, n, r2, one, base, acc, sel, out, e, table
-    const X = 0;
-    const Y = X + 2 * limb + 16;
-    const T = Y + 2 * limb + 16;
-    const N = T + limb;
-    const R2 = N + limb;
-    const ONE = R2 + limb;
-    const BASE = ONE + limb;
-    const ACC = BASE + limb;
-    const SEL = ACC + limb;
-    const OUT = SEL + ((limb + 15) & ~15);
-    const E = OUT + limb;
+    // layout (16-byte aligned): A, B, M, N', T (the kernel's work areas), n, r2, one, base, acc, sel, out, e, table
     const stride = (limb + 15) & ~15;
+    const A = 0;
+    const B = A + stride;
+    const M = B + stride;
+    const Nr = M + stride;
+    const T = Nr + stride;
+    const N = T + stride;
+    const R2 = N + stride;
+    const ONE = R2 + stride;
+    const BASE = ONE + stride;
+    const ACC = BASE + stride;
+    const SEL = ACC + stride;
+    const OUT = SEL + stride;
+    const E = OUT + stride;
     const TAB = (E + 4 * (words + 2) + 15) & ~15;
     this.#ensure(TAB + (stride << w));
     const u32 = this.#u32;
@@ -180,7 +182,7 @@ export class WasmModexp {
     writeLimbs(u32, ONE, 1n, s, L);
     writeLimbs(u32, BASE, base, s, L);
     writeWords(u32, E, exp, words);
-    this.#ex.setup(s, L, c.ninv, N, X, Y, T);
+    this.#ex.setup(s, L, c.ninv, N, A, B, M, Nr, T);
     this.#ex.pow(OUT, BASE, E, nbits, w, secret ? 1 : 0, TAB, ACC, SEL, R2, ONE);
     const r = readLimbs(this.#u32, OUT, s, L);
     this.lastProducts = this.#ex.count();
