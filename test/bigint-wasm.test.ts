@@ -135,7 +135,7 @@ describe('wasm kernel: constant-time form', () => {
 
 describe('portable route', () => {
   const m = (1n << 2048n) - 159n;
-  it('takes the kernel for odd moduli from 128 bits with exponents over 64 bits (any secret exponent), else BigInt', () => {
+  it('takes the kernel for odd moduli from 1536 bits with exponents over 64 bits (secret exponents: any, from 128 bits), else BigInt', () => {
     expect(choosePortable(m - 2n, m)).toBe('wasm');
     expect(choosePortable(-(m - 2n), m)).toBe('wasm');
     expect(choosePortable(3n, m, true)).toBe('wasm');
@@ -144,6 +144,10 @@ describe('portable route', () => {
     expect(choosePortable(1n << 64n, m)).toBe('wasm');
     expect(choosePortable(m - 2n, m + 1n)).toBe('bigint'); // even
     expect(choosePortable(m - 2n, (1n << 120n) + 1n)).toBe('bigint'); // small
+    expect(choosePortable(m - 2n, (1n << 120n) + 1n, true)).toBe('bigint');
+    expect(choosePortable(m - 2n, (1n << 1024n) - 105n)).toBe('bigint'); // public, under 1536 bits
+    expect(choosePortable(m - 2n, (1n << 1024n) - 105n, true)).toBe('wasm');
+    expect(choosePortable(m - 2n, (1n << 1535n) + 1n)).toBe('wasm');
     expect(choosePortable(m - 2n, (1n << 16400n) + 1n)).toBe('bigint'); // beyond the kernel's sizes
     setModexpBackend('bigint');
     expect(choosePortable(m - 2n, m)).toBe('bigint');

@@ -54,8 +54,13 @@ export const THRESHOLDS = {
   largeModBits: 2048,
   pkcs8MinModBits: 1536,
   pkcs8MinExpBits: 1000,
-  /** portable route: the WebAssembly kernel from this modulus size up (odd moduli) … */
+  /** portable route, secret exponents: the WebAssembly kernel from this modulus size up (odd moduli; the BigInt ladder is slower everywhere above) … */
   wasmMinModBits: 128,
+  /**
+   * … public exponents: from this modulus size up (Chromium's BigInt matches the kernel at 2048 bits
+   * and beats it at 1024; Node 20's BigInt is ~2× slower than the kernel at every size) …
+   */
+  wasmMinModBitsPublic: 1536,
   /** … for exponents above this many bits (below, BigInt's few products beat the kernel's set-up) … */
   wasmMinExpBits: 64,
   /** … and up to this modulus size (linear memory grows with it; beyond, BigInt). */
@@ -70,7 +75,7 @@ export const THRESHOLDS = {
 function useWasm(m: bigint, mBits: number, eBits: number, secret: boolean): boolean {
   if (forced === 'bigint' || (m & 1n) === 0n) return false;
   if (mBits < THRESHOLDS.wasmMinModBits || mBits > THRESHOLDS.wasmMaxModBits) return false;
-  if (!secret && eBits <= THRESHOLDS.wasmMinExpBits) return false;
+  if (!secret && (mBits < THRESHOLDS.wasmMinModBitsPublic || eBits <= THRESHOLDS.wasmMinExpBits)) return false;
   return wasmKernel() !== undefined;
 }
 
@@ -196,8 +201,8 @@ export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
 /**
  * Simultaneous multi-exponentiation Π base_i^exp_i mod m (public data; negative exponents use
  * inverses). Native: one OpenSSL call per pair, multiplied in BigInt (each call is ~6× faster than
- * BigInt, more than the shared squarings save). Portable: one WebAssembly power per pair where the
- * kernel serves (each is faster than the shared BigInt chain saves), else interleaved sliding windows.
+ * BigInt, more than the shared squarings save). Portable: interleaved sliding windows (one shared
+ * chain of squarings beats a kernel power per pair in Chromium); a single pair is a `modPow`.
  */
 export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bigint): bigint {
   if (!Array.isArray(pairs)) fail('INVALID_ARGUMENT', 'pairs: expected an array of [base, exp]');
@@ -209,7 +214,7 @@ export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bi
   });
   const mBits = bits(m);
   const anyNative = norm.some(([, e]) => useNative(mBits, bits(e), m));
-  if (!anyNative && !norm.some(([, e]) => useWasm(m, mBits, bits(e), false))) return multiModPowPortable(norm, m);
+  if (!anyNative) return norm.length === 1 ? modPow(norm[0]![0], norm[0]![1], m) : multiModPowPortable(norm, m);
   let r = 1n;
   for (const [b, e] of norm) r = (r * modPow(b, e, m)) % m;
   return r;

@@ -206,6 +206,15 @@ function instantiate(mod: WebAssembly.Module): WasmModexp {
 }
 
 /**
+ * A separate instance of one build, compiled synchronously (benchmarks comparing the builds;
+ * throws where WebAssembly refuses it). Library code uses `wasmKernel()`.
+ */
+export function createWasmKernel(build: 'simd' | 'scalar'): WasmModexp {
+  const bytes = fromBase64(build === 'simd' ? MODEXP_WASM_SIMD_BASE64 : MODEXP_WASM_SCALAR_BASE64);
+  return instantiate(new WebAssembly.Module(bytes));
+}
+
+/**
  * The kernel, compiled on first use: synchronously (Node, workers, and any page — the module is
  * under the 4 KB that browsers' main threads compile synchronously), or, where a synchronous
  * compile is refused, asynchronously in the background (undefined until ready: BigInt meanwhile).
