@@ -4,9 +4,9 @@
  * is missing, or the module fails to compile, `wasmKernel()` is undefined and callers use BigInt.
  *
  * Two builds of one source: v128 (i64x2.extmul of u32 lanes) where `WebAssembly.validate` accepts
- * it, scalar i64 otherwise. Limbs: L ≤ 28 bits in u32 words, the largest L for which a product-scanning column
- * (2s products of L-bit limbs plus the carry) stays below 2^64: 28 bits up to 2048-bit moduli
- * (74 limbs), 27 bits to ~4300, then less.
+ * it, scalar i64 otherwise. Limbs: L ≤ 28 bits in u32 words, the largest L for which a
+ * product-scanning column (2s products of L-bit limbs plus the carry) stays below 2^64: 28 bits up
+ * to 3584-bit moduli (74 limbs at 2048), 27 bits to 13 824 (152 at 4096), then 26.
  * @module
  */
 import { MODEXP_WASM_SCALAR_BASE64, MODEXP_WASM_SIMD_BASE64 } from './modexp-wasm.bytes.js';
