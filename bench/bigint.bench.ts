@@ -4,7 +4,9 @@
  * - `modexp/4096`: ρ^N mod N² — a 2048-bit exponent mod a 4096-bit modulus (no factors known);
  * - `modexp/1024`: 1024-bit exponent mod a 1024-bit prime (a CRT half).
  * `:native` is OpenSSL through node:crypto (RSA route for public data where OpenSSL takes the
- * operands, else the padded DH route), `:portable` the BigInt sliding window. `…-secret:native` is
+ * operands, else the padded DH route), `:portable` the BigInt sliding window, `:wasm` the
+ * WebAssembly kernel (v128 build; `:wasm-scalar` the fallback build) that the portable route takes
+ * where WebAssembly runs, `-secret:wasm` its constant-time form (fixed window over the modulus length). `…-secret:native` is
  * the constant-time DH route used for secret exponents; `…-fixed-exponent:native` the reusable
  * OpenSSL context of Paillier encryption (ρ^N mod N²) and decryption (c^(p−1) mod p²). Targets
  * (issue 3): GMP mpz_powm 2.5 / 9.9 / 0.34 ms; native within 1.5×, portable within 4×
@@ -12,6 +14,7 @@
  */
 import { FixedExponent, modPow, modPowSecret, setModexpBackend } from '../src/bigint/modexp.js';
 import { modPowLadder, modPowPortable } from '../src/bigint/portable.js';
+import { createWasmKernel } from '../src/bigint/wasm/kernel.js';
 import { randomBelow, seededRng } from '../src/rng.js';
 import { testPrimePairs } from '../test/helpers/test-primes.js';
 import type { BenchRegistry } from './registry.js';
@@ -32,6 +35,8 @@ export default function (b: BenchRegistry): void {
     ['modexp/4096', b4096, n, n2, 30],
     ['modexp/1024', b1024, e1024, p, 300],
   ];
+  const wasm = createWasmKernel('simd');
+  const wasmScalar = createWasmKernel('scalar');
   for (const [name, base, exp, m, it] of cases) {
     b.add(`${name}:native`, () => {
       setModexpBackend('native');
@@ -39,6 +44,9 @@ export default function (b: BenchRegistry): void {
       setModexpBackend('auto');
     }, { iterations: it, time: 1000 });
     b.add(`${name}:portable`, () => modPowPortable(base, exp, m), { iterations: Math.max(10, it / 10), time: 1000 });
+    b.add(`${name}:wasm`, () => wasm.pow(base, exp, m, false), { iterations: Math.max(10, it / 4), time: 1000 });
+    b.add(`${name}:wasm-scalar`, () => wasmScalar.pow(base, exp, m, false), { iterations: Math.max(10, it / 4), time: 1000 });
+    b.add(`${name}-secret:wasm`, () => wasm.pow(base, exp, m, true), { iterations: Math.max(10, it / 4), time: 1000 });
     b.add(`${name}-secret:native`, () => modPowSecret(base, exp, m), { iterations: it, time: 1000 });
   }
   b.add('modexp/2048-secret:portable-ladder', () => modPowLadder(b2048, e2048, n, 2048), { iterations: 10, time: 500 });

@@ -15,6 +15,7 @@ import {
 } from '../src/bigint/modexp.js';
 import { dhModulus, dhPkcs8Pow, dhPow, rsaFeasible, rsaPow, setNativeForTesting } from '../src/bigint/native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from '../src/bigint/portable.js';
+import { wasmKernel } from '../src/bigint/wasm/kernel.js';
 import { testPrimePairs } from './helpers/test-primes.js';
 
 /** Reference: binary square-and-multiply, right to left, with a negative exponent as inverse. */
@@ -58,7 +59,7 @@ describe('modexp backends agree', () => {
     const ms = [1n, 2n, 3n, 10n, 65537n, (1n << 127n) - 1n, (1n << 511n) + 1n, (1n << 512n) + 1n, (1n << 2048n) - 159n, (1n << 2048n) - 160n];
     const specials = (m: bigint) => [0n, 1n, 2n, m - 1n, m, m + 1n, -1n, -m - 3n, 3n * m + 5n];
     const exps = [0n, 1n, 2n, 3n, 65537n, (1n << 64n) - 1n, 1n << 64n, (1n << 2048n) + 12345n];
-    for (const backend of ['auto', 'portable', 'native'] as const) {
+    for (const backend of ['auto', 'portable', 'bigint', 'native'] as const) {
       setModexpBackend(backend);
       for (const m of ms) {
         for (const b of specials(m)) {
@@ -74,7 +75,7 @@ describe('modexp backends agree', () => {
 
   it('negative exponents are inverse powers; non-units throw NOT_INVERTIBLE on every backend', () => {
     const m = (1n << 1024n) - 105n; // odd
-    for (const backend of ['auto', 'portable', 'native'] as const) {
+    for (const backend of ['auto', 'portable', 'bigint', 'native'] as const) {
       setModexpBackend(backend);
       expect(modPow(7n, -5n, m)).toBe(ref(7n, -5n, m));
       expect(modPowSecret(7n, -(1n << 300n), m)).toBe(ref(7n, -(1n << 300n), m));
@@ -90,12 +91,15 @@ describe('modexp backends agree', () => {
     expect(() => multiModPow([[2n, 3n, 4n] as unknown as [bigint, bigint]], 7n)).toThrow(/INVALID_ARGUMENT/);
   });
 
-  it('property: portable = ladder = RSA route = DH route = auto (random sizes 512–4200 bits)', () => {
+  it('property: portable = ladder = wasm kernel (public, secret) = RSA route = DH route = auto (random sizes 512–4200 bits)', () => {
+    const kernel = wasmKernel()!;
     fc.assert(
       fc.property(oddModulus(512, 4200), fc.bigInt({ min: 0n, max: 1n << 4300n }), fc.bigInt({ min: 1n, max: 1n << 2200n }), (m, b0, e) => {
         const b = b0 % m;
         const want = modPowPortable(b, e, m);
         expect(modPowLadder(b, e, m, bitsOf(m))).toBe(want);
+        expect(kernel.pow(b, e, m, false)).toBe(want);
+        expect(kernel.pow(b, e, m, true)).toBe(want);
         expect(modPow(b, e, m)).toBe(want);
         expect(modPowSecret(b, e, m)).toBe(want);
         if (b > 1n) {
@@ -112,8 +116,11 @@ describe('modexp backends agree', () => {
     fc.assert(
       fc.property(fc.bigInt({ min: 1n, max: 1n << 600n }), fc.bigInt({ min: -(1n << 700n), max: 1n << 700n }), fc.bigInt({ min: 0n, max: 1n << 700n }), (m, b, e) => {
         const want = ref(b, e, m);
-        expect(modPow(b, e, m)).toBe(want);
-        expect(modPowSecret(b, e, m)).toBe(want);
+        for (const backend of ['auto', 'bigint'] as const) {
+          setModexpBackend(backend);
+          expect(modPow(b, e, m)).toBe(want);
+          expect(modPowSecret(b, e, m)).toBe(want);
+        }
       }),
       { numRuns: 100 },
     );
@@ -207,6 +214,8 @@ describe('multi-exponentiation', () => {
           expect(multiModPow(ps, m)).toBe(want);
           setModexpBackend('portable');
           expect(multiModPow(ps, m)).toBe(want);
+          setModexpBackend('bigint');
+          expect(multiModPow(ps, m)).toBe(want);
         },
       ),
       { numRuns: 40 },
@@ -224,7 +233,7 @@ describe('fixed-base tables', () => {
   it('pow matches modPow for signed exponents, in range and beyond maxBits', () => {
     const m = (1n << 2048n) - 159n;
     const base = 0xdeadbeefn ** 30n % m;
-    for (const backend of ['auto', 'portable'] as const) {
+    for (const backend of ['auto', 'portable', 'bigint'] as const) {
       setModexpBackend(backend);
       const t = new FixedBaseTable(base, m, 800);
       fc.assert(
@@ -254,7 +263,7 @@ describe('fixed exponents', () => {
   const { p, q } = testPrimePairs(1024)[5]!;
   it('match modPow on both backends, public and secret, signed', () => {
     const n2 = (p * q) ** 2n;
-    for (const backend of ['auto', 'portable'] as const) {
+    for (const backend of ['auto', 'portable', 'bigint'] as const) {
       setModexpBackend(backend);
       for (const [e, m] of [
         [p * q, n2],

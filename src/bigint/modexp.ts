@@ -3,30 +3,34 @@
  *
  * - `native` (Node): OpenSSL through `node:crypto` — the RSA route for public data, the DH route
  *   (constant-time) for secret exponents and for public exponents the RSA route refuses;
- * - `portable`: BigInt sliding window (public) and a Montgomery ladder (secret); runs everywhere.
+ * - `portable`: the WebAssembly Montgomery kernel (`wasm/`) for odd moduli where WebAssembly runs
+ *   (fixed window; constant-time form for secret exponents), else BigInt: sliding window (public)
+ *   and a Montgomery ladder (secret); runs everywhere.
  *
  * The backend is chosen per call from the operand sizes with thresholds measured on the target
- * machine (see README.bigint.md, `bench/bigint.bench.ts`). `setModexpBackend('portable')` forces the
- * portable path (tests compare the two).
+ * machine (see src/bigint/README.md, `bench/bigint.bench.ts`). `setModexpBackend('portable')` forces the
+ * best portable path, `'bigint'` plain BigInt (tests compare them all).
  * @module
  */
 import { fail } from '../errors.js';
 import { modInv } from './arith.js';
 import { DH_MAX_BITS, DH_MIN_BITS, dhModulus, dhPkcs8Pow, dhPow, nativeAvailable, NativeFixedBase, NativeFixedExp, rsaFeasible, rsaPow } from './native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from './portable.js';
+import { wasmKernel } from './wasm/kernel.js';
 
 export { enableNativeBackend, nativeAvailable } from './native.js';
 
-export type ModexpBackend = 'auto' | 'portable' | 'native';
+export type ModexpBackend = 'auto' | 'portable' | 'native' | 'bigint';
 
 let forced: ModexpBackend = 'auto';
 
 /**
- * Force a backend: `'portable'` never touches `node:crypto`; `'native'` uses OpenSSL wherever its
- * limits allow (no size threshold); `'auto'` (default) picks by the measured thresholds.
+ * Force a backend: `'portable'` never touches `node:crypto` (WebAssembly kernel where it serves,
+ * else BigInt); `'bigint'` is plain BigInt only (tests, benchmarks); `'native'` uses OpenSSL
+ * wherever its limits allow (no size threshold); `'auto'` (default) picks by the measured thresholds.
  */
 export function setModexpBackend(b: ModexpBackend): void {
-  if (b !== 'auto' && b !== 'portable' && b !== 'native') fail('INVALID_ARGUMENT', `setModexpBackend: unknown backend ${String(b)}`);
+  if (b !== 'auto' && b !== 'portable' && b !== 'native' && b !== 'bigint') fail('INVALID_ARGUMENT', `setModexpBackend: unknown backend ${String(b)}`);
   forced = b;
 }
 export function getModexpBackend(): ModexpBackend {
@@ -50,7 +54,40 @@ export const THRESHOLDS = {
   largeModBits: 2048,
   pkcs8MinModBits: 1536,
   pkcs8MinExpBits: 1000,
+  /** portable route, secret exponents: the WebAssembly kernel from this modulus size up (odd moduli; the BigInt ladder is slower everywhere above) … */
+  wasmMinModBits: 128,
+  /**
+   * … public exponents: from this modulus size up (Chromium's BigInt matches the kernel at 2048 bits
+   * and beats it at 1024; Node 20's BigInt is ~2× slower than the kernel at every size) …
+   */
+  wasmMinModBitsPublic: 1536,
+  /** … for exponents above this many bits (below, BigInt's few products beat the kernel's set-up) … */
+  wasmMinExpBits: 64,
+  /** … and up to this modulus size (linear memory grows with it; beyond, BigInt). */
+  wasmMaxModBits: 16384,
 } as const;
+
+/**
+ * Whether the portable route takes the WebAssembly kernel for modulus m (mBits bits) and an
+ * exponent of eBits bits: odd m in the kernel's sizes, `WebAssembly` present, not forced to BigInt.
+ * Secret exponents take it whatever their length (the kernel's constant-time form).
+ */
+function useWasm(m: bigint, mBits: number, eBits: number, secret: boolean): boolean {
+  if (forced === 'bigint' || (m & 1n) === 0n) return false;
+  if (mBits < THRESHOLDS.wasmMinModBits || mBits > THRESHOLDS.wasmMaxModBits) return false;
+  if (!secret && (mBits < THRESHOLDS.wasmMinModBitsPublic || eBits <= THRESHOLDS.wasmMinExpBits)) return false;
+  return wasmKernel() !== undefined;
+}
+
+/** The portable route for public data: the kernel's fixed window, or BigInt's sliding window. b ∈ [2, m), e ≥ 2. */
+function portablePow(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
+  return useWasm(m, mBits, eBits, false) ? wasmKernel()!.pow(b, e, m, false) : modPowPortable(b, e, m);
+}
+
+/** The portable route for a secret exponent: the kernel's constant-time form, or the BigInt ladder. */
+function portablePowSecret(b: bigint, e: bigint, m: bigint, mBits: number): bigint {
+  return useWasm(m, mBits, 0, true) ? wasmKernel()!.pow(b, e, m, true) : modPowLadder(b, e, m, mBits);
+}
 
 /** The constant-time DH route, in whichever form is faster for the sizes. */
 function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
@@ -86,7 +123,7 @@ function prep(base: bigint, exp: bigint, m: bigint): [bigint, bigint] {
 }
 
 function useNative(mBits: number, eBits: number, m: bigint): boolean {
-  if (forced === 'portable' || !nativeAvailable() || (m & 1n) === 0n) return false;
+  if (forced === 'portable' || forced === 'bigint' || !nativeAvailable() || (m & 1n) === 0n) return false;
   if (mBits < DH_MIN_BITS || mBits > DH_MAX_BITS) return false;
   if (forced === 'native') return true;
   const minExp = mBits >= THRESHOLDS.largeModBits ? THRESHOLDS.nativeMinExpBitsLarge : THRESHOLDS.nativeMinExpBitsSmall;
@@ -95,12 +132,12 @@ function useNative(mBits: number, eBits: number, m: bigint): boolean {
 
 /** Whether the constant-time native route serves modulus m (any exponent). */
 function secretNative(m: bigint, mBits: number): boolean {
-  return forced !== 'portable' && nativeAvailable() && (m & 1n) === 1n && mBits >= DH_MIN_BITS && mBits <= DH_MAX_BITS;
+  return forced !== 'portable' && forced !== 'bigint' && nativeAvailable() && (m & 1n) === 1n && mBits >= DH_MIN_BITS && mBits <= DH_MAX_BITS;
 }
 
 /**
  * The route `modPow` (or, with `secret`, `modPowSecret`) takes for (exp, m): exposed for tests and
- * benchmarks. `portable` means the sliding window, or the ladder for secret exponents.
+ * benchmarks. `portable` means the portable route (`choosePortable` tells which one).
  */
 export function chooseBackend(exp: bigint, m: bigint, secret = false): 'portable' | 'native-rsa' | 'native-dh' {
   const mBits = bits(m);
@@ -109,6 +146,15 @@ export function chooseBackend(exp: bigint, m: bigint, secret = false): 'portable
   const eBits = bits(e);
   if (!useNative(mBits, eBits, m)) return 'portable';
   return rsaFeasible(e, m, mBits, eBits) ? 'native-rsa' : 'native-dh';
+}
+
+/**
+ * Which portable route serves (exp, m) when the portable route is taken: `'wasm'` (the
+ * WebAssembly kernel) or `'bigint'` (sliding window; the ladder for secret exponents).
+ */
+export function choosePortable(exp: bigint, m: bigint, secret = false): 'wasm' | 'bigint' {
+  const e = exp < 0n ? -exp : exp;
+  return useWasm(m, bits(m), bits(e), secret) ? 'wasm' : 'bigint';
 }
 
 /**
@@ -125,16 +171,17 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   if (b <= 1n || e === 1n) return b;
   const mBits = bits(m);
   const eBits = bits(e);
-  if (!useNative(mBits, eBits, m)) return modPowPortable(b, e, m);
+  if (!useNative(mBits, eBits, m)) return portablePow(b, e, m, mBits, eBits);
   if (rsaFeasible(e, m, mBits, eBits)) return rsaPow(b, e, m, mBits, eBits);
   return dhBest(b, e, m, mBits, eBits);
 }
 
 /**
  * base^exp mod m for a SECRET exponent: only constant-time routes — OpenSSL's
- * BN_mod_exp_mont_consttime (DH route) in Node, the Montgomery ladder elsewhere (padded to the
+ * BN_mod_exp_mont_consttime (DH route) in Node; elsewhere the WebAssembly kernel's constant-time
+ * fixed window (odd moduli in its sizes), else the BigInt Montgomery ladder (both padded to the
  * modulus length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
- * exp 0, modulus 1) return directly; an even modulus or one outside OpenSSL's DH range uses the ladder.
+ * exp 0, modulus 1) return directly.
  */
 export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
   abig(base, 'base');
@@ -148,13 +195,14 @@ export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
   if (secretNative(m, mBits)) {
     return dhBest(b, e, m, mBits, bits(e));
   }
-  return modPowLadder(b, e, m, mBits);
+  return portablePowSecret(b, e, m, mBits);
 }
 
 /**
  * Simultaneous multi-exponentiation Π base_i^exp_i mod m (public data; negative exponents use
  * inverses). Native: one OpenSSL call per pair, multiplied in BigInt (each call is ~6× faster than
- * BigInt, more than the shared squarings save). Portable: interleaved sliding windows.
+ * BigInt, more than the shared squarings save). Portable: interleaved sliding windows (one shared
+ * chain of squarings beats a kernel power per pair in Chromium); a single pair is a `modPow`.
  */
 export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bigint): bigint {
   if (!Array.isArray(pairs)) fail('INVALID_ARGUMENT', 'pairs: expected an array of [base, exp]');
@@ -166,7 +214,7 @@ export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bi
   });
   const mBits = bits(m);
   const anyNative = norm.some(([, e]) => useNative(mBits, bits(e), m));
-  if (!anyNative) return multiModPowPortable(norm, m);
+  if (!anyNative) return norm.length === 1 ? modPow(norm[0]![0], norm[0]![1], m) : multiModPowPortable(norm, m);
   let r = 1n;
   for (const [b, e] of norm) r = (r * modPow(b, e, m)) % m;
   return r;
@@ -177,7 +225,7 @@ const FIXED_BASE_WINDOW = 5;
 
 /** Whether a reusable native DH object can serve modulus m (exact size, no padding). */
 function reusableNative(m: bigint): boolean {
-  if (forced === 'portable' || !nativeAvailable() || (m & 1n) === 0n) return false;
+  if (forced === 'portable' || forced === 'bigint' || !nativeAvailable() || (m & 1n) === 0n) return false;
   const mb = bits(m);
   return mb >= DH_MIN_BITS && mb <= DH_MAX_BITS;
 }
