@@ -11,7 +11,8 @@
  * @module
  */
 import { hexToBytes } from '../../src/bytes.js';
-import { modPow } from '../../src/bigint/modexp.js';
+import { modPow, modPowSecret } from '../../src/bigint/modexp.js';
+import { pow2Secret } from '../../src/bigint/primes.js';
 import { connectWebSocket } from '../../src/bus/transport.js';
 import { connectLink, runSessions, type Link } from '../../src/bus/session-link.js';
 import { PaillierPublicKey, PaillierSecretKey } from '../../src/paillier/keys.js';
@@ -68,6 +69,12 @@ function micro(name: string, pHex: string, qHex: string, expect: string): () => 
   if (name === 'browser/modexp/4096') {
     same(modPow(b4096, n, n * n), expect);
     return () => modPow(b4096, n, n * n);
+  }
+  // the prime search's per-candidate test (Fermat base 2 on a 1024-bit secret candidate): pow2Secret vs the ladder it replaced
+  if (name === 'browser/fermat/1024' || name === 'browser/fermat/1024:ladder') {
+    const f = name.endsWith(':ladder') ? () => modPowSecret(2n, p - 1n, p) : () => pow2Secret(p - 1n, p);
+    if (f() !== 1n) throw new Error(`${name}: 2^(p−1) mod p ≠ 1 for a prime p`);
+    return f;
   }
   if (name === 'browser/paillier/encrypt') {
     const pk = new PaillierPublicKey(n, 'default');

@@ -101,7 +101,7 @@ async function loop(iterations: number, time: number, warmup: number, one: () =>
 }
 
 async function runCase(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
-  if (name.startsWith('browser/modexp/') || name === 'browser/paillier/encrypt') {
+  if (name.startsWith('browser/modexp/') || name.startsWith('browser/fermat/') || name === 'browser/paillier/encrypt') {
     return measured(() => call({ op: 'micro', name, p: primes.p, q: primes.q, iterations, time, warmup, expect: expected[name] ?? '' }));
   }
   if (name === 'browser/presign:device') return measured(() => loop(iterations, time, warmup, async () => (await both('presign')).ms));
