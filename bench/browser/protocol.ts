@@ -21,6 +21,12 @@ export type WorkerRequest =
   | { op: 'prepared'; p: string; q: string }
   | { op: 'session'; kind: SessionKind; sid: string; presignSid?: string };
 
+/** One party's side of a session: wall ms, and the compute ms of each of its rounds (Session progress events). */
+export interface SessionTiming {
+  ms: number;
+  rounds: Record<number, number>;
+}
+
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 export interface AuxJson {
