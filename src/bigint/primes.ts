@@ -114,7 +114,7 @@ const JS_ROUNDS = 40;
  */
 interface SieveTable {
   readonly nums: readonly number[];
-  /** Consecutive primes grouped so each product is < 2^53 (x mod product is exact as a double): three below 2^16, two above. */
+  /** Runs of consecutive primes whose product stays < 2^53 (x mod product is exact as a double): one BigInt division per run. */
   readonly groups: readonly { prod: bigint; from: number; to: number }[];
 }
 
