@@ -29,7 +29,16 @@ describe.skipIf(!RUN)('bench:browser harness', () => {
     } finally {
       await bench.close();
     }
-    // the documented case list (README, issue 13)
-    expect(BROWSER_CASES.map((c) => c.name)).toEqual(['browser/modexp/2048', 'browser/modexp/4096', 'browser/paillier/encrypt', 'browser/setup-aux', 'browser/presign:device', 'browser/sign-pooled']);
+    // the documented case list (README, issue 13; the prime search's Fermat test and the ladder it replaced: issue 13 item 1)
+    expect(BROWSER_CASES.map((c) => c.name)).toEqual([
+      'browser/modexp/2048',
+      'browser/modexp/4096',
+      'browser/fermat/1024',
+      'browser/fermat/1024:ladder',
+      'browser/paillier/encrypt',
+      'browser/setup-aux',
+      'browser/presign:device',
+      'browser/sign-pooled',
+    ]);
   }, 180_000);
 });

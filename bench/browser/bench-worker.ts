@@ -11,7 +11,8 @@
  * @module
  */
 import { hexToBytes } from '../../src/bytes.js';
-import { modPow } from '../../src/bigint/modexp.js';
+import { modPow, modPowSecret } from '../../src/bigint/modexp.js';
+import { pow2Secret } from '../../src/bigint/primes.js';
 import { connectWebSocket } from '../../src/bus/transport.js';
 import { connectLink, runSessions, type Link } from '../../src/bus/session-link.js';
 import { PaillierPublicKey, PaillierSecretKey } from '../../src/paillier/keys.js';
@@ -21,10 +22,10 @@ import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js'
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../../protocols/keygen/index.js';
 import { presign, type PresignOutput } from '../../protocols/presign/index.js';
-import { Session } from '../../protocols/session.js';
+import { Session, type ProgressEvent } from '../../protocols/session.js';
 import { sign } from '../../protocols/sign/index.js';
 import type { Protocol } from '../../protocols/types.js';
-import { auxFromJson, DEVICE, PARTIES, SERVICE, type AuxJson, type SessionKind, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { auxFromJson, DEVICE, PARTIES, SERVICE, type AuxJson, type SessionKind, type SessionTiming, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const big = (h: string): bigint => BigInt('0x' + h);
 
@@ -69,6 +70,12 @@ function micro(name: string, pHex: string, qHex: string, expect: string): () => 
     same(modPow(b4096, n, n * n), expect);
     return () => modPow(b4096, n, n * n);
   }
+  // the prime search's per-candidate test (Fermat base 2 on a 1024-bit secret candidate): pow2Secret vs modPowSecret (the ladder it replaced; now the WebAssembly kernel's secret form)
+  if (name === 'browser/fermat/1024' || name === 'browser/fermat/1024:ladder') {
+    const f = name.endsWith(':ladder') ? () => modPowSecret(2n, p - 1n, p) : () => pow2Secret(p - 1n, p);
+    if (f() !== 1n) throw new Error(`${name}: 2^(p−1) mod p ≠ 1 for a prime p`);
+    return f;
+  }
   if (name === 'browser/paillier/encrypt') {
     const pk = new PaillierPublicKey(n, 'default');
     const m = randomBelow(seededRng('bench/paillier'), 1n << 256n);
@@ -99,12 +106,14 @@ function inputOf(kind: SessionKind, presignSid?: string): unknown {
   return { presignature: pre.presignature, digest, publicKey: pre.publicKey, epoch: pre.epoch };
 }
 
-/** Run the device party of one session over the link (the Node party runs the other side). */
-async function session(kind: SessionKind, sidHex: string, presignSid?: string): Promise<number> {
+/** Run the device party of one session over the link (the Node party runs the other side): wall ms and each round's compute ms. */
+async function session(kind: SessionKind, sidHex: string, presignSid?: string): Promise<SessionTiming> {
   if (!link) throw new Error('not connected');
   const sid = hexToBytes(sidHex);
   const t0 = performance.now();
-  const s = Session.create(protocolOf(kind), { sid, self: DEVICE, parties: PARTIES, threshold: 2 }, inputOf(kind, presignSid), { rng: cryptoRng });
+  const rounds: Record<number, number> = {};
+  const onProgress = (e: ProgressEvent): void => void (e.phase === 'end' && (rounds[e.round] = e.ms ?? 0));
+  const s = Session.create(protocolOf(kind), { sid, self: DEVICE, parties: PARTIES, threshold: 2 }, inputOf(kind, presignSid), { rng: cryptoRng, onProgress });
   await runSessions({
     sid,
     protocol: protocolOf(kind).name,
@@ -126,7 +135,7 @@ async function session(kind: SessionKind, sidHex: string, presignSid?: string): 
     remote: [{ id: SERVICE, link }],
     stallMs: 600_000,
   });
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, rounds };
 }
 
 async function handle(req: WorkerRequest): Promise<unknown> {

@@ -27,14 +27,14 @@ import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js'
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../../protocols/keygen/index.js';
 import { presign, type PresignOutput } from '../../protocols/presign/index.js';
-import { Session } from '../../protocols/session.js';
+import { Session, type ProgressEvent } from '../../protocols/session.js';
 import { sign } from '../../protocols/sign/index.js';
 import type { Protocol } from '../../protocols/types.js';
 import { auxFixtures } from '../../test/helpers/aux-fixtures.js';
 import { testPrimePairs } from '../../test/helpers/test-primes.js';
 import { entryOf, type Entry } from '../measure.js';
 import type { CaseResult, InitOptions } from './page.js';
-import { auxToJson, DEVICE, PARTIES, SERVICE, type BrowserCase, type SessionKind } from './protocol.js';
+import { auxToJson, DEVICE, PARTIES, SERVICE, type BrowserCase, type SessionKind, type SessionTiming } from './protocol.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -78,11 +78,14 @@ class NodeParty {
     return { presignature: pre.presignature, digest: this.digest, publicKey: pre.publicKey, epoch: pre.epoch };
   }
 
-  async run(kind: SessionKind, sidHex: string, presignSid?: string): Promise<void> {
+  async run(kind: SessionKind, sidHex: string, presignSid?: string): Promise<SessionTiming> {
     const link = await this.link;
     const sid = hexToBytes(sidHex);
     const protocol = { keygen, aux: auxProtocol, presign, sign }[kind] as unknown as Protocol<unknown, unknown, unknown>;
-    const s = Session.create(protocol, { sid, self: SERVICE, parties: PARTIES, threshold: 2 }, this.#input(kind, presignSid), { rng: cryptoRng });
+    const t0 = performance.now();
+    const rounds: Record<number, number> = {};
+    const onProgress = (e: ProgressEvent): void => void (e.phase === 'end' && (rounds[e.round] = e.ms ?? 0));
+    const s = Session.create(protocol, { sid, self: SERVICE, parties: PARTIES, threshold: 2 }, this.#input(kind, presignSid), { rng: cryptoRng, onProgress });
     await runSessions({
       sid,
       protocol: protocol.name,
@@ -99,6 +102,7 @@ class NodeParty {
       remote: [{ id: DEVICE, link }],
       stallMs: 600_000,
     });
+    return { ms: performance.now() - t0, rounds };
   }
 }
 

@@ -9,9 +9,9 @@
 import { bytesToHex } from '../../src/bytes.js';
 import { cryptoRng } from '../../src/rng.js';
 import { AuxPreparation, coreCount, createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
-import type { SessionKind, WorkerReply, WorkerRequest } from './protocol.js';
+import type { SessionKind, SessionTiming, WorkerReply, WorkerRequest } from './protocol.js';
 
-type NodeParty = (kind: SessionKind, sid: string, presignSid?: string) => Promise<void>;
+type NodeParty = (kind: SessionKind, sid: string, presignSid?: string) => Promise<SessionTiming>;
 declare const tkeyNodeParty: NodeParty;
 
 export interface CaseResult {
@@ -24,6 +24,14 @@ export interface CaseResult {
   workers?: number;
   /** setup-aux: per sample, the prime race (AuxPreparation) and the aux session, ms. */
   phases?: { primes: number[]; session: number[] };
+  /** Sessions: per round, each sample's compute ms of the device (bench worker) and of the service (Node); the rest of the wall time is waiting and transport. */
+  rounds?: { device: Record<number, number[]>; service: Record<number, number[]> };
+}
+
+/** Per-round compute times of the measured sessions (reset per case). */
+let roundLog: { device: Record<number, number[]>; service: Record<number, number[]> } = { device: {}, service: {} };
+function logRounds(side: 'device' | 'service', t: SessionTiming): void {
+  for (const [r, ms] of Object.entries(t.rounds)) (roundLog[side][Number(r)] ??= []).push(ms);
 }
 
 export interface InitOptions {
@@ -84,12 +92,17 @@ async function measured(fn: () => Promise<number[]>): Promise<CaseResult> {
   return { samples, longTasks: during.length, maxLongTaskMs: Math.max(0, ...during.map((e) => e.duration)) };
 }
 
-/** One session with the device party in the bench worker and the service party in Node; wall-clock ms. */
-async function both(kind: SessionKind, presignSid?: string): Promise<{ ms: number; sid: string }> {
+/** One session with the device party in the bench worker and the service party in Node; wall-clock ms (`log`: keep its per-round times). */
+async function both(kind: SessionKind, presignSid?: string, log = true): Promise<{ ms: number; sid: string }> {
   const sid = bytesToHex(cryptoRng.bytes(32));
   const t0 = performance.now();
-  await Promise.all([tkeyNodeParty(kind, sid, presignSid), call({ op: 'session', kind, sid, ...(presignSid ? { presignSid } : {}) })]);
-  return { ms: performance.now() - t0, sid };
+  const [service, device] = await Promise.all([tkeyNodeParty(kind, sid, presignSid), call<SessionTiming>({ op: 'session', kind, sid, ...(presignSid ? { presignSid } : {}) })]);
+  const ms = performance.now() - t0;
+  if (log) {
+    logRounds('service', service);
+    logRounds('device', device);
+  }
+  return { ms, sid };
 }
 
 async function loop(iterations: number, time: number, warmup: number, one: () => Promise<number>): Promise<number[]> {
@@ -101,14 +114,20 @@ async function loop(iterations: number, time: number, warmup: number, one: () =>
 }
 
 async function runCase(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
-  if (name.startsWith('browser/modexp/') || name === 'browser/paillier/encrypt') {
+  roundLog = { device: {}, service: {} };
+  const r = await runOne(name, iterations, time, warmup);
+  return Object.keys(roundLog.device).length ? { ...r, rounds: roundLog } : r;
+}
+
+async function runOne(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
+  if (name.startsWith('browser/modexp/') || name.startsWith('browser/fermat/') || name === 'browser/paillier/encrypt') {
     return measured(() => call({ op: 'micro', name, p: primes.p, q: primes.q, iterations, time, warmup, expect: expected[name] ?? '' }));
   }
   if (name === 'browser/presign:device') return measured(() => loop(iterations, time, warmup, async () => (await both('presign')).ms));
   if (name === 'browser/sign-pooled') {
     return measured(() =>
       loop(iterations, time, warmup, async () => {
-        const pre = await both('presign'); // the pooled presignature (not timed)
+        const pre = await both('presign', undefined, false); // the pooled presignature (not timed)
         return (await both('sign', pre.sid)).ms;
       }),
     );

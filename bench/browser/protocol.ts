@@ -21,6 +21,12 @@ export type WorkerRequest =
   | { op: 'prepared'; p: string; q: string }
   | { op: 'session'; kind: SessionKind; sid: string; presignSid?: string };
 
+/** One party's side of a session: wall ms, and the compute ms of each of its rounds (Session progress events). */
+export interface SessionTiming {
+  ms: number;
+  rounds: Record<number, number>;
+}
+
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
 
 export interface AuxJson {
@@ -64,6 +70,9 @@ export interface BrowserCase {
 export const BROWSER_CASES: readonly BrowserCase[] = [
   { name: 'browser/modexp/2048', iterations: 20, time: 1000, warmup: 3, baselines: ['modexp/2048:native', 'modexp/2048:portable', 'modexp/2048:wasm'] },
   { name: 'browser/modexp/4096', iterations: 10, time: 1000, warmup: 2, baselines: ['modexp/4096:native', 'modexp/4096:portable', 'modexp/4096:wasm'] },
+  // the safe-prime search's per-candidate cost (no Node baseline: Node's search is OpenSSL's): the test it runs, and the ladder it replaced
+  { name: 'browser/fermat/1024', iterations: 20, time: 1000, warmup: 3, baselines: [] },
+  { name: 'browser/fermat/1024:ladder', iterations: 20, time: 1000, warmup: 3, baselines: [] },
   { name: 'browser/paillier/encrypt', iterations: 10, time: 1000, warmup: 2, baselines: ['paillier/encrypt'] },
   // the real safe-prime search (JS sieve in every worker of the pool) + the device's aux session: few samples
   { name: 'browser/setup-aux', iterations: 3, time: 0, warmup: 0, baselines: ['aux/default'] },

@@ -57,6 +57,14 @@ async function main(): Promise<void> {
       const extra = result.workers !== undefined ? `, ${result.workers} pool workers, ${result.progressEvents} progress events` : '';
       const split = result.phases ? `; median prime race ${med(result.phases.primes)} ms [${result.phases.primes.map((x) => x.toFixed(0)).join(', ')}], aux session ${med(result.phases.session)} ms` : '';
       console.log(formatEntry(entry, `main-thread long tasks: ${result.longTasks}${result.longTasks ? ` (max ${result.maxLongTaskMs.toFixed(0)} ms)` : ''}${extra}${split}`));
+      if (result.rounds) {
+        // compute time per round (median over the samples, warmup included): less noisy than the wall time, which adds the waits for the other side
+        const per = (side: Record<number, number[]>): string =>
+          Object.entries(side)
+            .map(([r, xs]) => `r${r} ${med(xs)}`)
+            .join(', ');
+        console.log(`    rounds, median compute ms — device (Chromium worker): ${per(result.rounds.device)}; service (Node): ${per(result.rounds.service)}`);
+      }
     }
   } finally {
     await bench.close();

@@ -15,7 +15,7 @@ import { aInt } from '../bytes.js';
 import { fail } from '../errors.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { hasSmallFactor, isProbablePrime, primesBelow } from './arith.js';
-import { modPowSecret } from './modexp.js';
+import { chooseBackend, modPowSecret } from './modexp.js';
 
 export type PrimeKind = 'plain' | 'blum' | 'safe';
 
@@ -100,44 +100,63 @@ const JS_ROUNDS = 40;
 // JS sieve
 
 /**
- * Sieve primes: the odd primes below 2^16. A window of candidates c_k = start + step·k is sieved by
- * marking, per prime s, the k with c_k ≡ 0 (and, for safe primes, 2c_k + 1 ≡ 0) mod s — so only
- * about 1 in 150 safe-prime candidates reaches the first exponentiation (1 in 70 with primes below
- * 2000). The deeper sieve removes only composites, which the Fermat filter would have rejected
- * without drawing randomness: seeded generation returns the same primes as the shallow sieve.
+ * Sieve tables: the odd primes below a bound B. A window of candidates c_k = start + step·k is
+ * sieved by marking, per prime s, the k with c_k ≡ 0 (and, for safe primes, 2c_k + 1 ≡ 0) mod s —
+ * so only about 1 in 150 safe-prime candidates reaches the first exponentiation with B = 2^16
+ * (1 in 70 with primes below 2000), 1 in 230 with B = 2^20 (survivors ∝ 1/ln²B for safe primes).
+ * A deeper sieve removes only composites, which the Fermat filter would have rejected without
+ * drawing randomness: seeded generation returns the same primes whatever the depth.
+ *
+ * - `SHALLOW` (B = 2^16): a fresh random start per window (seeded generation; its residues cost
+ *   one BigInt division per three primes, per window).
+ * - `DEEP` (B = 2^20, built on first use): the incremental search of the platform RNG (pool
+ *   workers, browsers), whose residues are computed once per start and then advanced in doubles.
  */
-const SIEVE_NUMS: readonly number[] = primesBelow(1 << 16).slice(1);
-/** The sieve primes in groups of three: each product < 2^48, so x mod product is exact as a double. */
-const SIEVE_GROUPS: readonly { prod: bigint; from: number; to: number }[] = (() => {
-  const out: { prod: bigint; from: number; to: number }[] = [];
-  for (let i = 0; i < SIEVE_NUMS.length; i += 3) {
-    const to = Math.min(i + 3, SIEVE_NUMS.length);
-    out.push({ prod: SIEVE_NUMS.slice(i, to).reduce((a, x) => a * BigInt(x), 1n), from: i, to });
+interface SieveTable {
+  readonly nums: readonly number[];
+  /** Runs of consecutive primes whose product stays < 2^53 (x mod product is exact as a double): one BigInt division per run. */
+  readonly groups: readonly { prod: bigint; from: number; to: number }[];
+}
+
+function sieveTable(bound: number): SieveTable {
+  const nums = primesBelow(bound).slice(1);
+  const groups: { prod: bigint; from: number; to: number }[] = [];
+  for (let i = 0; i < nums.length; ) {
+    let to = i + 1;
+    let prod = nums[i]!;
+    while (to < nums.length && prod * nums[to]! < 2 ** 53) prod *= nums[to++]!;
+    groups.push({ prod: BigInt(prod), from: i, to });
+    i = to;
   }
-  return out;
-})();
+  return { nums, groups };
+}
+
+const SHALLOW: SieveTable = sieveTable(1 << 16);
+let deep: SieveTable | undefined;
+const DEEP = (): SieveTable => (deep ??= sieveTable(1 << 20));
 
 /** start mod s for every sieve prime s (one BigInt division per three primes). */
-function sieveResidues(start: bigint): Float64Array {
-  const r = new Float64Array(SIEVE_NUMS.length);
-  for (const g of SIEVE_GROUPS) {
+function sieveResidues(start: bigint, table: SieveTable = SHALLOW): Float64Array {
+  const r = new Float64Array(table.nums.length);
+  for (const g of table.groups) {
     const m = Number(start % g.prod);
-    for (let i = g.from; i < g.to; i++) r[i] = m % SIEVE_NUMS[i]!;
+    for (let i = g.from; i < g.to; i++) r[i] = m % table.nums[i]!;
   }
   return r;
 }
 
 /** Candidate indices k < span that a sieve prime s < 2^(bits−3) (below every candidate) rules out; `res[i]` = start mod s_i. */
-function sieveMarks(res: Float64Array, kind: PrimeKind, bits: number, span: number): Uint8Array {
+function sieveMarks(res: Float64Array, kind: PrimeKind, bits: number, span: number, table: SieveTable = SHALLOW): Uint8Array {
   const step = kind === 'blum' ? 4 : 2;
   const dead = new Uint8Array(span);
   const maxS = 2 ** Math.max(0, bits - 3);
-  for (let i = 0; i < SIEVE_NUMS.length; i++) {
-    const s = SIEVE_NUMS[i]!;
+  const nums = table.nums;
+  for (let i = 0; i < nums.length; i++) {
+    const s = nums[i]!;
     if (s >= maxS) break;
     const r = res[i]!;
     const half = (s + 1) / 2; // 2⁻¹ mod s
-    const inv = step === 2 ? half : (half * half) % s; // step⁻¹ mod s (products < 2^34: exact)
+    const inv = step === 2 ? half : (half * half) % s; // step⁻¹ mod s (products < 2^40: exact)
     // c_k ≡ r + step·k ≡ 0 (mod s)  ⇔  k ≡ −r·step⁻¹
     for (let k = (((s - r) % s) * inv) % s; k < span; k += s) dead[k] = 1;
     // safe: p = 2c_k + 1 ≡ 0  ⇔  c_k ≡ (s − 1)/2  ⇔  k ≡ ((s − 1)/2 − r)·step⁻¹
@@ -146,9 +165,32 @@ function sieveMarks(res: Float64Array, kind: PrimeKind, bits: number, span: numb
   return dead;
 }
 
+/**
+ * 2^e mod m on a regular schedule — every exponent bit costs one squaring, one doubling and a
+ * selection, whatever its value (the discipline of the ladder `modPowSecret` takes in portable
+ * code, at half its multiplications: doubling is a shift). For Fermat tests of secret candidates.
+ */
+export function pow2Secret(e: bigint, m: bigint): bigint {
+  const bits = e.toString(2);
+  let r = 1n % m;
+  for (let i = 0; i < bits.length; i++) {
+    r = (r * r) % m;
+    const d = r << 1n;
+    const d2 = d >= m ? d - m : d;
+    r = bits.charCodeAt(i) === 49 ? d2 : r;
+  }
+  return r;
+}
+
+/** Fermat base 2: 2^(c−1) ≡ 1 (mod c). Portable code: `pow2Secret`; where `modPowSecret` has a native route, that. */
+function fermat2(c: bigint): boolean {
+  return (chooseBackend(c - 1n, c, true) === 'portable' ? pow2Secret(c - 1n, c) : modPowSecret(2n, c - 1n, c)) === 1n;
+}
+
 /** Residues of start + delta from those of start (delta < 2^53). */
-function advanceResidues(res: Float64Array, delta: number): void {
-  for (let i = 0; i < res.length; i++) res[i] = (res[i]! + (delta % SIEVE_NUMS[i]!)) % SIEVE_NUMS[i]!;
+function advanceResidues(res: Float64Array, delta: number, table: SieveTable = SHALLOW): void {
+  const nums = table.nums;
+  for (let i = 0; i < res.length; i++) res[i] = (res[i]! + (delta % nums[i]!)) % nums[i]!;
 }
 
 /** A random `bits`-bit odd integer with the two top bits set (so p·q has exactly 2·bits bits). */
@@ -166,10 +208,10 @@ function randomStart(bits: number, rng: Rng): bigint {
  * One sieve window: returns the first prime of `kind` among candidates start + step·k (k < span),
  * or undefined. For safe primes the candidate is q and p = 2q + 1 is sieved alongside.
  */
-function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, span: number, res: Float64Array = sieveResidues(start)): bigint | undefined {
+function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, span: number, res: Float64Array = sieveResidues(start), table: SieveTable = SHALLOW): bigint | undefined {
   // candidates: plain: odd; blum: ≡ 3 mod 4; safe: q odd (p = 2q+1 ≡ 3 mod 4 automatically)
   const step = kind === 'blum' ? 4 : 2;
-  const dead = sieveMarks(res, kind, bits, span);
+  const dead = sieveMarks(res, kind, bits, span, table);
   for (let k = 0; k < span; k++) {
     if (dead[k]) continue;
     const off = step * k;
@@ -178,11 +220,11 @@ function sieveWindow(start: bigint, kind: PrimeKind, bits: number, rng: Rng, spa
       const p = 2n * c + 1n;
       if (p.toString(2).length !== bits) return undefined;
       // q and p: Fermat base 2 filters, then full MR on both
-      if (modPowSecret(2n, c - 1n, c) !== 1n || modPowSecret(2n, p - 1n, p) !== 1n) continue;
+      if (!fermat2(c) || !fermat2(p)) continue;
       if (isProbablePrime(c, JS_ROUNDS, rng) && isProbablePrime(p, JS_ROUNDS, rng)) return p;
     } else {
       if (c.toString(2).length !== bits) return undefined;
-      if (modPowSecret(2n, c - 1n, c) !== 1n) continue;
+      if (!fermat2(c)) continue;
       if (isProbablePrime(c, JS_ROUNDS, rng)) return c;
     }
   }
@@ -196,7 +238,12 @@ function jsStart(bits: number, kind: PrimeKind, rng: Rng): bigint {
   return s;
 }
 
+/** Candidates per window of the seeded search (a fresh start each: fixed, so seeded results stay as pinned). */
 const SPAN = 1024;
+/** Candidates per window of the incremental search (≈ 35 survivors of the deep sieve for safe primes). */
+const INCREMENTAL_SPAN = 8192;
+/** The incremental search yields to the event loop (abort messages) when this long passed since the last yield, ms. */
+const YIELD_MS = 25;
 
 function jsPrimeSync(bits: number, kind: PrimeKind, rng: Rng): bigint {
   for (;;) {
@@ -205,33 +252,66 @@ function jsPrimeSync(bits: number, kind: PrimeKind, rng: Rng): bigint {
   }
 }
 
+const clock = (): number => (typeof globalThis.performance === 'object' ? performance.now() : Date.now());
+/** A macrotask turn (a MessageChannel where there is one: no 4 ms clamp of nested timers). */
+function yieldTurn(): Promise<void> {
+  const MC = (globalThis as { MessageChannel?: typeof MessageChannel }).MessageChannel;
+  if (typeof MC !== 'function') return new Promise<void>((r) => setTimeout(r, 0));
+  return new Promise<void>((r) => {
+    const ch = new MC();
+    ch.port1.onmessage = () => {
+      ch.port1.close();
+      r();
+    };
+    ch.port2.postMessage(0);
+  });
+}
+
 /**
- * Async JS search. With an explicit (seeded) rng: a fresh random start per window, as
+ * Async JS search. With an explicit (seeded) rng: a fresh random start per window of `SPAN`, as
  * `jsPrimeSync` (reproducible). With the platform CSPRNG (browsers, pool workers): an incremental
- * search from one random start, window after window (the residues advance without BigInt
- * division), until the candidates leave the bit size — then a new start.
+ * search from one random start, window after window of `INCREMENTAL_SPAN` sieved by the primes
+ * below 2^20 (the residues advance without BigInt division), until the candidates leave the bit
+ * size — then a new start. It yields to the event loop every `YIELD_MS` (so an abort is seen).
  */
 async function jsPrime(bits: number, kind: PrimeKind, rng: Rng, signal?: AbortSignal): Promise<bigint> {
   const incremental = rng === cryptoRng;
-  const stride = (kind === 'blum' ? 4 : 2) * SPAN;
+  const table = incremental ? DEEP() : SHALLOW;
+  const span = incremental ? INCREMENTAL_SPAN : SPAN;
+  const stride = (kind === 'blum' ? 4 : 2) * span;
   let start = jsStart(bits, kind, rng);
-  let res = sieveResidues(start);
+  let res = sieveResidues(start, table);
+  let lastYield = clock();
   for (;;) {
     if (signal?.aborted) fail('ABORTED', 'prime generation aborted');
-    const p = sieveWindow(start, kind, bits, rng, SPAN, res);
+    const p = sieveWindow(start, kind, bits, rng, span, res, table);
     if (p !== undefined) return p;
     const next = start + BigInt(stride);
     const top = kind === 'safe' ? 2n * next + 1n : next;
     if (incremental && top.toString(2).length === bits) {
       start = next;
-      advanceResidues(res, stride);
+      advanceResidues(res, stride, table);
     } else {
       start = jsStart(bits, kind, rng);
-      res = sieveResidues(start);
+      res = sieveResidues(start, table);
     }
-    await new Promise<void>((r) => setTimeout(r, 0));
+    if (!incremental || clock() - lastYield >= YIELD_MS) {
+      await (incremental ? yieldTurn() : new Promise<void>((r) => setTimeout(r, 0)));
+      lastYield = clock();
+    }
   }
 }
+
+/** Sieve internals for tests: the survivors of one window, with either table. */
+export const __TEST = {
+  survivors(start: bigint, kind: PrimeKind, bits: number, span: number, depth: 'shallow' | 'deep'): number[] {
+    const table = depth === 'deep' ? DEEP() : SHALLOW;
+    const dead = sieveMarks(sieveResidues(start, table), kind, bits, span, table);
+    const out: number[] = [];
+    for (let k = 0; k < span; k++) if (!dead[k]) out.push(k);
+    return out;
+  },
+};
 
 // ---------------------------------------------------------------------------------------------
 // public API

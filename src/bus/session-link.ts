@@ -499,10 +499,15 @@ export class LinkServer {
 // ---------------------------------------------------------------------------------------------
 // Running sessions over links
 
-/** What `runSessions` needs of a session (`protocols/session.ts` `Session` fits). */
+/**
+ * What `runSessions` needs of a session (`protocols/session.ts` `Session` fits). `start` and
+ * `receive` may also answer with a promise — a session whose rounds run elsewhere (a worker:
+ * `workers/bus-transport.ts`); `runSessions` then gives it one envelope at a time, in order, and
+ * reads `status` / `nextRound` once each step settled.
+ */
 export interface SessionLike {
-  start(): Envelope[];
-  receive(m: Envelope): Envelope[];
+  start(): Envelope[] | Promise<Envelope[]>;
+  receive(m: Envelope): Envelope[] | Promise<Envelope[]>;
   readonly status: 'ready' | 'running' | 'done' | 'aborted';
   /** Next round function to run (1-based). */
   readonly nextRound: number;
@@ -671,19 +676,46 @@ export function runSessions(o: RunSessionsOptions): Promise<void> {
         },
       );
     };
-    const step = (l: LocalSession, fn: () => Envelope[]): void => {
+    /** Local sessions with an asynchronous step under way (nothing more is delivered to them until it settled). */
+    const stepping = new Set<LocalSession>();
+    const failed = (l: LocalSession, e: unknown): void => (e instanceof ProtocolAbort ? abortLocal(l, e) : end(e));
+    const step = (l: LocalSession, fn: () => Envelope[] | Promise<Envelope[]>): void => {
       if (settled) return;
+      let out: Envelope[] | Promise<Envelope[]>;
       try {
-        route(l, fn());
+        out = fn();
+        if (!(out instanceof Promise)) route(l, out);
       } catch (e) {
-        if (e instanceof ProtocolAbort) return abortLocal(l, e);
-        return end(e);
+        return failed(l, e);
       }
-      afterStep(l);
+      if (!(out instanceof Promise)) return afterStep(l);
+      stepping.add(l);
+      out.then(
+        (msgs) => {
+          stepping.delete(l);
+          if (settled) return;
+          try {
+            route(l, msgs);
+          } catch (e) {
+            return failed(l, e);
+          }
+          afterStep(l);
+          pump();
+        },
+        (e: unknown) => {
+          stepping.delete(l);
+          if (!settled) failed(l, e);
+        },
+      );
     };
     const pump = (): void => {
-      while (queue.length && !settled) {
-        const { to, env } = queue.shift()!;
+      for (let k = 0; k < queue.length && !settled; ) {
+        const { to, env } = queue[k]!;
+        if (stepping.has(to)) {
+          k++; // its step is under way: keep the envelope, in order, for after it
+          continue;
+        }
+        queue.splice(k, 1);
         if (to.session.status === 'aborted' || to.session.status === 'done') continue;
         step(to, () => to.session.receive(env));
       }

@@ -1,16 +1,18 @@
 /**
  * The device's Paillier keys (aux input) for the wallet page. Real key generation by default: the
- * two 1024-bit safe primes of each key are searched in Web Workers (`createBrowserMathPool`, the
- * pool's prime hook routes `prepareAuxInput` there; each result is re-verified on the main thread).
- * ONLY when the server says so (`/wallet/config.json` → `testPrimes: true`, set by a test or the demo
- * with `TKEY_DEMO_TEST_PRIMES=1`) the page takes the PUBLIC pregenerated test primes instead — and
- * says so in red.
+ * two 1024-bit safe primes of each key are searched by EVERY Web Worker of a math pool at once
+ * (`AuxPreparation` on `createBrowserMathPool(url, {size: coreCount()})`: a race, the first two
+ * primes win, the other searches are stopped). The next key is prepared AHEAD of need — the first
+ * at page start, the next as soon as one is taken — and held sealed until used; the page's thread
+ * only runs the cheap shape checks, the full re-check (Miller–Rabin) runs with the aux session in
+ * the device's worker. ONLY when the server says so (`/wallet/config.json` → `testPrimes: true`,
+ * set by a test or the demo with `TKEY_DEMO_TEST_PRIMES=1`) the page takes the PUBLIC
+ * pregenerated test primes instead — and says so in red.
  * @module
  */
 import type { AuxInput } from '../../protocols/aux/messages.js';
-import { prepareAuxInput } from '../../protocols/aux/prepare.js';
-import { paillierFromPrimes } from '../../src/paillier/keys.js';
-import { createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
+import type { AuxPrepareProgress } from '../../protocols/aux/prepare.js';
+import { AuxPreparation, coreCount, createBrowserMathPool } from '../../workers/browser/index.js';
 
 export interface WalletConfig {
   testPrimes: boolean;
@@ -40,23 +42,33 @@ export async function deviceAux(cfg: WalletConfig): Promise<DeviceAux> {
         const pair = doc.pairs[i++];
         if (!pair) throw new Error('no more test prime pairs');
         onStatus('Paillier key from the PUBLIC test primes (test mode)');
-        return { profile: 'default', key: paillierFromPrimes(BigInt('0x' + pair.p), BigInt('0x' + pair.q), 'default') };
+        // plain {p, q}: the checks (Miller–Rabin) run with the aux session in the device's worker, not here
+        return { profile: 'default', key: { p: BigInt('0x' + pair.p), q: BigInt('0x' + pair.q) } };
       },
     };
   }
-  let pool: MathPool | undefined;
+  const pool = createBrowserMathPool(new URL(cfg.workerUrl, location.href), { size: coreCount() });
+  let listener: ((e: AuxPrepareProgress) => void) | undefined;
+  const prepare = (): AuxPreparation => AuxPreparation.start({ pool, onProgress: (e) => listener?.(e) });
+  let prep = prepare(); // at page start: ahead of need
+  let found = 0;
   return {
     testPrimes: false,
     async next(onStatus) {
-      pool ??= createBrowserMathPool(new URL(cfg.workerUrl, location.href));
-      const undo = pool.installPrimeHook();
+      if (prep.status !== 'running' && prep.status !== 'ready') prep = prepare(); // taken, failed or cancelled: a fresh one
       const t0 = performance.now();
-      const timer = setInterval(() => onStatus(`searching two 1024-bit safe primes in ${pool!.size} Web Workers… ${Math.round((performance.now() - t0) / 1000)} s`), 1000);
+      const say = (): void => onStatus(`searching two 1024-bit safe primes in ${pool.size} Web Workers… ${found}/2 found, ${Math.round((performance.now() - t0) / 1000)} s`);
+      listener = (e) => {
+        if (e.phase === 'primes') found = e.found;
+        say();
+      };
+      const timer = setInterval(say, 1000);
       try {
-        return await prepareAuxInput('default');
+        return await prep.take();
       } finally {
         clearInterval(timer);
-        undo();
+        listener = undefined;
+        found = 0;
       }
     },
   };

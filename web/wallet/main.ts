@@ -5,10 +5,12 @@
  * - metadata: over HTTP to the same server (`HttpMetadataStorage`, every write signed by its owner);
  * - the co-signing service: over the browser's WebSocket (`connectService`: bus, secure channel,
  *   login with a development-issuer ID token bound to this device's bus key);
- * - the device's Paillier key generation (safe primes, the slowest step): Web Workers (math pool);
- * - the device's protocol rounds (keygen, aux, refresh, presign, sign): this page's thread — the
- *   bus session transport steps the local participant synchronously in-process, so the worker
- *   engine's asynchronous sessions cannot plug in yet; the aux proof rounds block for seconds);
+ * - the device's Paillier key generation (safe primes, the slowest step): every Web Worker of a
+ *   math pool races for them, started at page start, ahead of need (`device-aux.ts`);
+ * - the device's protocol rounds (keygen, aux, refresh, presign, sign): a Web Worker (the party
+ *   engine, `workers/browser/worker.ts`) through `WorkerBusPartyTransport`; this page's thread holds
+ *   the bus link and only relays frames between it and the worker (nothing heavy runs here: the
+ *   page records its long tasks in `window.walletLongTasks`, which the page's test checks);
  * - every signature is checked here with viem's recovery (`recoverMessageAddress`,
  *   `recoverTypedDataAddress`), independently of the library's own checks.
  *
@@ -29,6 +31,8 @@ import type { TypedData } from '../../src/signature/eip712.js';
 import { ETHER_MAIL } from './example-typed-data.js';
 import { HttpMetadataStorage } from '../../src/storage/http-storage.js';
 import { FactorKey } from '../../src/tss/factor-key.js';
+import { createBrowserPartyHost, type PartyHost } from '../../workers/browser/index.js';
+import { WorkerBusPartyTransport } from '../../workers/bus-transport.js';
 import { deviceAux, type DeviceAux, type WalletConfig } from './device-aux.js';
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string): T => {
@@ -50,6 +54,19 @@ let state: State | undefined;
 let steps = 0;
 let aux: DeviceAux;
 const clients: ServiceClient[] = [];
+/** The device's protocol rounds run here (a Web Worker); the page relays frames. */
+let deviceTransport: WorkerBusPartyTransport;
+/** Main-thread tasks over 50 ms (Chromium's long-task entries), for the page's test. */
+const longTasks: { start: number; ms: number; step: string }[] = [];
+let currentStep = 'start';
+(globalThis as { walletLongTasks?: unknown }).walletLongTasks = longTasks;
+try {
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) longTasks.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), step: currentStep });
+  }).observe({ type: 'longtask', buffered: true });
+} catch {
+  // no long-task timing in this browser
+}
 
 // ---- status, progress, log ------------------------------------------------------------------
 
@@ -70,6 +87,7 @@ function progress(text: string): void {
 async function step(name: string, fn: () => Promise<string>): Promise<void> {
   document.querySelectorAll('button').forEach((b) => (b.disabled = true));
   const t0 = performance.now();
+  currentStep = name;
   status(`${name}…`, 'busy');
   const tick = setInterval(() => status(`${name}… ${((performance.now() - t0) / 1000).toFixed(0)} s`, 'busy'), 500);
   try {
@@ -87,6 +105,7 @@ async function step(name: string, fn: () => Promise<string>): Promise<void> {
   } finally {
     clearInterval(tick);
     progress('');
+    currentStep = 'idle';
     enable();
     document.body.dataset.steps = String(++steps); // the test waits on this
   }
@@ -116,7 +135,6 @@ async function connect(sub: string): Promise<ServiceClient> {
       if (!r.ok) throw new Error(`development issuer: HTTP ${r.status}`);
       return ((await r.json()) as { id_token: string }).id_token;
     },
-    sessions: { onProgress: (_party, e) => progress(`${e.protocol} · round ${e.round} ${e.phase === 'end' ? `done (${e.ms ?? 0} ms)` : 'running'}`) },
   });
   clients.push(svc);
   return svc;
@@ -171,7 +189,7 @@ async function login(): Promise<string> {
   state?.account?.logout();
   const svc = await connect(sub);
   const storage = new HttpMetadataStorage({ url: server });
-  state = { sub, svc, opts: { storage, postboxKey: postboxKeyOf(sub), service: svc, transport: svc.partyTransport, rng: cryptoRng } };
+  state = { sub, svc, opts: { storage, postboxKey: postboxKeyOf(sub), service: svc, transport: deviceTransport, rng: cryptoRng } };
   $('login-info').textContent = `${svc.subject.sub} at ${svc.subject.iss}`;
   const saved = localStorage.getItem(deviceSlot(sub));
   if (saved) {
@@ -284,7 +302,7 @@ async function lose(): Promise<string> {
   $('signatures').textContent = '';
   // still "logged in" with the identity provider: a fresh connection and device key for the recovery
   s.svc = await connect(s.sub);
-  s.opts = { ...s.opts, service: s.svc, transport: s.svc.partyTransport };
+  s.opts = { ...s.opts, service: s.svc, transport: deviceTransport };
   showAccount();
   return `device lost: its factor key is gone from localStorage (${localStorage.length} items left), its shares wiped`;
 }
@@ -314,6 +332,8 @@ async function recover(): Promise<string> {
 
 async function start(): Promise<void> {
   const cfg = (await (await fetch('./config.json')).json()) as WalletConfig;
+  const host: PartyHost = await createBrowserPartyHost(new URL(cfg.workerUrl, location.href));
+  deviceTransport = new WorkerBusPartyTransport([host], { onProgress: (_party, e) => progress(`${e.protocol} · round ${e.round} ${e.phase === 'end' ? `done (${e.ms ?? 0} ms)` : 'running'} (worker)`) });
   aux = await deviceAux(cfg);
   const banner = $('primes-banner');
   if (cfg.testPrimes) {

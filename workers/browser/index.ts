@@ -15,6 +15,7 @@ import { PartyHost, type SpawnedWorker } from '../party-host.js';
 export { MathPool, coreCount } from '../math-pool.js';
 export { PartyHost, PartySession } from '../party-host.js';
 export { WorkerPartyTransport, engineProtocolOf } from '../transport.js';
+export { WorkerBusPartyTransport, type WorkerBusPartyTransportOptions } from '../bus-transport.js';
 export { AuxPreparation, type AuxPreparationOptions, type AuxPreparationStatus } from '../aux-preparation.js';
 
 /** Start a module worker running the party engine (the bundled `workers/browser/worker.ts`). */
