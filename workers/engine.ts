@@ -17,7 +17,9 @@ import type { Verdict } from '../src/zk/verdict.js';
 import { type ProgressEvent, refuseReplayMode, Session, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
 import { encodeMessage } from '../protocols/wire.js';
-import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, outputToPlain, type PlainError, protocolFor } from './protocols.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import { preparePresign } from '../protocols/presign/precompute.js';
+import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, internAux, outputToPlain, type PlainError, protocolFor } from './protocols.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PlainError };
 
@@ -84,6 +86,14 @@ export interface VerifyAuxTask {
   j: number;
   /** The verifier's own ring-Pedersen parameters (Πfac is made under them). */
   ownRp: { N: bigint; s: bigint; t: bigint };
+}
+
+/** Options of `preparePresign` that cross the boundary (plain data). */
+export interface PreparePresignTask {
+  /** Presign sessions to prepare for (default 1, at most 1024). */
+  presigns?: number;
+  /** The signers of those sessions (default: every party of the aux info). */
+  signers?: number[];
 }
 
 const wrap = <T>(fn: () => T): Result<T> => {
@@ -223,6 +233,23 @@ export class PartyEngine {
     const ac = this.#searches.get(job);
     ac?.abort();
     return ac !== undefined;
+  }
+
+  /**
+   * `preparePresign` (protocols/presign/precompute.ts) on this worker's copy of `aux`: the nonce
+   * pairs (ρ, ρ^N) and ring-Pedersen masks are made here, one item per event-loop turn (a session
+   * in this worker runs between them), and the presign sessions this worker later runs with the
+   * same aux info (interned by content) take them. Returns the number of items added.
+   */
+  async preparePresign(aux: AuxInfo, opts: PreparePresignTask = {}): Promise<Result<number>> {
+    try {
+      if (typeof aux !== 'object' || aux === null || !Array.isArray(aux.parties) || typeof aux.secret !== 'object' || aux.secret === null) fail('INVALID_ARGUMENT', 'preparePresign: expected an AuxInfo');
+      if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'preparePresign: expected options {presigns?, signers?}');
+      const o = { ...(opts.presigns !== undefined ? { presigns: opts.presigns } : {}), ...(opts.signers !== undefined ? { signers: opts.signers } : {}) };
+      return { ok: true, value: await preparePresign(internAux(aux), o) };
+    } catch (e) {
+      return { ok: false, error: errorToPlain(e) };
+    }
   }
 
   /** `verifyPeerAux` of src/zk/aux.ts (Πprm, Πmod, Πfac of one peer). */

@@ -20,7 +20,8 @@ import { refuseReplayMode, type ProgressEvent, type SessionSnapshot } from '../p
 import type { SessionConfig } from '../protocols/types.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
-import type { CreateRequest, EngineApi, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import type { CreateRequest, EngineApi, PreparePresignTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
 import { aEngineProtocol, type EngineProtocol, errorFromPlain, extensionToPlain, inputToPlain, outputFromPlain } from './protocols.js';
 
 export type { EngineProtocol, ProgressEvent, Step, WireOut, VerifyAuxTask };
@@ -175,6 +176,15 @@ export class PartyHost {
   /** Ask the worker to stop search `job` (cooperative: the JS sieve stops at its next window). */
   abortSearch(job: number): Promise<boolean> {
     return this.call((api) => api.abortSearch(job));
+  }
+
+  /**
+   * Fill this worker's presign pools for `aux` ahead of need (`PartyEngine.preparePresign`): the
+   * presign sessions later run in this worker with the same aux info take the prepared nonce pairs
+   * and masks, so their rounds skip those exponentiations. Resolves to the number of items added.
+   */
+  preparePresign(aux: AuxInfo, opts: PreparePresignTask = {}): Promise<number> {
+    return this.#result((api) => api.preparePresign(aux, opts));
   }
 
   verifyAux(task: VerifyAuxTask): Promise<Verdict> {
