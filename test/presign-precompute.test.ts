@@ -86,6 +86,30 @@ describe('NoncePool', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('add: pairs made elsewhere, shape-checked (nothing added on a bad one), up to capacity, then taken', () => {
+    const pk = P0.sk.publicKey;
+    const made = new NoncePool(P0.sk, 8);
+    made.fillSync(5, rng);
+    const pairs = [1, 2, 3, 4, 5].map(() => made.take()!);
+    const pool = new NoncePool(pk, 4);
+    const bad: unknown[] = [
+      { ...pairs[0]!, nonce: 0n },
+      { ...pairs[0]!, nonce: pk.n },
+      { ...pairs[0]!, nonce: P0.sk.p }, // not a unit
+      { ...pairs[0]!, noncePower: pk.n2 },
+      { ...pairs[0]!, noncePower: P0.sk.q * 7n },
+      { nonce: pairs[0]!.nonce },
+      null,
+    ];
+    for (const b of bad) expect(code(() => pool.add([pairs[1]!, b as never]))).toBe('INVALID_ARGUMENT');
+    expect(code(() => pool.add('x' as never))).toBe('INVALID_ARGUMENT');
+    expect(pool.size).toBe(0);
+    expect(pool.add(pairs)).toBe(4); // capacity 4
+    expect(pool.size).toBe(4);
+    const p = pool.take()!;
+    expect(pk.encryptWithNoncePower(3n, p)).toBe(pk.encryptWithNonce(3n, p.nonce));
+  });
+
   it('typed errors and redaction', () => {
     expect(code(() => new NoncePool({} as never))).toBe('INVALID_ARGUMENT');
     expect(code(() => new NoncePool(P0.sk, 0))).toBe('OUT_OF_RANGE');
@@ -158,6 +182,30 @@ describe('ring-Pedersen masks', () => {
     // the online half: s^x · (t^μ) = commit(x, μ), x = 0, 1, −1, random
     const mu = drawMask(rp, 'mu', rng);
     for (const x of [0n, 1n, -1n, randomScalar(rng), -(randomScalar(rng) << 1000n)]) expect((rp.commit(x, 0n) * mu.c) % rp.N).toBe(rp.commit(x, mu.y));
+  });
+
+  it('MaskPool.add: masks made elsewhere, shape-checked per kind and N̂ (nothing added on a bad one), up to capacity', () => {
+    const rp = P1.rp;
+    const ms = (['mu', 'gamma', 'delta'] as MaskKind[]).map((k) => drawMask(rp, k, rng));
+    const pool = new MaskPool(rp, 1);
+    const [mu, gamma, delta] = ms as [ReturnType<typeof drawMask>, ReturnType<typeof drawMask>, ReturnType<typeof drawMask>];
+    const bad: unknown[] = [
+      { ...mu, N: P0.rp.N }, // another N̂
+      { ...mu, kind: 'nu' },
+      { ...mu, x: 1n }, // 'mu' has x = 0
+      { ...gamma, x: pow2(ell + epsilon) + 1n },
+      { ...delta, y: -(pow2(ell + epsilon) * rp.N) - 1n },
+      { ...gamma, c: 1n },
+      { ...gamma, c: rp.N },
+      { ...gamma, c: 0n },
+      { ...gamma, y: 'x' },
+      undefined,
+    ];
+    for (const b of bad) expect(code(() => pool.add([mu, b as never]))).toBe('INVALID_ARGUMENT');
+    expect(pool.size('mu') + pool.size('gamma') + pool.size('delta')).toBe(0);
+    expect(pool.add([...ms, drawMask(rp, 'mu', rng)])).toBe(3); // one per kind (capacity 1)
+    expect(pool.take('delta')).toMatchObject({ kind: 'delta', x: delta.x, y: delta.y, c: delta.c });
+    expect(pool.add([delta])).toBe(1);
   });
 
   it('checkMask refuses another kind or another N̂; the pool is single use, bounded and redacted', () => {

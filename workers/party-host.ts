@@ -21,7 +21,9 @@ import type { SessionConfig } from '../protocols/types.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
-import type { CreateRequest, EngineApi, PreparePresignTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
+import type { NoncePair } from '../src/paillier/nonce-pool.js';
+import type { Mask } from '../src/zk/mask-pool.js';
+import type { CreateRequest, EngineApi, PreparePresignTask, PresignMaterialTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
 import { aEngineProtocol, type EngineProtocol, errorFromPlain, extensionToPlain, inputToPlain, outputFromPlain } from './protocols.js';
 
 export type { EngineProtocol, ProgressEvent, Step, WireOut, VerifyAuxTask };
@@ -185,6 +187,11 @@ export class PartyHost {
    */
   preparePresign(aux: AuxInfo, opts: PreparePresignTask = {}): Promise<number> {
     return this.#result((api) => api.preparePresign(aux, opts));
+  }
+
+  /** One batch of presign material made in this worker (`MathPool.preparePresign`). */
+  presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Promise<NoncePair[] | Mask[]> {
+    return this.#result((api) => api.presignMaterial(aux, task));
   }
 
   verifyAux(task: VerifyAuxTask): Promise<Verdict> {
