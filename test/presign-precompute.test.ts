@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { utf8ToBytes } from '../src/bytes.js';
-import { modPow } from '../src/bigint/modexp.js';
+import { modPow, setModexpBackend } from '../src/bigint/modexp.js';
 import { mulG, mulPublic, modN, randomScalar } from '../src/curve.js';
 import { sha256 } from '../src/hash.js';
 import { NONCE_POOL_CAPACITY, NoncePool } from '../src/paillier/nonce-pool.js';
@@ -17,7 +17,7 @@ import * as enc from '../src/zk/enc.js';
 import * as logstar from '../src/zk/logstar.js';
 import { checkMask, drawMask, MaskPool, type MaskKind } from '../src/zk/mask-pool.js';
 import { PROFILE_DEFAULT, pow2 } from '../src/zk/params.js';
-import { ownPaillierFast, paillierPublicOf } from '../protocols/aux/materialize.js';
+import { ownPaillierFast, ownRingPedersenFast, paillierPublicOf, ringPedersenOf } from '../protocols/aux/materialize.js';
 import { maskPoolOf, noncePoolOf, preparePresign, presignDemand, takeMask, takeNonce } from '../protocols/presign/precompute.js';
 import { auxFixtures } from './helpers/aux-fixtures.js';
 import { runPresign, runSign } from './helpers/signing.js';
@@ -33,6 +33,8 @@ beforeAll(() => {
   P0 = zkParty(0);
   P1 = zkParty(1);
 });
+
+const randomSigned128 = (): bigint => randomBelow(rng, pow2(129) + 1n) - pow2(128);
 
 const code = (f: () => unknown): string | undefined => {
   try {
@@ -151,6 +153,33 @@ describe('powPublic: c^e mod N², plain and the owner’s CRT', () => {
     for (const bad of [0n, fast.n2, fast.n2 + 1n, p, -1n]) expect(code(() => fast.powPublic(bad, 3n))).toBe('PAILLIER_INVALID_CIPHERTEXT');
     for (const bad of [0n, pub.n2, pub.n2 + 7n]) expect(code(() => pub.powPublic(bad, 3n))).toBe('PAILLIER_INVALID_CIPHERTEXT');
     expect(code(() => pub.powPublic(2n, 1 as never))).toBe('INVALID_ARGUMENT');
+  });
+});
+
+describe('own ring-Pedersen parameters for verifying (trapdoor t^(λx+y), public S^e)', () => {
+  it('commitPublic and commitTimes equal s^x·t^y·Π S^e computed plainly (signed exponents, both backends)', () => {
+    const aux = auxFixtures([1, 2]).get(2)!;
+    const rp = ringPedersenOf(aux, 2);
+    const fast = ownRingPedersenFast(aux);
+    const N = rp.N;
+    const plain = (x: bigint, y: bigint, extra: [bigint, bigint][]) => extra.reduce((acc, [b, e]) => (acc * modPow(b, e, N)) % N, (modPow(rp.s, x, N) * modPow(rp.t, y, N)) % N);
+    const S = (modPow(rp.s, randomScalar(rng), N) * modPow(rp.t, randomBelow(rng, N), N)) % N;
+    const big = pow2(ell + epsilon);
+    const es = [0n, 1n, -1n, pow2(128), -pow2(128), randomSigned128(), randomSigned128()];
+    for (const backend of ['auto', 'portable'] as const) {
+      setModexpBackend(backend);
+      try {
+        for (const e of backend === 'auto' ? es : es.slice(3, 5)) {
+          const x = randomBelow(rng, 2n * big) - big;
+          const y = randomBelow(rng, 2n * big * N) - big * N;
+          expect(fast.commitTimes(x, y, [[S, e]])).toBe(plain(x, y, [[S, e]]));
+        }
+        expect(fast.commitPublic(-5n, 7n)).toBe(plain(-5n, 7n, []));
+        expect(fast.commitTimes(3n, -2n, [[S, -1n], [rp.t, 2n]])).toBe(plain(3n, 0n, [[S, -1n]]));
+      } finally {
+        setModexpBackend('auto');
+      }
+    }
   });
 });
 
