@@ -7,7 +7,7 @@
 import { inspect } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { utf8ToBytes } from '../src/bytes.js';
-import { modPow } from '../src/bigint/modexp.js';
+import { modPow, setModexpBackend } from '../src/bigint/modexp.js';
 import { mulG, mulPublic, modN, randomScalar } from '../src/curve.js';
 import { sha256 } from '../src/hash.js';
 import { NONCE_POOL_CAPACITY, NoncePool } from '../src/paillier/nonce-pool.js';
@@ -17,7 +17,7 @@ import * as enc from '../src/zk/enc.js';
 import * as logstar from '../src/zk/logstar.js';
 import { checkMask, drawMask, MaskPool, type MaskKind } from '../src/zk/mask-pool.js';
 import { PROFILE_DEFAULT, pow2 } from '../src/zk/params.js';
-import { ownPaillierFast, paillierPublicOf } from '../protocols/aux/materialize.js';
+import { ownPaillierFast, ownRingPedersenFast, paillierPublicOf, ringPedersenOf } from '../protocols/aux/materialize.js';
 import { maskPoolOf, noncePoolOf, preparePresign, presignDemand, takeMask, takeNonce } from '../protocols/presign/precompute.js';
 import { auxFixtures } from './helpers/aux-fixtures.js';
 import { runPresign, runSign } from './helpers/signing.js';
@@ -33,6 +33,8 @@ beforeAll(() => {
   P0 = zkParty(0);
   P1 = zkParty(1);
 });
+
+const randomSigned128 = (): bigint => randomBelow(rng, pow2(129) + 1n) - pow2(128);
 
 const code = (f: () => unknown): string | undefined => {
   try {
@@ -86,6 +88,30 @@ describe('NoncePool', () => {
     expect(pool.size).toBe(0);
   });
 
+  it('add: pairs made elsewhere, shape-checked (nothing added on a bad one), up to capacity, then taken', () => {
+    const pk = P0.sk.publicKey;
+    const made = new NoncePool(P0.sk, 8);
+    made.fillSync(5, rng);
+    const pairs = [1, 2, 3, 4, 5].map(() => made.take()!);
+    const pool = new NoncePool(pk, 4);
+    const bad: unknown[] = [
+      { ...pairs[0]!, nonce: 0n },
+      { ...pairs[0]!, nonce: pk.n },
+      { ...pairs[0]!, nonce: P0.sk.p }, // not a unit
+      { ...pairs[0]!, noncePower: pk.n2 },
+      { ...pairs[0]!, noncePower: P0.sk.q * 7n },
+      { nonce: pairs[0]!.nonce },
+      null,
+    ];
+    for (const b of bad) expect(code(() => pool.add([pairs[1]!, b as never]))).toBe('INVALID_ARGUMENT');
+    expect(code(() => pool.add('x' as never))).toBe('INVALID_ARGUMENT');
+    expect(pool.size).toBe(0);
+    expect(pool.add(pairs)).toBe(4); // capacity 4
+    expect(pool.size).toBe(4);
+    const p = pool.take()!;
+    expect(pk.encryptWithNoncePower(3n, p)).toBe(pk.encryptWithNonce(3n, p.nonce));
+  });
+
   it('typed errors and redaction', () => {
     expect(code(() => new NoncePool({} as never))).toBe('INVALID_ARGUMENT');
     expect(code(() => new NoncePool(P0.sk, 0))).toBe('OUT_OF_RANGE');
@@ -130,6 +156,33 @@ describe('powPublic: c^e mod N², plain and the owner’s CRT', () => {
   });
 });
 
+describe('own ring-Pedersen parameters for verifying (trapdoor t^(λx+y), public S^e)', () => {
+  it('commitPublic and commitTimes equal s^x·t^y·Π S^e computed plainly (signed exponents, both backends)', () => {
+    const aux = auxFixtures([1, 2]).get(2)!;
+    const rp = ringPedersenOf(aux, 2);
+    const fast = ownRingPedersenFast(aux);
+    const N = rp.N;
+    const plain = (x: bigint, y: bigint, extra: [bigint, bigint][]) => extra.reduce((acc, [b, e]) => (acc * modPow(b, e, N)) % N, (modPow(rp.s, x, N) * modPow(rp.t, y, N)) % N);
+    const S = (modPow(rp.s, randomScalar(rng), N) * modPow(rp.t, randomBelow(rng, N), N)) % N;
+    const big = pow2(ell + epsilon);
+    const es = [0n, 1n, -1n, pow2(128), -pow2(128), randomSigned128(), randomSigned128()];
+    for (const backend of ['auto', 'portable'] as const) {
+      setModexpBackend(backend);
+      try {
+        for (const e of backend === 'auto' ? es : es.slice(3, 5)) {
+          const x = randomBelow(rng, 2n * big) - big;
+          const y = randomBelow(rng, 2n * big * N) - big * N;
+          expect(fast.commitTimes(x, y, [[S, e]])).toBe(plain(x, y, [[S, e]]));
+        }
+        expect(fast.commitPublic(-5n, 7n)).toBe(plain(-5n, 7n, []));
+        expect(fast.commitTimes(3n, -2n, [[S, -1n], [rp.t, 2n]])).toBe(plain(3n, 0n, [[S, -1n]]));
+      } finally {
+        setModexpBackend('auto');
+      }
+    }
+  });
+});
+
 describe('ring-Pedersen masks', () => {
   const bounds: Record<MaskKind, [bigint, bigint]> = {
     mu: [0n, 0n],
@@ -158,6 +211,30 @@ describe('ring-Pedersen masks', () => {
     // the online half: s^x · (t^μ) = commit(x, μ), x = 0, 1, −1, random
     const mu = drawMask(rp, 'mu', rng);
     for (const x of [0n, 1n, -1n, randomScalar(rng), -(randomScalar(rng) << 1000n)]) expect((rp.commit(x, 0n) * mu.c) % rp.N).toBe(rp.commit(x, mu.y));
+  });
+
+  it('MaskPool.add: masks made elsewhere, shape-checked per kind and N̂ (nothing added on a bad one), up to capacity', () => {
+    const rp = P1.rp;
+    const ms = (['mu', 'gamma', 'delta'] as MaskKind[]).map((k) => drawMask(rp, k, rng));
+    const pool = new MaskPool(rp, 1);
+    const [mu, gamma, delta] = ms as [ReturnType<typeof drawMask>, ReturnType<typeof drawMask>, ReturnType<typeof drawMask>];
+    const bad: unknown[] = [
+      { ...mu, N: P0.rp.N }, // another N̂
+      { ...mu, kind: 'nu' },
+      { ...mu, x: 1n }, // 'mu' has x = 0
+      { ...gamma, x: pow2(ell + epsilon) + 1n },
+      { ...delta, y: -(pow2(ell + epsilon) * rp.N) - 1n },
+      { ...gamma, c: 1n },
+      { ...gamma, c: rp.N },
+      { ...gamma, c: 0n },
+      { ...gamma, y: 'x' },
+      undefined,
+    ];
+    for (const b of bad) expect(code(() => pool.add([mu, b as never]))).toBe('INVALID_ARGUMENT');
+    expect(pool.size('mu') + pool.size('gamma') + pool.size('delta')).toBe(0);
+    expect(pool.add([...ms, drawMask(rp, 'mu', rng)])).toBe(3); // one per kind (capacity 1)
+    expect(pool.take('delta')).toMatchObject({ kind: 'delta', x: delta.x, y: delta.y, c: delta.c });
+    expect(pool.add([delta])).toBe(1);
   });
 
   it('checkMask refuses another kind or another N̂; the pool is single use, bounded and redacted', () => {

@@ -13,6 +13,13 @@ import type { VerifyAuxTask } from '../workers/engine.js';
 import type { MathPool } from '../workers/math-pool.js';
 import { createNodeMathPool } from '../workers/node.js';
 import { zkParty } from './helpers/zk-fixtures.js';
+import { utf8ToBytes as u8 } from '../src/bytes.js';
+import { sha256 } from '../src/hash.js';
+import { maskPoolOf, noncePoolOf, presignDemand } from '../protocols/presign/precompute.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import { auxFixtures } from './helpers/aux-fixtures.js';
+import { runPresign, runSign } from './helpers/signing.js';
+import { runKeygen } from './helpers/simulate.js';
 
 const ctx: AuxContext = { sid: utf8ToBytes('pool-aux'), rho: utf8ToBytes('pool-rho'), profile: PROFILE_DEFAULT };
 
@@ -65,6 +72,34 @@ describe('math pool', () => {
     } finally {
       uninstall();
     }
+  });
+
+  it('preparePresign fills the presign pools from every worker; presigns then take exactly that and sign', async () => {
+    const aux = auxFixtures([1, 2], 'default', 4); // fresh aux objects: empty pools
+    const d = presignDemand(2);
+    const mine = (a: AuxInfo) => ({ own: noncePoolOf(a, a.self).size, peer: noncePoolOf(a, 3 - a.self).size, mu: maskPoolOf(a, 3 - a.self).size('mu'), gamma: maskPoolOf(a, 3 - a.self).size('gamma'), delta: maskPoolOf(a, 3 - a.self).size('delta') });
+    const before = pool.stats.completed;
+    const perPresign = d.own + d.perPeer + d.masksPerPeer.mu + d.masksPerPeer.gamma + d.masksPerPeer.delta;
+    expect(await Promise.all([...aux.values()].map((a) => pool.preparePresign(a, { presigns: 2 })))).toEqual([2 * perPresign, 2 * perPresign]);
+    expect(pool.stats.completed - before).toBeGreaterThan(2 * pool.size); // many small batches over both workers
+    for (const a of aux.values()) expect(mine(a)).toEqual({ own: 2 * d.own, peer: 2 * d.perPeer, mu: 2 * d.masksPerPeer.mu, gamma: 2 * d.masksPerPeer.gamma, delta: 2 * d.masksPerPeer.delta });
+    expect(await pool.preparePresign(aux.get(1)!, { presigns: 2 })).toBe(0); // already held
+    // two presigns (in this thread) take everything the workers made; every proof made from it verifies at the peer
+    const ps = [1, 2].map((i) => ({ id: i, owns: [i] }));
+    const key = [...runKeygen(ps, 2, 'pool-presign').outputs.values()];
+    const r1 = runPresign(key, [1, 2], { seed: 'pool-1', aux });
+    const r2 = runPresign(key, [1, 2], { seed: 'pool-2', aux });
+    for (const r of [r1, r2]) expect(r.outputs.size).toBe(2);
+    for (const a of aux.values()) expect(mine(a)).toEqual({ own: 0, peer: 0, mu: 0, gamma: 0, delta: 0 });
+    expect(runSign(r2.outputs, sha256(u8('pool-prepared'))).outputs.size).toBe(2);
+    // abort before start: nothing made; bad input: typed errors
+    const ac = new AbortController();
+    ac.abort();
+    expect(await pool.preparePresign(aux.get(1)!, { presigns: 1, signal: ac.signal })).toBe(0);
+    expect(mine(aux.get(1)!).own).toBe(0);
+    await expect(pool.preparePresign({} as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(pool.preparePresign(aux.get(1)!, { presigns: 2000 })).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
+    await expect(pool.preparePresign(aux.get(1)!, { signers: [2, 3] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 
   it('rejects bad options and closed-pool use with typed errors', async () => {

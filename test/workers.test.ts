@@ -10,7 +10,7 @@ import { sha256 } from '../src/hash.js';
 import { cryptoRng, seededRng } from '../src/rng.js';
 import type { Participant } from '../src/client/transport.js';
 import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
-import { presign, type PresignInput, type PresignOutput } from '../protocols/presign/index.js';
+import { presign, presignDemand, type PresignInput, type PresignOutput } from '../protocols/presign/index.js';
 import type { ProgressEvent } from '../protocols/session.js';
 import { sign, type SignInput, type SignOutput } from '../protocols/sign/index.js';
 import { createNodePartyHost } from '../workers/node.js';
@@ -166,6 +166,27 @@ describe('party engine in worker threads', () => {
     expect(snap.next).toBe(3);
     await s1.cancel();
     await s2.cancel();
+  });
+
+  it("preparePresign fills a worker's pools for an aux info, and the presign sessions run there take from them", async () => {
+    const d = presignDemand(2);
+    const perPresign = d.own + d.perPeer + d.masksPerPeer.mu + d.masksPerPeer.gamma + d.masksPerPeer.delta;
+    // party k runs on hosts[k − 1] (WorkerPartyTransport: participant index mod hosts)
+    const prepare = () => Promise.all([1, 2].map((id) => hosts[id - 1]!.preparePresign(aux.get(id)!, { presigns: 1 })));
+    expect(await prepare()).toEqual([perPresign, perPresign]); // nothing was prepared by the earlier runs
+    expect(await prepare()).toEqual([0, 0]); // one presign's worth is already held
+    const pre = new Map<number, PresignOutput>();
+    await transport.run({ protocol: presign, sid: cryptoRng.bytes(16), threshold: 2, participants: [participant(1, presignInput(1), pre), participant(2, presignInput(2), pre)] });
+    // the sessions (each with its own structured clone of the aux info) took every prepared item
+    expect(await prepare()).toEqual([perPresign, perPresign]);
+    const sig = new Map<number, SignOutput>();
+    await transport.run({ protocol: sign, sid: cryptoRng.bytes(16), threshold: 2, participants: [participant(1, signInput(pre.get(1)!), sig), participant(2, signInput(pre.get(2)!), sig)] });
+    const s = sig.get(1)!.signature;
+    expect(nobleVerify(digest, s, key.get(1)!.publicKey)).toBe(true);
+    // bad input is a typed error from the worker, nothing prepared
+    await expect(hosts[0]!.preparePresign({} as never)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', kind: 'InvalidInput' });
+    await expect(hosts[0]!.preparePresign(aux.get(1)!, { presigns: 0 })).rejects.toMatchObject({ code: 'OUT_OF_RANGE' });
+    await expect(hosts[0]!.preparePresign(aux.get(1)!, { signers: [2, 3] })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
   });
 });
 

@@ -17,7 +17,12 @@ import type { Verdict } from '../src/zk/verdict.js';
 import { type ProgressEvent, refuseReplayMode, Session, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
 import { encodeMessage } from '../protocols/wire.js';
-import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, outputToPlain, type PlainError, protocolFor } from './protocols.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import { preparePresign } from '../protocols/presign/precompute.js';
+import { paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../protocols/aux/materialize.js';
+import { NoncePool, type NoncePair } from '../src/paillier/nonce-pool.js';
+import { MASK_KINDS, MaskPool, type Mask, type MaskKind } from '../src/zk/mask-pool.js';
+import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, internAux, outputToPlain, type PlainError, protocolFor } from './protocols.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PlainError };
 
@@ -85,6 +90,24 @@ export interface VerifyAuxTask {
   /** The verifier's own ring-Pedersen parameters (Πfac is made under them). */
   ownRp: { N: bigint; s: bigint; t: bigint };
 }
+
+/** Options of `preparePresign` that cross the boundary (plain data). */
+export interface PreparePresignTask {
+  /** Presign sessions to prepare for (default 1, at most 1024). */
+  presigns?: number;
+  /** The signers of those sessions (default: every party of the aux info). */
+  signers?: number[];
+}
+
+/**
+ * One batch of presign material for `MathPool.preparePresign`: `count` nonce pairs (ρ, ρ^N) under
+ * party `id`'s Paillier key (the own key by CRT), or `count` masks of `mask` kind under peer `id`'s
+ * ring-Pedersen parameters.
+ */
+export type PresignMaterialTask = { kind: 'nonce'; id: number; count: number } | { kind: 'mask'; id: number; mask: MaskKind; count: number };
+
+/** The most items one material task makes (a task is a unit of the pool's load balancing). */
+export const MAX_MATERIAL_BATCH = 256;
 
 const wrap = <T>(fn: () => T): Result<T> => {
   try {
@@ -223,6 +246,47 @@ export class PartyEngine {
     const ac = this.#searches.get(job);
     ac?.abort();
     return ac !== undefined;
+  }
+
+  /**
+   * `preparePresign` (protocols/presign/precompute.ts) on this worker's copy of `aux`: the nonce
+   * pairs (ρ, ρ^N) and ring-Pedersen masks are made here, one item per event-loop turn (a session
+   * in this worker runs between them), and the presign sessions this worker later runs with the
+   * same aux info (interned by content) take them. Returns the number of items added.
+   */
+  async preparePresign(aux: AuxInfo, opts: PreparePresignTask = {}): Promise<Result<number>> {
+    try {
+      if (typeof aux !== 'object' || aux === null || !Array.isArray(aux.parties) || typeof aux.secret !== 'object' || aux.secret === null) fail('INVALID_ARGUMENT', 'preparePresign: expected an AuxInfo');
+      if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'preparePresign: expected options {presigns?, signers?}');
+      const o = { ...(opts.presigns !== undefined ? { presigns: opts.presigns } : {}), ...(opts.signers !== undefined ? { signers: opts.signers } : {}) };
+      return { ok: true, value: await preparePresign(internAux(aux), o) };
+    } catch (e) {
+      return { ok: false, error: errorToPlain(e) };
+    }
+  }
+
+  /**
+   * A batch of presign material (`PresignMaterialTask`) made here with the platform CSPRNG, on
+   * scratch pools (never this worker's own session pools) and returned: the caller adds it to its
+   * pools (`NoncePool.add`, `MaskPool.add`). The secrets leave the worker by design.
+   */
+  presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Result<NoncePair[] | Mask[]> {
+    return wrap(() => {
+      if (typeof aux !== 'object' || aux === null || !Array.isArray(aux.parties) || typeof aux.secret !== 'object' || aux.secret === null) fail('INVALID_ARGUMENT', 'presignMaterial: expected an AuxInfo');
+      if (typeof task !== 'object' || task === null || !Number.isSafeInteger(task.id)) fail('INVALID_ARGUMENT', 'presignMaterial: expected {kind, id, count}');
+      if (!Number.isSafeInteger(task.count) || task.count < 1 || task.count > MAX_MATERIAL_BATCH) fail('OUT_OF_RANGE', `presignMaterial: count must be 1..${MAX_MATERIAL_BATCH}`);
+      const a = internAux(aux);
+      if (task.kind === 'nonce') {
+        const pool = new NoncePool(task.id === a.self ? paillierSecretFromAux(a) : paillierPublicOf(a, task.id), task.count);
+        pool.fillSync(task.count);
+        return Array.from({ length: task.count }, () => pool.take()!);
+      }
+      if (task.kind !== 'mask' || !MASK_KINDS.includes(task.mask)) fail('INVALID_ARGUMENT', "presignMaterial: kind must be 'nonce' or 'mask' (with mask 'mu' | 'gamma' | 'delta')");
+      if (task.id === a.self) fail('INVALID_ARGUMENT', 'presignMaterial: masks are made under a peer’s parameters');
+      const pool = new MaskPool(ringPedersenOf(a, task.id), task.count);
+      pool.fillSync(task.mask, task.count);
+      return Array.from({ length: task.count }, () => pool.take(task.mask)!);
+    });
   }
 
   /** `verifyPeerAux` of src/zk/aux.ts (Πprm, Πmod, Πfac of one peer). */

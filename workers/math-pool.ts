@@ -9,6 +9,9 @@
  * - `verifyAux(task)` / `verifyAuxAll(tasks)`: `verifyPeerAux` (Πprm, Πmod, Πfac) of several peers
  *   at once, one per worker; the verdicts are exactly those of the in-process call.
  *
+ * - `preparePresign(aux, {presigns, signers, signal})`: the presign pools of an aux info (nonce
+ *   pairs ρ, ρ^N and ring-Pedersen masks, protocols/presign/precompute.ts) filled by every worker
+ *   at once, in small batches added to the caller's pools as they arrive.
  * - `primes(bits, count, {signal, onFound})`: a race of every worker for `count` primes (new-device
  *   setup: `prepareAuxInput(profile, {pool})`, `AuxPreparation`), with progress and cancellation.
  *
@@ -20,7 +23,11 @@ import { fail, InvalidInput } from '../src/errors.js';
 import { aInt } from '../src/bytes.js';
 import { looksLikeSafePrime, setPrimeGeneratorHook, type PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
-import type { VerifyAuxTask } from './engine.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import { presignNeeds } from '../protocols/presign/precompute.js';
+import type { NoncePair } from '../src/paillier/nonce-pool.js';
+import type { Mask } from '../src/zk/mask-pool.js';
+import type { PresignMaterialTask, VerifyAuxTask } from './engine.js';
 import type { PartyHost } from './party-host.js';
 
 export interface MathPoolOptions {
@@ -38,6 +45,9 @@ export function coreCount(): number {
   const os = g.process?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number } | undefined;
   return os?.availableParallelism?.() ?? 1;
 }
+
+/** Items per presign-material task (`preparePresign`): small enough to balance the workers' load. */
+export const PRESIGN_BATCH = 4;
 
 /** Ids of prime races (`primes`), unique per page/process so a worker never confuses two. */
 let nextJob = 1;
@@ -190,6 +200,29 @@ export class MathPool {
   /** A prime of `bits` bits (default safe), generated in a worker. */
   prime(bits: number, kind: PrimeKind = 'safe'): Promise<bigint> {
     return this.#submit((h) => h.prime(bits, kind));
+  }
+
+  /**
+   * `preparePresign` (protocols/presign/precompute.ts) with the work spread over the pool: the
+   * missing nonce pairs and masks of `aux`'s pools (for `presigns` sessions among `signers`) are
+   * made in batches of `PRESIGN_BATCH` by whichever worker is free, and each batch is added to the
+   * pools of this thread (`NoncePool.add`, `MaskPool.add`: shape-checked) when it arrives, so a
+   * session started meanwhile already takes what is there. `signal`: batches not yet started are
+   * dropped (the promise resolves with what was added). Returns the number of items added.
+   */
+  async preparePresign(aux: AuxInfo, opts: { presigns?: number; signers?: readonly number[]; signal?: AbortSignal } = {}): Promise<number> {
+    if (this.#closed) fail('INVALID_ARGUMENT', 'the math pool is closed');
+    if (typeof aux !== 'object' || aux === null || !Array.isArray(aux.parties) || typeof aux.secret !== 'object' || aux.secret === null) fail('INVALID_ARGUMENT', 'preparePresign: expected an AuxInfo');
+    const signal = opts.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_ARGUMENT', 'signal: expected an AbortSignal');
+    const needs = presignNeeds(aux, opts);
+    const jobs: { task: PresignMaterialTask; add: (items: NoncePair[] | Mask[]) => number }[] = [];
+    const batches = (count: number): number[] => Array.from({ length: Math.ceil(count / PRESIGN_BATCH) }, (_, k) => Math.min(PRESIGN_BATCH, count - k * PRESIGN_BATCH));
+    for (const { id, pool, count } of needs.nonces) for (const c of batches(count)) jobs.push({ task: { kind: 'nonce', id, count: c }, add: (items) => pool.add(items as NoncePair[]) });
+    for (const { id, pool, kind, count } of needs.masks) for (const c of batches(count)) jobs.push({ task: { kind: 'mask', id, mask: kind, count: c }, add: (items) => pool.add(items as Mask[]) });
+    const moot = (): boolean => signal?.aborted === true;
+    const added = await Promise.all(jobs.map(({ task, add }) => this.#submit(async (h) => (moot() ? 0 : add(await h.presignMaterial(aux, task))), moot).then((n) => n ?? 0)));
+    return added.reduce((a, b) => a + b, 0);
   }
 
   /** One peer's aux proofs, verified in a worker. */

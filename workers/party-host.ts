@@ -20,7 +20,10 @@ import { refuseReplayMode, type ProgressEvent, type SessionSnapshot } from '../p
 import type { SessionConfig } from '../protocols/types.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
-import type { CreateRequest, EngineApi, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
+import type { AuxInfo } from '../protocols/aux/types.js';
+import type { NoncePair } from '../src/paillier/nonce-pool.js';
+import type { Mask } from '../src/zk/mask-pool.js';
+import type { CreateRequest, EngineApi, PreparePresignTask, PresignMaterialTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
 import { aEngineProtocol, type EngineProtocol, errorFromPlain, extensionToPlain, inputToPlain, outputFromPlain } from './protocols.js';
 
 export type { EngineProtocol, ProgressEvent, Step, WireOut, VerifyAuxTask };
@@ -175,6 +178,20 @@ export class PartyHost {
   /** Ask the worker to stop search `job` (cooperative: the JS sieve stops at its next window). */
   abortSearch(job: number): Promise<boolean> {
     return this.call((api) => api.abortSearch(job));
+  }
+
+  /**
+   * Fill this worker's presign pools for `aux` ahead of need (`PartyEngine.preparePresign`): the
+   * presign sessions later run in this worker with the same aux info take the prepared nonce pairs
+   * and masks, so their rounds skip those exponentiations. Resolves to the number of items added.
+   */
+  preparePresign(aux: AuxInfo, opts: PreparePresignTask = {}): Promise<number> {
+    return this.#result((api) => api.preparePresign(aux, opts));
+  }
+
+  /** One batch of presign material made in this worker (`MathPool.preparePresign`). */
+  presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Promise<NoncePair[] | Mask[]> {
+    return this.#result((api) => api.presignMaterial(aux, task));
   }
 
   verifyAux(task: VerifyAuxTask): Promise<Verdict> {

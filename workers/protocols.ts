@@ -142,7 +142,7 @@ export function outputFromPlain(p: EngineProtocol, o: unknown): unknown {
 
 /** Aux infos seen by this worker, by content: the memoised Paillier/ring-Pedersen objects of a signer group survive from session to session. */
 const auxIntern = new Map<string, AuxInfo>();
-function internAux(a: AuxInfo): AuxInfo {
+export function internAux(a: AuxInfo): AuxInfo {
   if (typeof a !== 'object' || a === null || typeof a.secret !== 'object' || a.secret === null || !Array.isArray(a.parties)) return a;
   const h = (x: unknown) => (typeof x === 'bigint' ? x.toString(36) : String(x));
   const key = [a.profile, a.self, h(a.secret.p), h(a.secret.q), h(a.secret.lambda), ...a.parties.flatMap((e) => [e?.id, h(e?.N), h(e?.s), h(e?.t)])].join(':');

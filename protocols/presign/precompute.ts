@@ -81,32 +81,50 @@ export function takeNonce(aux: AuxInfo, id: number): NoncePair | undefined {
   return m?.get(auxEntryOf(aux, id).N)?.take();
 }
 
+/** What `preparePresign` adds: per nonce pool (a party's key) and per mask pool and kind (a peer's N̂), how many items are missing. */
+export interface PresignNeeds {
+  nonces: { id: number; pool: NoncePool; count: number }[];
+  masks: { id: number; pool: MaskPool; kind: MaskKind; count: number }[];
+}
+
 /**
- * Fill the pools for `presigns` presign sessions among `signers` (default: every party of the aux
- * info), in the background: one exponentiation (or one commitment) per event-loop turn, own key
- * first. Pools are sized to hold what was asked for. Returns the number of items added; stops
- * early on `signal`.
+ * The items missing from the pools for `presigns` presign sessions among `signers` (default:
+ * every party of the aux info); creates the pools, sized to hold what was asked for. Own key
+ * first. Used by `preparePresign` (here) and the math pool's parallel preparation (workers/).
  */
-export async function preparePresign(aux: AuxInfo, opts: { presigns?: number; signers?: readonly number[]; signal?: AbortSignal; rng?: Rng } = {}): Promise<number> {
+export function presignNeeds(aux: AuxInfo, opts: { presigns?: number; signers?: readonly number[] } = {}): PresignNeeds {
   const presigns = opts.presigns ?? 1;
   if (!Number.isSafeInteger(presigns) || presigns < 1 || presigns > 1024) fail('OUT_OF_RANGE', 'preparePresign: presigns must be 1..1024');
   const signers = opts.signers ?? aux.parties.map((p) => p.id);
-  if (!signers.includes(aux.self)) fail('INVALID_ARGUMENT', 'preparePresign: the signers must include this party');
+  if (!Array.isArray(signers) || !signers.includes(aux.self)) fail('INVALID_ARGUMENT', 'preparePresign: the signers must include this party');
   const demand = presignDemand(signers.length);
-  const fillOpts = { ...(opts.rng ? { rng: opts.rng } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  let added = 0;
+  const needs: PresignNeeds = { nonces: [], masks: [] };
   const jobs: [number, number][] = [[aux.self, demand.own * presigns]];
   for (const j of signers) if (j !== aux.self) jobs.push([j, demand.perPeer * presigns]);
   for (const [id, want] of jobs) {
     const pool = noncePoolOf(aux, id, Math.max(want, 64));
-    added += await pool.fill(Math.max(0, Math.min(want, pool.capacity) - pool.size), fillOpts);
+    needs.nonces.push({ id, pool, count: Math.max(0, Math.min(want, pool.capacity) - pool.size) });
   }
   for (const j of signers) {
     if (j === aux.self) continue;
     const want = Object.fromEntries(Object.entries(demand.masksPerPeer).map(([k, v]) => [k, v * presigns])) as Record<MaskKind, number>;
     const pool = maskPoolOf(aux, j, Math.max(64, ...Object.values(want)));
-    const need = Object.fromEntries(Object.entries(want).map(([k, v]) => [k, Math.max(0, Math.min(v, pool.capacity) - pool.size(k as MaskKind))]));
-    added += await pool.fill(need, fillOpts);
+    for (const kind of ['mu', 'gamma', 'delta'] as const) needs.masks.push({ id: j, pool, kind, count: Math.max(0, Math.min(want[kind], pool.capacity) - pool.size(kind)) });
   }
+  return needs;
+}
+
+/**
+ * Fill the pools for `presigns` presign sessions among `signers` (default: every party of the aux
+ * info), in the background: one exponentiation (or one commitment) per event-loop turn, own key
+ * first. Pools are sized to hold what was asked for. Returns the number of items added; stops
+ * early on `signal`. (`MathPool.preparePresign` in workers/ does the same work in parallel.)
+ */
+export async function preparePresign(aux: AuxInfo, opts: { presigns?: number; signers?: readonly number[]; signal?: AbortSignal; rng?: Rng } = {}): Promise<number> {
+  const needs = presignNeeds(aux, opts);
+  const fillOpts = { ...(opts.rng ? { rng: opts.rng } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  let added = 0;
+  for (const { pool, count } of needs.nonces) added += await pool.fill(count, fillOpts);
+  for (const { pool, kind, count } of needs.masks) added += await pool.fill({ [kind]: count }, fillOpts);
   return added;
 }

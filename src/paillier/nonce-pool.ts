@@ -10,6 +10,7 @@
  * @module
  */
 import { fail } from '../errors.js';
+import { gcd } from '../bigint/arith.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import type { PaillierPublicKey, PaillierSecretKey } from './keys.js';
 
@@ -80,6 +81,30 @@ export class NoncePool {
     while (added < count && this.#pairs.length < this.capacity && opts.signal?.aborted !== true) {
       added += this.fillSync(1, opts.rng ?? cryptoRng);
       await yieldNow();
+    }
+    return added;
+  }
+
+  /**
+   * Pairs made elsewhere by this application (the math pool's workers, `MathPool.preparePresign`),
+   * added up to capacity; returns how many were added. Each is checked for shape — ρ ∈ Z*_N,
+   * ρ^N ∈ Z*_{N²} — (INVALID_ARGUMENT, nothing added); that the power is ρ^N is not re-checked (it
+   * would cost the exponentiation the worker saved): only hand it pairs from your own workers.
+   */
+  add(pairs: readonly NoncePair[]): number {
+    if (!Array.isArray(pairs)) fail('INVALID_ARGUMENT', 'NoncePool.add: expected an array of {nonce, noncePower}');
+    const n = this.n;
+    const n2 = n * n;
+    pairs.forEach((p, i) => {
+      const { nonce, noncePower } = (p ?? {}) as Partial<NoncePair>;
+      if (typeof nonce !== 'bigint' || nonce <= 0n || nonce >= n || gcd(nonce, n) !== 1n) fail('INVALID_ARGUMENT', `NoncePool.add: pairs[${i}].nonce ∉ Z*_N`);
+      if (typeof noncePower !== 'bigint' || noncePower <= 0n || noncePower >= n2 || gcd(noncePower, n) !== 1n) fail('INVALID_ARGUMENT', `NoncePool.add: pairs[${i}].noncePower ∉ Z*_{N²}`);
+    });
+    let added = 0;
+    for (const p of pairs as readonly NoncePair[]) {
+      if (this.#pairs.length >= this.capacity) break;
+      this.#pairs.push({ nonce: p.nonce, noncePower: p.noncePower });
+      added++;
     }
     return added;
   }

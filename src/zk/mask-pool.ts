@@ -18,7 +18,7 @@ import { fail } from '../errors.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import { cryptoRng, type Rng } from '../rng.js';
 import { pow2 } from './params.js';
-import { randomSigned } from './util.js';
+import { inSigned, isRpElement, randomSigned } from './util.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
@@ -57,6 +57,14 @@ export function drawMask(rp: RingPedersenParams, kind: MaskKind, rng: Rng = cryp
 export function checkMask(m: Mask, rp: RingPedersenParams, kind: MaskKind, title: string): Mask {
   if (typeof m !== 'object' || m === null || m.kind !== kind || m.N !== rp.N || typeof m.c !== 'bigint') fail('INVALID_ARGUMENT', `${title}: not a '${kind}' mask under this N̂`);
   return m;
+}
+
+/** The bounds of a mask of `kind`: |x| ≤ xBound, |y| ≤ yBound (the provers' distributions). */
+function maskBounds(rp: RingPedersenParams, kind: MaskKind): { x: bigint; y: bigint } {
+  const { ell, ellPrime, epsilon } = rp.profile;
+  if (kind === 'mu') return { x: 0n, y: pow2(ell) * rp.N };
+  if (kind === 'gamma') return { x: pow2(ell + epsilon), y: pow2(ell + epsilon) * rp.N };
+  return { x: pow2(ellPrime + epsilon), y: pow2(ell + epsilon) * rp.N };
 }
 
 /** A bounded pool of masks per kind for one set of ring-Pedersen parameters (a verifier's). */
@@ -108,6 +116,33 @@ export class MaskPool {
         added++;
         await new Promise<void>((resolve) => setTimeout(resolve, 0));
       }
+    }
+    return added;
+  }
+
+  /**
+   * Masks made elsewhere by this application (the math pool's workers, `MathPool.preparePresign`),
+   * added to their kinds' lists up to capacity; returns how many were added. Each is checked for
+   * shape — a known kind, this N̂, x and y within the kind's ranges, c ∈ Z*_N̂ \ {1} —
+   * (INVALID_ARGUMENT, nothing added); that c = s^x·t^y is not re-checked (it would cost the
+   * exponentiations the worker saved): only hand it masks from your own workers.
+   */
+  add(masks: readonly Mask[]): number {
+    if (!Array.isArray(masks)) fail('INVALID_ARGUMENT', 'MaskPool.add: expected an array of masks');
+    const N = this.rp.N;
+    masks.forEach((m, i) => {
+      const { kind, x, y, c } = (m ?? {}) as Partial<Mask>;
+      if (!MASK_KINDS.includes(kind as MaskKind) || m.N !== N) fail('INVALID_ARGUMENT', `MaskPool.add: masks[${i}] is not a mask under this N̂`);
+      const b = maskBounds(this.rp, kind!);
+      if (typeof x !== 'bigint' || typeof y !== 'bigint' || !inSigned(x, b.x) || !inSigned(y, b.y)) fail('INVALID_ARGUMENT', `MaskPool.add: masks[${i}] exponents outside the '${kind}' ranges`);
+      if (typeof c !== 'bigint' || !isRpElement(c, N)) fail('INVALID_ARGUMENT', `MaskPool.add: masks[${i}].c ∉ Z*_N̂ or is 1`);
+    });
+    let added = 0;
+    for (const m of masks as readonly Mask[]) {
+      const list = this.#masks[m.kind];
+      if (list.length >= this.capacity) continue;
+      list.push({ kind: m.kind, N, x: m.x, y: m.y, c: m.c });
+      added++;
     }
     return added;
   }
