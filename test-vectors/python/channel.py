@@ -49,32 +49,37 @@ def x_of(k, P):
 
 
 def count_values(v, depth=1):
-    """(values, depth) of a decoded value, map keys counted (README.md "Wire format" caps)."""
+    """(values, depth, longest string) of a decoded value: a container is one value, map keys count
+    (README.md "Wire format" caps); the top level is depth 1."""
     if isinstance(v, dict):
-        n, d = 1, depth
+        n, d, s = 1, depth, max((len(x.encode()) for x in v), default=0)
         for x in v.values():
-            c, e = count_values(x, depth + 1)
-            n, d = n + 1 + c, max(d, e)
-        return n, d
+            c, e, t = count_values(x, depth + 1)
+            n, d, s = n + 1 + c, max(d, e), max(s, t)
+        return n, d, s
     if isinstance(v, list):
-        n, d = 1, depth
+        n, d, s = 1, depth, 0
         for x in v:
-            c, e = count_values(x, depth + 1)
-            n, d = n + c, max(d, e)
-        return n, d
-    return 1, depth
+            c, e, t = count_values(x, depth + 1)
+            n, d, s = n + c, max(d, e), max(s, t)
+        return n, d, s
+    return 1, depth, len(v.encode()) if isinstance(v, str) else 0
 
 
-def decode(raw, max_bytes, max_values, max_depth):
+def decode(raw, max_bytes, max_values, max_depth=None):
+    """Caps (BUS_FRAME_TOO_LARGE: bytes, values, strings ≤ 16 KiB, the handshake's depth 4), then
+    canonical MessagePack with nesting ≤ 16 (BUS_FRAME_INVALID)."""
     if len(raw) > max_bytes:
         raise Refused('BUS_FRAME_TOO_LARGE')
     try:
         v = mp_decode(raw)
-    except (ValueError, IndexError, TypeError, AttributeError, UnicodeDecodeError):
+    except (ValueError, IndexError, TypeError, AttributeError, UnicodeDecodeError, RecursionError):
         raise Refused('BUS_FRAME_INVALID')
-    n, d = count_values(v)
-    if n > max_values or d > max_depth:
+    n, d, longest = count_values(v)
+    if n > max_values or longest > 16 * 1024 or (max_depth is not None and d > max_depth):
         raise Refused('BUS_FRAME_TOO_LARGE')
+    if d > 16:
+        raise Refused('BUS_FRAME_INVALID')
     return v
 
 
@@ -201,7 +206,7 @@ class Channel:
         return mp_encode(frame)
 
     def open(self, raw):
-        f = decode(raw, 1 << 20, 4096, 16)
+        f = decode(raw, 1 << 20, 4096)
         if not isinstance(f, dict) or 'to' not in f:
             raise Refused('BUS_FRAME_INVALID')
         bc = f['to'] is None
@@ -222,7 +227,7 @@ class Channel:
             raise Refused('BUS_REPLAY')
         env = {k: f[k] for k in HEADER}
         if bc:
-            payload = decode(f['body'], 1 << 20, 4096, 16)
+            payload = decode(f['body'], 1 << 20, 4096)
             env['payload'] = payload
             if not verify(decompress(self.conn.peer), sha(tag('bc'), self.conn.th, u64(n), mp_encode(env)), f['sig']):
                 raise Refused('BUS_AUTH_FAILED')
@@ -232,7 +237,7 @@ class Channel:
             plain = xopen(self.conn.key(sid, self.conn.peer, self.conn.me), f['iv'], aad, f['body'])
             if plain is None:
                 raise Refused('BUS_AUTH_FAILED')
-            env['payload'] = decode(plain, 1 << 20, 4096, 16)
+            env['payload'] = decode(plain, 1 << 20, 4096)
         H2 = max(H, n)
         self.windows[sid] = (H2, {m for m in W | {n} if m > H2 - WINDOW})
         return env

@@ -3,6 +3,7 @@ exact requests our client sends to a metadata server (`batch` and `torus` modes)
 vector's keys against its canned responses."""
 import base64
 import json
+import re
 
 from ecdsa import der, sign_rs
 from keccak import keccak256
@@ -121,8 +122,8 @@ class Server:
             code = json.loads(r['body']).get('code')
         except (ValueError, AttributeError):
             code = None
-        if isinstance(code, str) and code.isupper():
-            raise Failed(code)
+        if isinstance(code, str) and re.fullmatch(r'[A-Z][A-Z0-9_]*', code):
+            raise Failed(code)  # "one of ours": an error code of the root README's table
         raise Failed(OUR_CODES_4XX.get(st, 'INVALID_ARGUMENT'))
 
 
