@@ -315,7 +315,10 @@ def check_connection(v):
 def check_vector(v, by_id=None):
     op = v['op']
     if op == 'connection':
-        return check_connection(v)
+        try:
+            return check_connection(v)
+        except Refused as e:
+            return 'the honest connection was refused: %s' % e.code
     if op == 'server-verify':
         srv = Server(k(v['serverKey']), k(v['serverEphemeral']))
         srv.hs1()
