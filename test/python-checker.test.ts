@@ -3,7 +3,8 @@
  * standard library) replays every `transcript` and `zk` vector and agrees with every verdict (and
  * re-proves every zk vector with a witness from its seed, identically), and
  * regenerates every replayed keygen party's sent bytes and end state (honest and tampered), and
- * the same for aux parties (a subset here; `check.py test-vectors/aux` replays all of aux). It
+ * the same for aux parties (a subset here; `check.py test-vectors/aux` replays all of aux), and
+ * replays the `bus` (secure channel) and `metadata-api` (requests) suites byte for byte. It
  * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
  * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
  * changed verdict, seed, challenge byte, DRBG output or keygen end state is reported as FAIL, exit 1.
@@ -66,6 +67,46 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
     expect(status).toBe(1);
     expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual(['aux/decommitment/party-1:']);
     expect(lines.at(-1)).toBe('1 passed, 1 failed');
+  }, RUN_MS + 10_000);
+
+  it('replays every bus and metadata-api vector, and fails on a changed byte of a frame, a request or a digest', () => {
+    // every vector of both suites (~1.5 s of CPU): handshake, keys, frames, refusals, sequences;
+    // addresses, signed writes, batch statements, the exact requests
+    const all = run([join(ROOT, 'test-vectors', 'bus', 'channel.json'), join(ROOT, 'test-vectors', 'metadata-api', 'requests.json')]);
+    expect(all.lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
+    expect(all.status).toBe(0);
+    expect(count(all.lines, 'bus')).toBe(vectorsIn('bus', ['channel.json']));
+    expect(count(all.lines, 'metadata-api')).toBe(vectorsIn('metadata-api', ['requests.json']));
+
+    type J = Record<string, unknown>;
+    const flip = (hex: string, at: number): string => hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1);
+    const subset = (dir: string, file: string, ids: string[], change: (byId: Record<string, J>) => void): string => {
+      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
+      doc.vectors = doc.vectors.filter((v) => ids.includes(String(v.id)));
+      expect(doc.vectors.map((v) => v.id)).toEqual(ids); // in file order
+      change(Object.fromEntries(doc.vectors.map((v) => [String(v.id), v])));
+      const out = join(tmp, `${dir}-${file}`);
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    const bus = subset('bus', 'channel.json', ['connection', 'refuse/hs2-extra-key', 'refuse/p2p-tampered-tag', 'sequence/reordered-within-window'], (v) => {
+      v.connection!.p2p = flip(String(v.connection!.p2p), 20); // a ciphertext byte of the regenerated p2p frame
+      v['refuse/p2p-tampered-tag']!.error = 'BUS_FRAME_INVALID'; // it is BUS_AUTH_FAILED
+      const steps = v['sequence/reordered-within-window']!.frames as J[];
+      steps[steps.length - 1]!.error = 'BUS_AUTH_FAILED'; // the second n = 1 is BUS_REPLAY
+    });
+    const api = subset('metadata-api', 'requests.json', ['write-auth/short-x', 'batch-auth/service-key', 'requests/batch-nonce', 'requests/torus-commit-first'], (v) => {
+      v['write-auth/short-x']!.digest = flip(String(v['write-auth/short-x']!.digest), 5); // keccak of set_data
+      const bulk = (v['requests/torus-commit-first']!.requests as J[])[2]!.fields as J[];
+      bulk[1]!.value = String(bulk[1]!.value).replace('"namespace":"tkey"', '"namespace":"tkeY"'); // one byte of a multipart field
+    });
+    const { status, lines } = run([bus, api]);
+    expect(status).toBe(1);
+    expect(lines.filter((l) => l.startsWith('FAIL')).map((l) => l.split(' ')[2])).toEqual([
+      'bus/connection:', 'bus/refuse/p2p-tampered-tag:', 'bus/sequence/reordered-within-window:',
+      'metadata-api/write-auth/short-x:', 'metadata-api/requests/torus-commit-first:',
+    ]);
+    expect(lines.at(-1)).toBe('3 passed, 5 failed');
   }, RUN_MS + 10_000);
 
   it('fails on a changed verdict, seed, challenge output, DRBG output or keygen end state', () => {

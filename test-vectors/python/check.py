@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
-"""A second implementation of the `transcript`, `zk`, `keygen` and `aux` conformance suites, written from
-test-vectors/SPEC.md alone (Python 3 standard library only).
+"""A second implementation of the `transcript`, `zk`, `keygen`, `aux`, `bus` and `metadata-api`
+conformance suites, written from test-vectors/SPEC.md alone (Python 3 standard library only).
 
-    python3 test-vectors/python/check.py [-v] [file-or-dir ...]   (default: test-vectors/transcript, zk, keygen)
+    python3 test-vectors/python/check.py [-v] [file-or-dir ...]
+    (default: test-vectors/transcript, zk, keygen, bus, metadata-api)
 
 `aux/` is replayed when named (about 50 s of CPU: every party proves and verifies 128-repetition
 Πprm and Πmod in pure Python), e.g. `check.py test-vectors/aux`.
@@ -17,6 +18,8 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import channel  # noqa: E402
+import metadata_api  # noqa: E402
 from aux import AuxParty  # noqa: E402
 from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
@@ -24,7 +27,9 @@ from provers import prove  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen')]
+DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'bus', 'metadata-api')]
+# suites checked vector by vector: suite name → check(vector) returning None or why it failed
+VECTOR_SUITES = {'bus': channel.check_vector, 'metadata-api': metadata_api.check_vector}
 
 
 class BadVector(Exception):
@@ -232,7 +237,7 @@ def main(argv):
         with open(path, encoding='utf-8') as f:
             doc = json.load(f)
         suite = doc.get('suite')
-        if suite not in ('transcript', 'zk', 'keygen', 'aux') or doc.get('version') != 1:
+        if suite not in ('transcript', 'zk', 'keygen', 'aux', *VECTOR_SUITES) or doc.get('version') != 1:
             print('not checked (suite %r): %s' % (suite, path))
             continue
         by_id = {v['id']: v for v in doc['vectors']}
@@ -246,6 +251,8 @@ def main(argv):
             try:
                 if suite in ('keygen', 'aux'):
                     why = check_party(v, me, AuxParty if suite == 'aux' else Party)
+                elif suite in VECTOR_SUITES:
+                    why = VECTOR_SUITES[suite](v)
                 elif suite == 'zk':
                     why = check_zk(v, by_id)
                 elif v['op'] == 'drbg':
@@ -254,7 +261,7 @@ def main(argv):
                     why = check_transcript(v)
                 else:
                     raise BadVector('op ' + str(v['op']))
-            except (BadVector, KeyError, TypeError, ValueError, IndexError) as e:
+            except (BadVector, KeyError, TypeError, ValueError, IndexError, AttributeError) as e:
                 why = 'malformed vector: %s: %s' % (type(e).__name__, e)
             t = tally.setdefault(suite, [0, 0])
             if why is None:
