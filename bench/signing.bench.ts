@@ -5,6 +5,7 @@
  *   presign/2of2    two signers of a 2-of-2 key (4 rounds: 3 CGGMP21 rounds + the confirmation round)
  *   presign/2of3    two signers of a 2-of-3 key: presign involves only the t signers, so this is the
  *                   same computation as 2of2 plus the Lagrange conversion (service + device)
+ *   presign/3of5    three signers of a 3-of-5 key (issue 14: t ≥ 3), beside presign/2of2 in the same run
  *   sign/online     the 1-round online sign with a fresh presignature (both combiners verify every
  *                   partial signature and the final signature)
  *   sign/full       presign + sign ("sign now")
@@ -80,6 +81,9 @@ export default async function suite(b: BenchRegistry): Promise<void> {
     b.add(`sign/online${sfx}`, () => runSign(again()), { iterations: 200, time: 500 });
     b.add(`sign/full${sfx}`, () => runSign(runPresign(k22, [1, 2], aux12)), { iterations: it, time: 1 });
   }
+  const k35 = runKeygen(5, 3);
+  const aux123 = auxFixtures([1, 2, 3], 'default');
+  b.add('presign/3of5', () => runPresign(k35, [1, 2, 3], aux123), { iterations: 10, time: 1 });
   // prepared pools on separate aux objects (pools belong to an AuxSecret), enough for the
   // iterations, the warm-up and a margin; an empty pool would fall back to the inline draws
   const auxPrep = auxFixtures([1, 2], 'default');

@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   BUS_FRAME_TOO_LARGE: { kind: 'InvalidInput', text: 'a bus frame or buffered message exceeds a resource cap (bytes, elements, nesting depth or string length; details.limit, details.max) and was refused before decoding' },
   BUS_CLOSED: { kind: 'InternalBug', text: 'the bus connection was closed (and not re-established in time) while a call or session needed it' },
   BUS_TIMEOUT: { kind: 'InternalBug', text: 'a remote call over the bus got no response in time' },
+  PAIRING_REFUSED: { kind: 'InvalidInput', text: 'the other device refused the pairing or a request over it (details.reason: wrong-code, expired, used, account-mismatch, index, malformed, declined, not-serving, no-aux-input, bad-request); no session ran' },
+  PAIRING_EXPIRED: { kind: 'InvalidInput', text: 'no device joined with the pairing code before it expired (codes are single use and short-lived); start a new pairing' },
   BUS_REMOTE_ERROR: { kind: 'InternalBug', text: 'the remote side failed with an error that is not one of ours (details.message)' },
   // workers (workers/)
   SESSION_CANCELLED: { kind: 'InvalidInput', text: 'the worker session was cancelled; it holds no state any more and every later call on it fails' },

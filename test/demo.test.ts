@@ -35,7 +35,7 @@ function runDemo(dir: string): Promise<{ code: number; stdout: string; stderr: s
 interface DemoOutput {
   publicKey: string;
   address: string;
-  signatures: { message: string; kind: string; messageHash: string; r: string; s: string; v: number }[];
+  signatures: { message: string; kind: string; messageHash: string; r: string; s: string; v: number; serviceFree: boolean }[];
   phases: { name: string; ms: number }[];
   server: { url: string; restarts: number };
 }
@@ -55,7 +55,9 @@ describe('npm start -- --json', () => {
     expect(pub).toHaveLength(33); // compressed
     expect(ethAddress(pub)).toBe(out.address);
 
-    expect(out.signatures.length).toBe(4);
+    expect(out.signatures.length).toBe(5);
+    // exactly one made without the service (device + recovery, the server process stopped), the last one
+    expect(out.signatures.map((s) => s.serviceFree)).toEqual([false, false, false, false, true]);
     for (const sig of out.signatures) {
       const digest = hexToBytes(sig.messageHash.replace(/^0x/, ''));
       const r = BigInt(sig.r);
@@ -78,7 +80,7 @@ describe('npm start -- --json', () => {
     expect(out.signatures.some((s) => s.message.includes('after recovery and a server restart'))).toBe(true);
 
     const names = out.phases.map((p) => p.name);
-    for (const want of ['prepare primes', 'log in', 'create 2-of-3', 'pooled presignature', 'add security-answers', 'lose the device', 'recover with the mnemonic', 'remove the lost device', 'restart the server process', 'sign again', 'old device share useless'])
+    for (const want of ['prepare primes', 'log in', 'create 2-of-3', 'pooled presignature', 'add security-answers', 'lose the device', 'recover with the mnemonic', 'remove the lost device', 'restart the server process', 'sign again', 'old device share useless', 'user-only aux', 'stop the server process', 'sign without the service'])
       expect(names.some((n) => n.includes(want)), want).toBe(true);
     for (const p of out.phases) expect(Number.isSafeInteger(p.ms) && p.ms >= 0).toBe(true);
 

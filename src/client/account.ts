@@ -32,6 +32,8 @@ import { serviceSign, setSigners, type SignOptions } from './signer-set.js';
 import type { SigningRequest } from '../signature/request.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
 import type { PresignPool } from '../signature/presign-pool.js';
+import { joinPairing, startPairing, type JoinPairingOptions, type Pairing, type StartPairingOptions } from './pairing.js';
+import type { PairedDevice } from './paired-device.js';
 
 export class TssAccount {
   readonly #c: Core;
@@ -198,6 +200,17 @@ export class TssAccount {
    */
   setupUserAux(inputs: readonly AuxInput[], opts: { indices?: readonly number[]; withService?: boolean } = {}): Promise<string> {
     return this.#locked(() => setupUserAux(this.#c, inputs, opts.indices, opts.withService === true));
+  }
+  /**
+   * Pair with another device of this user (`pairing.ts`): show `code` (text / QR), then
+   * `accept()` gives the `PairedDevice` once the other device joined. Single use, expires (`ttlMs`).
+   */
+  startPairing(opts: StartPairingOptions): Promise<Pairing> {
+    return startPairing(this.#c, (fn) => this.#locked(fn), opts);
+  }
+  /** Join the pairing another device of this user shows (`code`): the paired host, once it accepted. */
+  joinPairing(code: string, opts: JoinPairingOptions): Promise<PairedDevice> {
+    return joinPairing(this.#c, (fn) => this.#locked(fn), code, opts);
   }
   /** The presignature pool this account signs from. */
   get presignPool(): PresignPool {

@@ -12,7 +12,7 @@
 import { fail, InternalBug, ProtocolAbort, TkeyTssError } from '../errors.js';
 import type { Rng } from '../rng.js';
 import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../bus/session-link.js';
-import { Session, type ProgressEvent } from '../../protocols/session.js';
+import { Session, type ProgressEvent, type RoundHooks } from '../../protocols/session.js';
 import { assertBindings, type Participant, type PartyTransport, type SessionPlan } from './transport.js';
 
 const REMOTE = Symbol.for('tkey-tss/bus/remote');
@@ -53,6 +53,8 @@ export interface BusPartyTransportOptions {
   signal?: AbortSignal;
   /** A frame claiming a sender that does not live behind its link: dropped, reported here (see `runSessions`). */
   onDrop?: (detail: string, link: Link) => void;
+  /** Round hooks per (local party id, protocol name): fault injection in tests (a misbehaving party). */
+  hooks?: (party: number, protocol: string) => RoundHooks | undefined;
 }
 
 export class BusPartyTransport implements PartyTransport {
@@ -77,9 +79,10 @@ export class BusPartyTransport implements PartyTransport {
     const recording: Promise<void>[] = [];
     for (const p of local) {
       const onProgress = this.#opts.onProgress ? (e: ProgressEvent) => this.#opts.onProgress!(p.id, e) : undefined;
+      const hooks = this.#opts.hooks?.(p.id, protocol.name);
       let session: Session<I, S, O>;
       try {
-        session = Session.create(protocol, { sid: plan.sid, self: p.id, parties, threshold: plan.threshold }, p.input, { rng: p.rng, ...(onProgress ? { onProgress } : {}) });
+        session = Session.create(protocol, { sid: plan.sid, self: p.id, parties, threshold: plan.threshold }, p.input, { rng: p.rng, ...(onProgress ? { onProgress } : {}), ...(hooks ? { hooks } : {}) });
       } catch (e) {
         // bad input: nothing was sent; tell the remote parties so they do not wait for us
         reportSessionFailure(remote.map((r) => r.link), plan.sid, p.id, e instanceof Error ? e.message : 'session not created');

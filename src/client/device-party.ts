@@ -79,6 +79,10 @@ export class DeviceParty {
     const fits = [...this.#userAux].filter(([k, g]) => !k.split(',').includes(String(SERVICE_PARTY)) && signers.every((i) => g.has(i))).sort((a, b) => a[1].size - b[1].size);
     return fits[0] ? { group: fits[0][0], aux: fits[0][1] } : undefined;
   }
+  /** Index `index`'s aux in the signer group `group` ("2,3"), if held (a paired device holds only its own). */
+  userGroupAux(group: string, index: number): AuxInfo | undefined {
+    return this.#userAux.get(group)?.get(index);
+  }
   /** The aux for signing with share `index`, if held. */
   aux(index: number): AuxInfo | undefined {
     return this.#aux.get(index);

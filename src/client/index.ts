@@ -25,3 +25,8 @@ export { PresignPool, MemoryPresignStore } from '../signature/presign-pool.js';
 export { auxDomain } from './aux-store.js';
 export type { SignOptions } from './signer-set.js';
 export { userAuxDomain, userGroupKey } from './user-aux-store.js';
+export { memoryRendezvous } from './pairing.js';
+export type { JoinPairingOptions, Pairing, PairingHostEnd, Rendezvous, StartPairingOptions } from './pairing.js';
+export { decodePairingCode } from './pairing-code.js';
+export type { PairingCode } from './pairing-code.js';
+export type { PairedDevice, PairedOptions, PairedRequest, ServeOptions } from './paired-device.js';

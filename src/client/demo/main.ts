@@ -11,11 +11,14 @@
  *   prepare primes (server ∥ device) → log in → create 2-of-3 → sign ×3 (one pooled) → add a
  *   security-answers factor → lose the device → recover with the mnemonic on a new device →
  *   remove the lost factor → restart the server process → sign again → same key, the old
- *   factor refused and its old share off the commitments.
+ *   factor refused and its old share off the commitments → the new device gets its own device
+ *   factor (index 5) and user-only aux {3, 5} → STOP the server process → device + recovery sign
+ *   without the service (censorship resistance: two of the user's own shares, the key never
+ *   assembled; the metadata from the device's cache, `offline-storage.ts`).
  *
  * One progress line per phase with its milliseconds; `--json` prints exactly one JSON object
- * `{publicKey, address, signatures: [{message, kind, messageHash, r, s, v}], phases: [{name, ms}],
- * server: {url, restarts}}` on stdout and nothing else. Every signature is verified here (noble +
+ * `{publicKey, address, signatures: [{message, kind, messageHash, r, s, v, serviceFree}], phases:
+ * [{name, ms}], server: {url, restarts}}` (`serviceFree`: made without the service, which was stopped) on stdout and nothing else. Every signature is verified here (noble +
  * address recovery; node:crypto for the SHA-256 one) — any failure exits non-zero.
  * @module
  */
@@ -39,6 +42,9 @@ import { connectService, type ServiceClient } from '../service-client.js';
 import type { Signature } from '../signing.js';
 import { demoAuxInput, TEST_PRIMES } from './primes.js';
 import { DemoServer } from './server-process.js';
+import { OfflineCacheStorage } from './offline-storage.js';
+import { createNodePartyHost } from '../../../workers/node.js';
+import { WorkerPartyTransport } from '../../../workers/transport.js';
 
 const JSON_MODE = process.argv.includes('--json');
 const log = (s = ''): void => {
@@ -69,11 +75,12 @@ interface SignatureEntry {
   r: string;
   s: string;
   v: number;
+  serviceFree: boolean;
 }
 const signatures: SignatureEntry[] = [];
 
 /** Verify a signature the account returned, independently of the library's own checks; record it. */
-function record(message: string, sig: Signature, publicKey: Uint8Array, address: string, sha256Message?: Uint8Array): void {
+function record(message: string, sig: Signature, publicKey: Uint8Array, address: string, sha256Message?: Uint8Array, serviceFree = false): void {
   const r = BigInt('0x' + bytesToHex(sig.r));
   const s = BigInt('0x' + bytesToHex(sig.s));
   check(bytesToHex(sig.publicKey) === bytesToHex(publicKey), `signed under the account key (${short(bytesToHex(publicKey))})`);
@@ -85,7 +92,7 @@ function record(message: string, sig: Signature, publicKey: Uint8Array, address:
     const key = createPublicKey({ key: { kty: 'EC', crv: 'secp256k1', x: b64(P.x), y: b64(P.y) }, format: 'jwk' });
     check(nodeVerify('sha256', sha256Message, { key, dsaEncoding: 'ieee-p1363' }, sig.signature), 'node:crypto (OpenSSL) verifies the SHA-256 message');
   }
-  signatures.push({ message, kind: sig.kind, messageHash: '0x' + bytesToHex(sig.digest), r: '0x' + bytesToHex(sig.r), s: '0x' + bytesToHex(sig.s), v: sig.v });
+  signatures.push({ message, kind: sig.kind, messageHash: '0x' + bytesToHex(sig.digest), r: '0x' + bytesToHex(sig.r), s: '0x' + bytesToHex(sig.s), v: sig.v, serviceFree });
 }
 
 async function main(): Promise<void> {
@@ -103,9 +110,9 @@ async function main(): Promise<void> {
   const clients: ServiceClient[] = [];
   try {
     // 1. the server process (its Paillier key is made at its first start) ∥ the device's two Paillier keys
-    const { auxDevice, auxRecovered } = await phase('prepare primes (server start ∥ device, 3 Paillier keys)', async () => {
-      const [, auxDevice, auxRecovered] = await Promise.all([server.start(), demoAuxInput(1), demoAuxInput(2)]);
-      return { auxDevice, auxRecovered };
+    const { auxDevice, auxRecovered, auxNewDevice } = await phase('prepare primes (server start ∥ device, 4 Paillier keys)', async () => {
+      const [, auxDevice, auxRecovered, auxNewDevice] = await Promise.all([server.start(), demoAuxInput(1), demoAuxInput(2), demoAuxInput(3)]);
+      return { auxDevice, auxRecovered, auxNewDevice };
     });
     log(`      server pid ${server.pid}: ${server.url} (metadata over HTTP, co-signing service over WebSocket ${server.url.replace(/^http/, 'ws')}/v1/bus)`);
     log(`      web wallet (development mode): ${server.url}/wallet/ while this runs, or \`npm run demo:web\` for one that stays up`);
@@ -208,9 +215,36 @@ async function main(): Promise<void> {
       check(!verifyShare(now.commitments, { x: BigInt(oldDeviceShare.index), y: oldDeviceShare.value }), `its old share (index ${oldDeviceShare.index}) is off the current commitments (epoch ${now.tssNonce})`);
     });
 
+    // 11. the new device gets its own device factor (a new index: refresh) and, once, user-only aux
+    //     for {recovery 3, device 5} sealed to their factors; it reads the metadata through its cache
+    const cache = new OfflineCacheStorage(storage);
+    const newDeviceFactor = FactorKey.random(cryptoRng);
+    const acc3 = await phase('new device factor (index 5) + user-only aux {3, 5}', async () => {
+      // each of the device's two parties works in its own worker thread (user-only aux, presign, sign)
+      const [, hosts] = await Promise.all([
+        acc2.addFactor({ factor: newDeviceFactor, tssIndex: 5, module: 'deviceShare' }),
+        Promise.all([createNodePartyHost({ unrefWhenIdle: true }), createNodePartyHost({ unrefWhenIdle: true })]),
+      ]);
+      const a = await TssAccount.login({ ...opts2, storage: cache, localTransport: new WorkerPartyTransport(hosts) }, newDeviceFactor);
+      await a.unlockFactor(FactorKey.fromMnemonic(mnemonic));
+      await a.setupUserAux([auxRecovered, auxNewDevice], { indices: [3, 5] });
+      return a;
+    });
+    check(bytesToHex(acc3.publicKey) === bytesToHex(publicKey) && acc3.heldIndices.join() === '3,5', 'the new device holds shares 3 (recovery) and 5 (device) of the same key');
+
+    // 12. stop the server process; device + recovery sign without the service
+    await phase('stop the server process (metadata + co-signing service)', async () => {
+      await server.stop();
+      cache.offline = true;
+      check(await fetch(server.url).then(() => false, () => true), `the server is down (${server.url} refuses connections)`);
+    });
+    const m5 = 'signed by device + recovery without the service (server stopped)';
+    const s5 = await phase('sign without the service (device + recovery, server stopped)', () => acc3.sign({ personalMessage: m5 }, { signers: [3, 5] }));
+    record(m5, s5, publicKey, address, undefined, true);
+
     const total = phases.reduce((a, p) => a + p.ms, 0);
     log('');
-    log(`done: ${signatures.length} signatures, all verified; total ${total} ms; server ${server.url}, restarted ${server.restarts}×`);
+    log(`done: ${signatures.length} signatures (${signatures.filter((x) => x.serviceFree).length} without the service), all verified; total ${total} ms; server ${server.url}, restarted ${server.restarts}×`);
     if (JSON_MODE) process.stdout.write(JSON.stringify({ publicKey: bytesToHex(publicKey), address, signatures, phases, server: { url: server.url, restarts: server.restarts } }) + '\n');
     exitCode = 0;
   } finally {
