@@ -21,10 +21,15 @@ from aux import AuxParty  # noqa: E402
 from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from provers import prove  # noqa: E402
+from sign import SignParty  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen')]
+DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'sign')]
+
+
+# protocol suites replayed party by party (SPEC §8 driver): suite name → party class
+PARTIES = {'keygen': Party, 'aux': AuxParty, 'sign': SignParty}
 
 
 class BadVector(Exception):
@@ -232,20 +237,20 @@ def main(argv):
         with open(path, encoding='utf-8') as f:
             doc = json.load(f)
         suite = doc.get('suite')
-        if suite not in ('transcript', 'zk', 'keygen', 'aux') or doc.get('version') != 1:
+        if suite not in ('transcript', 'zk') and suite not in PARTIES or doc.get('version') != 1:
             print('not checked (suite %r): %s' % (suite, path))
             continue
         by_id = {v['id']: v for v in doc['vectors']}
         checks = []
         for v in doc['vectors']:
-            if suite in ('keygen', 'aux'):
+            if suite in PARTIES:
                 checks += [('%s/%s/party-%d' % (suite, v['id'], me['id']), v, me) for me in v['transcript'] if me.get('replay') and 'expect' in me]
             else:
                 checks.append(('%s/%s' % (suite, v['id']), v, None))
         for cid, v, me in checks:
             try:
-                if suite in ('keygen', 'aux'):
-                    why = check_party(v, me, AuxParty if suite == 'aux' else Party)
+                if suite in PARTIES:
+                    why = check_party(v, me, PARTIES[suite])
                 elif suite == 'zk':
                     why = check_zk(v, by_id)
                 elif v['op'] == 'drbg':
