@@ -21,6 +21,7 @@ from aux import AuxParty  # noqa: E402
 from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from provers import prove  # noqa: E402
+from presign import PresignParty  # noqa: E402
 from sign import SignParty  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
@@ -29,7 +30,7 @@ DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keyge
 
 
 # protocol suites replayed party by party (SPEC §8 driver): suite name → party class
-PARTIES = {'keygen': Party, 'aux': AuxParty, 'sign': SignParty}
+PARTIES = {'keygen': Party, 'aux': AuxParty, 'sign': SignParty, 'presign': PresignParty}
 
 
 class BadVector(Exception):
