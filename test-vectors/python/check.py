@@ -22,6 +22,7 @@ from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from provers import prove  # noqa: E402
 from presign import PresignParty  # noqa: E402
+import refresh  # noqa: E402
 from sign import SignParty  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
@@ -29,8 +30,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'sign')]
 
 
-# protocol suites replayed party by party (SPEC §8 driver): suite name → party class
-PARTIES = {'keygen': Party, 'aux': AuxParty, 'sign': SignParty, 'presign': PresignParty}
+# protocol suites replayed party by party (SPEC §8 driver): suite name → check(vector, party) → None or why not
+PARTIES = {'keygen': lambda v, me: check_party(v, me, Party), 'aux': lambda v, me: check_party(v, me, AuxParty),
+           'sign': lambda v, me: check_party(v, me, SignParty), 'presign': lambda v, me: check_party(v, me, PresignParty),
+           'refresh': refresh.check}
 
 
 class BadVector(Exception):
@@ -251,7 +254,7 @@ def main(argv):
         for cid, v, me in checks:
             try:
                 if suite in PARTIES:
-                    why = check_party(v, me, PARTIES[suite])
+                    why = PARTIES[suite](v, me)
                 elif suite == 'zk':
                     why = check_zk(v, by_id)
                 elif v['op'] == 'drbg':
