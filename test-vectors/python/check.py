@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""A second implementation of the `transcript`, `zk`, `keygen` and `aux` conformance suites, written from
-test-vectors/SPEC.md alone (Python 3 standard library only).
+"""A second implementation of the `transcript`, `zk`, `keygen`, `aux`, `sign`, `presign` and `refresh`
+conformance suites, written from test-vectors/SPEC.md alone (Python 3 standard library only).
 
-    python3 test-vectors/python/check.py [-v] [file-or-dir ...]   (default: test-vectors/transcript, zk, keygen)
+    python3 test-vectors/python/check.py [-v] [file-or-dir ...]
+    (default: test-vectors/transcript, zk, keygen, sign, refresh)
 
-`aux/` is replayed when named (about 50 s of CPU: every party proves and verifies 128-repetition
-Πprm and Πmod in pure Python), e.g. `check.py test-vectors/aux`.
+`aux/` and `presign/` are replayed when named (about 50 s and 130 s of CPU: 128-repetition Πprm and
+Πmod, and 2048-bit Paillier with the §6 proofs, in pure Python), e.g. `check.py test-vectors/presign`.
 
 Prints `FAIL <file> <suite>/<id>: <why>` per failed check (`ok …` lines with -v), a line per suite
 and, last, `N passed, N failed`. Exit 0 only if every check passed and at least one ran.
@@ -27,7 +28,7 @@ from sign import SignParty  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'sign')]
+DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'sign', 'refresh')]
 
 
 # protocol suites replayed party by party (SPEC §8 driver): suite name → check(vector, party) → None or why not
