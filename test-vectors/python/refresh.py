@@ -209,12 +209,15 @@ def check(vec, me):
     """None if the party's sent bytes, end state and unconfirmed sharing match the vector, else why not."""
     p = RefreshParty(vec, me)
     end = None
+    done = -1
     try:
         p.start()
-        for raw in me['received']:
+        for done, raw in enumerate(me['received']):
             p.receive(bytes.fromhex(raw))
     except Abort as a:
         end = {'abort': a.v}
+        if done != len(me['received']) - 1:
+            return 'aborted on received message %d of %d' % (done, len(me['received']))
     if end is None:
         end = {'output': p.output} if p.output is not None else {'pending': True}
     sent = [s.hex() for s in p.sent]
