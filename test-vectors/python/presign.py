@@ -6,7 +6,7 @@ from math import gcd
 
 from aux import encode_bytes
 from keygen import Abort, Party, echo_hash, sc
-from proofs import LAMBDA, PROFILES, SCHEMAS, enc, verify  # noqa: F401
+from proofs import PROFILES, SCHEMAS, enc, verify
 from provers import p_affg, p_dec, p_enc, p_logstar, p_mul, p_mulstar
 from tkeyspec import G, Q, Malformed, Transcript, bitlen, compress, decode_bytes, decompress, padd, pmul
 
