@@ -2,8 +2,9 @@
  * The second implementation (test-vectors/python/, written from test-vectors/SPEC.md alone, Python 3
  * standard library) replays every `transcript` and `zk` vector and agrees with every verdict (and
  * re-proves every zk vector with a witness from its seed, identically), and
- * regenerates every replayed keygen party's sent bytes and end state (honest and tampered), and
- * the same for aux parties (a subset here; `check.py test-vectors/aux` replays all of aux), and
+ * regenerates every replayed keygen, sign and refresh party's sent bytes and end state (honest and
+ * tampered; refresh also its unconfirmed sharing), and the same for aux and presign parties (a
+ * subset here; `check.py test-vectors/aux` / `test-vectors/presign` replay all of them), and
  * replays the `bus` (secure channel) and `metadata-api` (requests) suites byte for byte. It
  * runs when `python3` exists; outside CI a missing python3 prints "skipped: install python3", with
  * CI=true it is a failure (helpers/system-package.ts). The checker itself can fail: a vector with a
@@ -35,21 +36,26 @@ const count = (lines: string[], suite: string): number => {
 const vectorsIn = (dir: string, files: string[]): number =>
   files.reduce((n, f) => n + (JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, f), 'utf8')) as { vectors: unknown[] }).vectors.length, 0);
 
+/** Replayed parties (`replay: true` with an `expect`) of a protocol suite's files. */
+const partiesIn = (dir: string, files: string[]): number =>
+  files.reduce((n, f) => {
+    const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, f), 'utf8')) as { vectors: { transcript: { replay?: boolean; expect?: unknown }[] }[] };
+    return n + doc.vectors.flatMap((v) => v.transcript).filter((p) => p.replay === true && p.expect !== undefined).length;
+  }, 0);
+
 describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'tkey-tss-pycheck-'));
   afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-  it('replays every transcript, zk and keygen vector', () => {
+  it('replays every transcript, zk, keygen, sign and refresh vector', () => {
     const { status, lines } = run([]);
     expect(lines.filter((l) => l.startsWith('FAIL'))).toEqual([]);
     expect(status).toBe(0);
     expect(count(lines, 'transcript')).toBe(vectorsIn('transcript', ['drbg.json', 'transcript.json']));
     expect(count(lines, 'zk')).toBe(vectorsIn('zk', ['sch.json', 'mod.json', 'prm.json', 'fac.json', 'enc.json', 'logstar.json', 'affg.json', 'dec.json', 'mul.json', 'mulstar.json']));
-    const keygenParties = ['keygen.json', 'keygen-tampered.json'].reduce((n, f) => {
-      const doc = JSON.parse(readFileSync(join(ROOT, 'test-vectors', 'keygen', f), 'utf8')) as { vectors: { transcript: { replay?: boolean; expect?: unknown }[] }[] };
-      return n + doc.vectors.flatMap((v) => v.transcript).filter((p) => p.replay === true && p.expect !== undefined).length;
-    }, 0);
-    expect(count(lines, 'keygen')).toBe(keygenParties);
+    expect(count(lines, 'keygen')).toBe(partiesIn('keygen', ['keygen.json', 'keygen-tampered.json']));
+    expect(count(lines, 'sign')).toBe(partiesIn('sign', ['sign.json', 'sign-tampered.json']));
+    expect(count(lines, 'refresh')).toBe(partiesIn('refresh', ['refresh.json', 'refresh-tampered.json']));
     expect(lines.at(-1)).toMatch(/^\d+ passed, 0 failed$/);
   }, RUN_MS + 10_000);
 
@@ -107,6 +113,54 @@ describe.skipIf(!RUN)('python checker (test-vectors/python, from SPEC.md alone)'
       'metadata-api/write-auth/short-x:', 'metadata-api/requests/torus-commit-first:',
     ]);
     expect(lines.at(-1)).toBe('3 passed, 5 failed');
+  }, RUN_MS + 10_000);
+
+  it('replays presign parties (three here, ~10 s of CPU; `check.py test-vectors/presign` replays all, ~130 s) and fails on a changed byte', () => {
+    type J = Record<string, unknown>;
+    const load = (dir: string, file: string): { vectors: J[] } =>
+      JSON.parse(readFileSync(join(ROOT, 'test-vectors', dir, file), 'utf8')) as { vectors: J[] };
+    const save = (name: string, doc: unknown): string => {
+      const out = join(tmp, name);
+      writeFileSync(out, JSON.stringify(doc));
+      return out;
+    };
+    const flip = (hex: string, at: number): string => hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1);
+    // honest 2-of-2 party 1 (rounds 1-5 to the presignature); tampered: Πenc rejected in round 1, and
+    // wrong-chi (blame path: Πmul, Πdec, Πmul* proven, identification names party 2)
+    const honest = load('presign', 'presign.json');
+    honest.vectors = honest.vectors.filter((v) => v.id === '2of2');
+    honest.vectors[0]!.transcript = (honest.vectors[0]!.transcript as J[]).filter((p) => p.id === 1);
+    const tampered = load('presign', 'presign-tampered.json');
+    tampered.vectors = tampered.vectors.filter((v) => v.id === 'bad-enc' || v.id === 'wrong-chi' || v.id === 'config');
+    expect(tampered.vectors.map((v) => v.id)).toEqual(['config', 'bad-enc', 'wrong-chi']);
+    // config: one byte of party 1's expected round-1 broadcast changed — the regenerated bytes differ
+    const cfgParty = (tampered.vectors[0]!.transcript as J[])[0]!;
+    cfgParty.sent = (cfgParty.sent as string[]).map((m, i) => (i === 0 ? flip(m, m.length - 2) : m));
+    // sign 2of2: one byte of sigma in the message party 1 received — its partial check names party 2
+    const sign = load('sign', 'sign.json');
+    sign.vectors = sign.vectors.filter((v) => v.id === '2of2');
+    const signer = (sign.vectors[0]!.transcript as J[])[0]!;
+    const rx = (signer.received as string[])[0]!;
+    const sigmaAt = rx.indexOf('a57369676d61c420') + 16; // "sigma": bin8 of 32 bytes
+    expect(sigmaAt).toBeGreaterThan(16);
+    signer.received = [flip(rx, sigmaAt + 10)];
+    sign.vectors[0]!.transcript = [signer];
+    // refresh feldman: party 1 is pending with a verified, unconfirmed sharing; one byte of its share changed
+    const refresh = load('refresh', 'refresh-tampered.json');
+    refresh.vectors = refresh.vectors.filter((v) => v.id === 'feldman');
+    const staged = (refresh.vectors[0]!.transcript as J[])[0]!;
+    const share = ((staged.unconfirmed as J).shares as { share: string }[])[0]!;
+    share.share = flip(share.share, 63);
+    refresh.vectors[0]!.transcript = [staged];
+    const files = [save('presign.json', honest), save('presign-tampered.json', tampered), save('sign.json', sign), save('refresh-tampered.json', refresh)];
+    const { status, lines } = run(files);
+    expect(status).toBe(1);
+    const failed = lines.filter((l) => l.startsWith('FAIL'));
+    expect(failed.map((l) => l.split(' ')[2])).toEqual(['presign/config/party-1:', 'sign/2of2/party-1:', 'refresh/feldman/party-1:']);
+    expect(failed[0]).toMatch(/sent message 0 differs/);
+    expect(failed[1]).toMatch(/PARTIAL_SIGNATURE_INVALID/);
+    expect(failed[2]).toMatch(/unconfirmed/);
+    expect(lines.at(-1)).toBe('3 passed, 3 failed');
   }, RUN_MS + 10_000);
 
   it('fails on a changed verdict, seed, challenge output, DRBG output or keygen end state', () => {

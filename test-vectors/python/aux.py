@@ -6,7 +6,7 @@ from math import gcd
 from keygen import Abort, Party
 from proofs import PROFILES, SCHEMAS, verify, v_fac, v_mod, v_prm, Reject, window
 from provers import p_fac, p_mod, p_prm
-from tkeyspec import Malformed, Transcript, decode_bytes, PRIMES_16, is_probable_prime, is_perfect_power
+from tkeyspec import Malformed, Transcript, compress, decode_bytes, PRIMES_16, is_probable_prime, is_perfect_power
 
 
 def encode_bytes(schema, proof):
@@ -19,7 +19,7 @@ def encode_bytes(schema, proof):
         if kind == 'bit':
             return bytes([v])
         if kind == 'point':
-            raise TypeError('no points in aux proofs')
+            return compress(v)
         return len(v).to_bytes(4, 'big') + b''.join(field(kind[:-2], x) for x in v)
     return b'\x01' + b''.join(field(k, proof[n]) for n, k in schema)
 

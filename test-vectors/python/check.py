@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""A second implementation of the `transcript`, `zk`, `keygen`, `aux`, `bus` and `metadata-api`
-conformance suites, written from test-vectors/SPEC.md alone (Python 3 standard library only).
+"""A second implementation of the `transcript`, `zk`, `keygen`, `aux`, `sign`, `presign`, `refresh`,
+`bus` and `metadata-api` conformance suites, written from test-vectors/SPEC.md alone (Python 3
+standard library only).
 
     python3 test-vectors/python/check.py [-v] [file-or-dir ...]
-    (default: test-vectors/transcript, zk, keygen, bus, metadata-api)
+    (default: test-vectors/transcript, zk, keygen, sign, refresh, bus, metadata-api)
 
-`aux/` is replayed when named (about 50 s of CPU: every party proves and verifies 128-repetition
-Πprm and Πmod in pure Python), e.g. `check.py test-vectors/aux`.
+`aux/` and `presign/` are replayed when named (about 50 s and 130 s of CPU: 128-repetition Πprm and
+Πmod, and 2048-bit Paillier with the §6 proofs, in pure Python), e.g. `check.py test-vectors/presign`.
 
 Prints `FAIL <file> <suite>/<id>: <why>` per failed check (`ok …` lines with -v), a line per suite
 and, last, `N passed, N failed`. Exit 0 only if every check passed and at least one ran.
@@ -24,12 +25,21 @@ from aux import AuxParty  # noqa: E402
 from keygen import Party, check_party  # noqa: E402
 from proofs import SCHEMAS, verify  # noqa: E402
 from provers import prove  # noqa: E402
+from presign import PresignParty  # noqa: E402
+import refresh  # noqa: E402
+from sign import SignParty  # noqa: E402
 from tkeyspec import Drbg, Malformed, Transcript, decode_bytes, decode_json, decompress  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'bus', 'metadata-api')]
+DEFAULT_DIRS = [os.path.join(HERE, '..', d) for d in ('transcript', 'zk', 'keygen', 'sign', 'refresh', 'bus', 'metadata-api')]
 # suites checked vector by vector: suite name → check(vector) returning None or why it failed
 VECTOR_SUITES = {'bus': channel.check_vector, 'metadata-api': metadata_api.check_vector}
+
+
+# protocol suites replayed party by party (SPEC §8 driver): suite name → check(vector, party) → None or why not
+PARTIES = {'keygen': lambda v, me: check_party(v, me, Party), 'aux': lambda v, me: check_party(v, me, AuxParty),
+           'sign': lambda v, me: check_party(v, me, SignParty), 'presign': lambda v, me: check_party(v, me, PresignParty),
+           'refresh': refresh.check}
 
 
 class BadVector(Exception):
@@ -237,20 +247,20 @@ def main(argv):
         with open(path, encoding='utf-8') as f:
             doc = json.load(f)
         suite = doc.get('suite')
-        if suite not in ('transcript', 'zk', 'keygen', 'aux', *VECTOR_SUITES) or doc.get('version') != 1:
+        if suite not in ('transcript', 'zk', *VECTOR_SUITES) and suite not in PARTIES or doc.get('version') != 1:
             print('not checked (suite %r): %s' % (suite, path))
             continue
         by_id = {v['id']: v for v in doc['vectors']}
         checks = []
         for v in doc['vectors']:
-            if suite in ('keygen', 'aux'):
+            if suite in PARTIES:
                 checks += [('%s/%s/party-%d' % (suite, v['id'], me['id']), v, me) for me in v['transcript'] if me.get('replay') and 'expect' in me]
             else:
                 checks.append(('%s/%s' % (suite, v['id']), v, None))
         for cid, v, me in checks:
             try:
-                if suite in ('keygen', 'aux'):
-                    why = check_party(v, me, AuxParty if suite == 'aux' else Party)
+                if suite in PARTIES:
+                    why = PARTIES[suite](v, me)
                 elif suite in VECTOR_SUITES:
                     why = VECTOR_SUITES[suite](v)
                 elif suite == 'zk':

@@ -332,12 +332,15 @@ def check_party(vec, me, cls=Party):
     """None if the party's sent bytes and end state match the vector, else why not."""
     p = cls(vec, me)
     end = None
+    done = -1
     try:
         p.start()
-        for raw in me['received']:
+        for done, raw in enumerate(me['received']):
             p.receive(bytes.fromhex(raw))
     except Abort as a:
         end = {'abort': a.v}
+        if done != len(me['received']) - 1:
+            return 'aborted on received message %d of %d' % (done, len(me['received']))
     if end is None:
         end = {'output': p.output} if p.output is not None else {'pending': True}
     sent = [s.hex() for s in p.sent]
