@@ -107,6 +107,13 @@ export class PrmPool {
     return added;
   }
 
+  /** Every entry, removed (to hand the pool to another thread: `PrmPool.add` there). */
+  drain(): PrmCommitment[] {
+    const out = this.#entries;
+    this.#entries = [];
+    return out;
+  }
+
   clear(): void {
     this.#entries = [];
   }
