@@ -8,14 +8,19 @@
  */
 import { inspect } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modPow } from '../src/bigint/modexp.js';
 import { isSafePrime } from '../src/bigint/primes.js';
 import { isTkeyTssError } from '../src/errors.js';
 import { PaillierSecretKey } from '../src/paillier/keys.js';
-import { prepareAuxInput, type AuxPrepareProgress, type ParallelPrimeSource } from '../protocols/aux/index.js';
+import { PROFILE_DEFAULT } from '../src/zk/params.js';
+import { PrmPool } from '../src/zk/prm-pool.js';
+import { prepareAuxInput, type AuxInput, type AuxPrepareProgress, type ParallelPrimeSource } from '../protocols/aux/index.js';
 import { validateInput } from '../protocols/aux/proofs.js';
 import { AuxPreparation } from '../workers/aux-preparation.js';
 import type { MathPool } from '../workers/math-pool.js';
 import { createNodeMathPool } from '../workers/node.js';
+import { inputFromPlain, inputToPlain } from '../workers/protocols.js';
+import { auxInput, runAux } from './helpers/aux-run.js';
 import { testPrimePairs } from './helpers/test-primes.js';
 
 const codeOf = (e: unknown): string | undefined => (isTkeyTssError(e) ? e.code : undefined);
@@ -150,4 +155,71 @@ describe('prepareAuxInput({pool}) and AuxPreparation', () => {
       await pool.close();
     }
   }, 120_000);
+});
+
+describe('Πprm commitments prepared in the math pool (issue 13)', () => {
+  let pool: MathPool;
+  beforeAll(() => {
+    pool = createNodeMathPool({ size: 2 });
+  });
+  afterAll(async () => {
+    await pool.close();
+  });
+  /** The TEST primes, with the real pool's `preparePrm`. */
+  const source = (pair = 5) => Object.assign(testPrimeSource(pair), { preparePrm: pool.preparePrm.bind(pool) });
+
+  it('MathPool.preparePrm fills a PrmPool with valid, distinct (a_i, t^a_i); bad arguments are typed errors', async () => {
+    const { p, q } = testPrimePairs(1024)[5]!;
+    const N = p * q;
+    const t = (123456789n * 123456789n) % N;
+    const prm = new PrmPool(N, t, 20);
+    expect(await pool.preparePrm(prm, p, q)).toBe(20);
+    const entries = prm.drain();
+    expect(new Set(entries.map((e) => e.a)).size).toBe(20);
+    for (const { a, A } of entries) expect(modPow(t, a, N)).toBe(A);
+    await expect(pool.preparePrm(prm, p, p)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    await expect(pool.preparePrm({ N, t } as PrmPool, p, q)).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(await pool.preparePrm(prm, p, q, { signal: AbortSignal.abort() })).toBe(0);
+  }, 60_000);
+
+  it('AuxPreparation on a MathPool: ringPedersen + a full PrmPool; the aux session takes them and completes', async () => {
+    const prep = AuxPreparation.start({ pool: source() });
+    const input = await prep.take();
+    expect(input.ringPedersen).toBeDefined();
+    expect(input.prmPool).toBeInstanceOf(PrmPool);
+    expect(input.prmPool!.size).toBe(PROFILE_DEFAULT.m);
+    expect(input.prmPool!.serves(input.key.p * input.key.q, input.ringPedersen!.t)).toBe(true);
+    expect(validateInput(input).reuse).not.toBeNull();
+    const prmPool = input.prmPool!;
+    const res = runAux([1, 2], 'aux-prep/prm', {}, (id) => (id === 1 ? input : auxInput(2)));
+    expect(res.aborts.size).toBe(0);
+    expect(res.outputs.size).toBe(2);
+    expect(prmPool.size).toBe(0); // used, never again
+    expect(res.outputs.get(2)!.parties.find((e) => e.id === 1)!.t).toBe(input.ringPedersen!.t);
+    expect(JSON.stringify(prmPool)).toContain('"entries":"<redacted>"'); // N and t are public; the a_i never show
+  }, 120_000);
+
+  it('prm: false or a source without preparePrm keeps the plain input; prm: true without it is refused', async () => {
+    const plain = await AuxPreparation.start({ pool: source(), prm: false }).take();
+    expect(plain.prmPool).toBeUndefined();
+    expect(plain.ringPedersen).toBeUndefined();
+    expect((await AuxPreparation.start({ pool: testPrimeSource() }).take()).prmPool).toBeUndefined();
+    expect(() => AuxPreparation.start({ pool: testPrimeSource(), prm: true })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    expect(() => AuxPreparation.start({ pool: source(), prm: 1 as unknown as boolean })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  });
+
+  it('crossing to a party worker: the entries leave this thread’s pool once and are rebuilt there', async () => {
+    const input = await AuxPreparation.start({ pool: source() }).take();
+    const prmPool = input.prmPool!;
+    const { plain } = inputToPlain('aux', input);
+    expect(prmPool.size).toBe(0); // drained here: never used on both sides
+    const back = inputFromPlain('aux', structuredClone(plain)) as AuxInput;
+    expect(back.prmPool).toBeInstanceOf(PrmPool);
+    expect(back.prmPool!.size).toBe(PROFILE_DEFAULT.m);
+    expect(validateInput(back).reuse).not.toBeNull();
+    expect(() => inputToPlain('aux', { ...input, prmPool: { N: 1n } as unknown as PrmPool })).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+    const forged = structuredClone(inputToPlain('aux', { ...input, prmPool: new PrmPool(prmPool.N, prmPool.t, 1) }).plain) as { prmPool: { entries: unknown[] } };
+    forged.prmPool.entries = [{ a: 1n, A: 1n }];
+    expect(() => inputFromPlain('aux', forged)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }));
+  }, 60_000);
 });

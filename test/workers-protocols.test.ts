@@ -15,7 +15,10 @@ import { refresh, refreshProtocol, type RefreshInput, type RefreshOutput } from 
 import { createNodePartyHost } from '../workers/node.js';
 import type { PartyHost } from '../workers/party-host.js';
 import { WorkerPartyTransport } from '../workers/transport.js';
+import { PROFILE_DEFAULT } from '../src/zk/params.js';
+import { PrmPool } from '../src/zk/prm-pool.js';
 import { auxInput } from './helpers/aux-run.js';
+import { zkParty } from './helpers/zk-fixtures.js';
 
 const party = <I, O>(id: number, owns: number[], input: I, sink: Map<number, O>): Participant<I, O> => ({ id, owns, input, rng: cryptoRng, finish: async (o) => void sink.set(id, o) });
 
@@ -42,6 +45,23 @@ describe('aux and refresh in worker threads', () => {
     // sealed on the host again (a structured clone loses the hooks): JSON and inspection redact
     expect(JSON.stringify(a.secret)).toBe('"<redacted>"');
     expect(inspect(a)).not.toContain(a.secret.p.toString());
+  });
+
+  it('aux with a prepared Πprm pool: the entries cross into the party worker once (this thread’s pool drained), the session completes', async () => {
+    const z = zkParty(1); // test pair 1's key with its ring-Pedersen parameters
+    const { p, q } = z.sk.exportPrimes();
+    const prmPool = new PrmPool(z.sk.n, z.rp.t, PROFILE_DEFAULT.m);
+    prmPool.fillSync(p, q, PROFILE_DEFAULT.m);
+    const input: AuxInput = { ...auxInput(1), ringPedersen: { s: z.rp.s, t: z.rp.t, lambda: z.rpSecret.lambda }, prmPool };
+    const out = new Map<number, AuxInfo>();
+    const inputs = new Map<number, AuxInput>([
+      [1, auxInput(0)],
+      [2, input],
+    ]);
+    await transport.run({ protocol: aux, sid: cryptoRng.bytes(16), threshold: 1, participants: [1, 2].map((id) => party(id, [id], inputs.get(id)!, out)) });
+    expect(prmPool.size).toBe(0);
+    expect(out.get(1)!.parties.find((e) => e.id === 2)!.t).toBe(z.rp.t);
+    expect(out.get(1)!.parties).toEqual(out.get(2)!.parties);
   });
 
   it('refresh: new shares for the same key, epoch + 1', async () => {

@@ -9,12 +9,23 @@
  *   await account.setupAux(await prep.take());
  *   prep.cancel();                                                             // or: the user left
  *
+ * With a `MathPool` (anything with `preparePrm`) and `prm` not false, once the primes are found the
+ * preparation also draws the ring-Pedersen parameters (t = r², λ ← Z_φ(N), s = t^λ: one CRT power
+ * here) and has the workers make the m Πprm commitments (a_i, t^a_i) into a `PrmPool`: the input
+ * then carries `ringPedersen` and `prmPool`, and the aux session's round 1 only hashes and adds
+ * (issue 13). The pool's entries are used once: a party worker that receives the input takes them
+ * out of this thread's pool (workers/protocols.ts).
+ *
  * States: `running` → `ready` (the key is held) → `taken`; or `failed` / `cancelled` (ABORTED).
  * The key never appears in JSON or inspection output.
  * @module
  */
 import { fail, InvalidInput } from '../src/errors.js';
-import type { ProfileName } from '../src/paillier/profiles.js';
+import { gcd } from '../src/bigint/arith.js';
+import { CrtContext } from '../src/bigint/modexp.js';
+import { getProfile, type ProfileName } from '../src/paillier/profiles.js';
+import { cryptoRng, randomBelow } from '../src/rng.js';
+import { PrmPool } from '../src/zk/prm-pool.js';
 import type { AuxInput } from '../protocols/aux/messages.js';
 import { type AuxPrepareProgress, type ParallelPrimeSource, prepareAuxInput } from '../protocols/aux/prepare.js';
 
@@ -22,11 +33,37 @@ export type AuxPreparationStatus = 'running' | 'ready' | 'taken' | 'failed' | 'c
 
 export interface AuxPreparationOptions {
   /** The workers that search the primes (`createBrowserMathPool` / `createNodeMathPool`, size `coreCount()`). */
-  pool: ParallelPrimeSource;
+  pool: ParallelPrimeSource & { preparePrm?: (pool: PrmPool, p: bigint, q: bigint, opts?: { signal?: AbortSignal }) => Promise<number> };
+  /** Prepare the Πprm commitments too (default: when the pool can — a `MathPool`). */
+  prm?: boolean;
   profile?: ProfileName;
   onProgress?: (e: AuxPrepareProgress) => void;
   /** Cancels like `cancel()`. */
   signal?: AbortSignal;
+}
+
+type PreparePrm = (pool: PrmPool, p: bigint, q: bigint, opts?: { signal?: AbortSignal }) => Promise<number>;
+
+/** Fresh ring-Pedersen (s, t, λ) on the input's key and its Πprm commitments made by the workers. */
+async function withPrmPool(input: AuxInput, preparePrm: PreparePrm, signal: AbortSignal): Promise<AuxInput> {
+  const { p, q } = input.key;
+  const N = p * q;
+  const phi = (p - 1n) * (q - 1n);
+  const crt = new CrtContext([
+    [p, 1],
+    [q, 1],
+  ]);
+  let t: bigint, s: bigint, lambda: bigint;
+  do {
+    const r = randomBelow(cryptoRng, N);
+    t = (r * r) % N; // t = r², a unit: r ∈ Z*_N (gcd checked below)
+    lambda = randomBelow(cryptoRng, phi);
+    s = crt.pow(t, lambda, { secret: true }); // s = t^λ
+  } while (gcd(t, N) !== 1n || t <= 1n || s <= 1n || t === N - 1n || s === N - 1n || s === t);
+  const pool = new PrmPool(N, t, getProfile(input.profile).m);
+  await preparePrm(pool, p, q, { signal });
+  if (signal.aborted) throw new InvalidInput('ABORTED', 'the aux preparation was aborted');
+  return { ...input, ringPedersen: { s, t, lambda }, prmPool: pool };
 }
 
 export class AuxPreparation {
@@ -42,7 +79,13 @@ export class AuxPreparation {
     this.profile = opts.profile ?? 'default';
     if (opts.signal?.aborted) this.#ac.abort();
     else opts.signal?.addEventListener('abort', () => this.cancel(), { once: true });
-    this.#result = prepareAuxInput(this.profile, { pool: opts.pool, signal: this.#ac.signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) }).then(
+    if (opts.prm !== undefined && typeof opts.prm !== 'boolean') fail('INVALID_ARGUMENT', 'options.prm: expected a boolean');
+    const preparePrm = opts.prm !== false && typeof opts.pool.preparePrm === 'function' ? opts.pool.preparePrm.bind(opts.pool) : undefined;
+    if (opts.prm === true && !preparePrm) fail('INVALID_ARGUMENT', 'options.prm: the pool cannot prepare Πprm commitments (expected a MathPool)');
+    const signal = this.#ac.signal;
+    this.#result = prepareAuxInput(this.profile, { pool: opts.pool, signal, ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) })
+      .then((input) => (preparePrm ? withPrmPool(input, preparePrm, signal) : input))
+      .then(
       (input) => {
         if (this.#status !== 'running') throw new InvalidInput('ABORTED', 'the aux preparation was cancelled');
         this.#status = 'ready';
@@ -91,6 +134,7 @@ export class AuxPreparation {
     this.#status = 'cancelled';
     const k = this.#input?.key as { destroy?: () => void } | undefined;
     k?.destroy?.();
+    this.#input?.prmPool?.clear();
     this.#input = undefined;
     this.#ac.abort();
   }

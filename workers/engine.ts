@@ -22,6 +22,7 @@ import { preparePresign } from '../protocols/presign/precompute.js';
 import { paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../protocols/aux/materialize.js';
 import { NoncePool, type NoncePair } from '../src/paillier/nonce-pool.js';
 import { MASK_KINDS, MaskPool, type Mask, type MaskKind } from '../src/zk/mask-pool.js';
+import { PrmPool, type PrmCommitment } from '../src/zk/prm-pool.js';
 import { aEngineProtocol, type EngineProtocol, errorToPlain, inputFromPlain, internAux, outputToPlain, type PlainError, protocolFor } from './protocols.js';
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: PlainError };
@@ -105,6 +106,17 @@ export interface PreparePresignTask {
  * ring-Pedersen parameters.
  */
 export type PresignMaterialTask = { kind: 'nonce'; id: number; count: number } | { kind: 'mask'; id: number; mask: MaskKind; count: number };
+
+/**
+ * One batch of Πprm commitments for `MathPool.preparePrm` (issue 13): `count` pairs (a_i, t^a_i mod
+ * N) for the party's own N = p·q and t, made here by CRT with the platform CSPRNG.
+ */
+export interface PrmMaterialTask {
+  p: bigint;
+  q: bigint;
+  t: bigint;
+  count: number;
+}
 
 /** The most items one material task makes (a task is a unit of the pool's load balancing). */
 export const MAX_MATERIAL_BATCH = 256;
@@ -286,6 +298,17 @@ export class PartyEngine {
       const pool = new MaskPool(ringPedersenOf(a, task.id), task.count);
       pool.fillSync(task.mask, task.count);
       return Array.from({ length: task.count }, () => pool.take(task.mask)!);
+    });
+  }
+
+  /** A batch of Πprm commitments (`PrmMaterialTask`); the secrets a_i leave the worker by design. */
+  prmMaterial(task: PrmMaterialTask): Result<PrmCommitment[]> {
+    return wrap(() => {
+      if (typeof task !== 'object' || task === null || typeof task.p !== 'bigint' || typeof task.q !== 'bigint') fail('INVALID_ARGUMENT', 'prmMaterial: expected {p, q, t, count}');
+      if (!Number.isSafeInteger(task.count) || task.count < 1 || task.count > MAX_MATERIAL_BATCH) fail('OUT_OF_RANGE', `prmMaterial: count must be 1..${MAX_MATERIAL_BATCH}`);
+      const pool = new PrmPool(task.p * task.q, task.t, task.count);
+      pool.fillSync(task.p, task.q, task.count);
+      return pool.drain();
     });
   }
 

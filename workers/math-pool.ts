@@ -12,6 +12,8 @@
  * - `preparePresign(aux, {presigns, signers, signal})`: the presign pools of an aux info (nonce
  *   pairs ρ, ρ^N and ring-Pedersen masks, protocols/presign/precompute.ts) filled by every worker
  *   at once, in small batches added to the caller's pools as they arrive.
+ * - `preparePrm(pool, p, q, {signal})`: a party's own Πprm commitments (a_i, t^a_i) made by every
+ *   worker (`AuxPreparation` with `prm: true`), so the aux session's round 1 skips them.
  * - `primes(bits, count, {signal, onFound})`: a race of every worker for `count` primes (new-device
  *   setup: `prepareAuxInput(profile, {pool})`, `AuxPreparation`), with progress and cancellation.
  *
@@ -27,6 +29,7 @@ import type { AuxInfo } from '../protocols/aux/types.js';
 import { presignNeeds } from '../protocols/presign/precompute.js';
 import type { NoncePair } from '../src/paillier/nonce-pool.js';
 import type { Mask } from '../src/zk/mask-pool.js';
+import { PrmPool } from '../src/zk/prm-pool.js';
 import type { PresignMaterialTask, VerifyAuxTask } from './engine.js';
 import type { PartyHost } from './party-host.js';
 
@@ -48,6 +51,9 @@ export function coreCount(): number {
 
 /** Items per presign-material task (`preparePresign`): small enough to balance the workers' load. */
 export const PRESIGN_BATCH = 4;
+
+/** Πprm commitments per task (`preparePrm`): one CRT exponentiation each, 128 per proof. */
+export const PRM_BATCH = 16;
 
 /** Ids of prime races (`primes`), unique per page/process so a worker never confuses two. */
 let nextJob = 1;
@@ -222,6 +228,25 @@ export class MathPool {
     for (const { id, pool, kind, count } of needs.masks) for (const c of batches(count)) jobs.push({ task: { kind: 'mask', id, mask: kind, count: c }, add: (items) => pool.add(items as Mask[]) });
     const moot = (): boolean => signal?.aborted === true;
     const added = await Promise.all(jobs.map(({ task, add }) => this.#submit(async (h) => (moot() ? 0 : add(await h.presignMaterial(aux, task))), moot).then((n) => n ?? 0)));
+    return added.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Fill `pool` (a party's own Πprm commitments, src/zk/prm-pool.ts) up to its capacity with
+   * pairs (a_i, t^a_i) made by the workers from N's factors p, q, in batches of `PRM_BATCH`
+   * spread over the pool; each batch is added (`PrmPool.add`: shape-checked) as it arrives.
+   * `signal`: batches not yet started are dropped. Returns the number of pairs added.
+   */
+  async preparePrm(pool: PrmPool, p: bigint, q: bigint, opts: { signal?: AbortSignal } = {}): Promise<number> {
+    if (this.#closed) fail('INVALID_ARGUMENT', 'the math pool is closed');
+    if (!(pool instanceof PrmPool)) fail('INVALID_ARGUMENT', 'preparePrm: expected a PrmPool');
+    if (typeof p !== 'bigint' || typeof q !== 'bigint' || p * q !== pool.N) fail('INVALID_ARGUMENT', 'preparePrm: p, q do not factor the pool’s N');
+    const signal = opts.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) fail('INVALID_ARGUMENT', 'signal: expected an AbortSignal');
+    const count = pool.capacity - pool.size;
+    const moot = (): boolean => signal?.aborted === true;
+    const jobs = Array.from({ length: Math.ceil(count / PRM_BATCH) }, (_, k) => Math.min(PRM_BATCH, count - k * PRM_BATCH));
+    const added = await Promise.all(jobs.map((c) => this.#submit(async (h) => (moot() ? 0 : pool.add(await h.prmMaterial({ p, q, t: pool.t, count: c }))), moot).then((n) => n ?? 0)));
     return added.reduce((a, b) => a + b, 0);
   }
 

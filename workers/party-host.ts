@@ -23,7 +23,8 @@ import type { Verdict } from '../src/zk/verdict.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
 import type { NoncePair } from '../src/paillier/nonce-pool.js';
 import type { Mask } from '../src/zk/mask-pool.js';
-import type { CreateRequest, EngineApi, PreparePresignTask, PresignMaterialTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
+import type { PrmCommitment } from '../src/zk/prm-pool.js';
+import type { CreateRequest, EngineApi, PreparePresignTask, PresignMaterialTask, PrmMaterialTask, ProgressNote, Result, Step, VerifyAuxTask, WireOut } from './engine.js';
 import { aEngineProtocol, type EngineProtocol, errorFromPlain, extensionToPlain, inputToPlain, outputFromPlain } from './protocols.js';
 
 export type { EngineProtocol, ProgressEvent, Step, WireOut, VerifyAuxTask };
@@ -192,6 +193,11 @@ export class PartyHost {
   /** One batch of presign material made in this worker (`MathPool.preparePresign`). */
   presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Promise<NoncePair[] | Mask[]> {
     return this.#result((api) => api.presignMaterial(aux, task));
+  }
+
+  /** One batch of Πprm commitments made in this worker (`MathPool.preparePrm`). */
+  prmMaterial(task: PrmMaterialTask): Promise<PrmCommitment[]> {
+    return this.#result((api) => api.prmMaterial(task));
   }
 
   verifyAux(task: VerifyAuxTask): Promise<Verdict> {

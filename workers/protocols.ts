@@ -19,6 +19,7 @@ import { refresh, refreshProtocol, type RefreshOutput } from '../protocols/refre
 import { sign, type SignInput } from '../protocols/sign/index.js';
 import type { Protocol } from '../protocols/types.js';
 import { SecretShares } from '../protocols/util.js';
+import { PrmPool, type PrmCommitment } from '../src/zk/prm-pool.js';
 
 /** The protocols a party engine runs. `refresh/aux-rotation` = `refreshProtocol(auxRotation(extensionInput))`. */
 export const ENGINE_PROTOCOLS = ['keygen', 'aux', 'refresh', 'refresh/aux-rotation', 'presign', 'sign'] as const;
@@ -90,9 +91,36 @@ export function errorFromPlain(p: PlainError): TkeyTssError {
 type Shares = [number, bigint][];
 const sharesOut = (s: SecretShares): Shares => s.indices.map((i) => [i, s.scalar(i)]);
 
-function auxInputOut(a: AuxInput): AuxInput {
+/** An aux input's prepared Πprm pool in plain form: its entries cross once (drained here, re-added in the worker). */
+interface PlainPrmPool {
+  N: bigint;
+  t: bigint;
+  entries: PrmCommitment[];
+}
+type PlainAuxInput = Omit<AuxInput, 'prmPool'> & { prmPool?: PlainPrmPool };
+
+function auxInputOut(a: AuxInput): PlainAuxInput {
   if (typeof a !== 'object' || a === null || typeof a.key !== 'object' || a.key === null) fail('INVALID_ARGUMENT', 'aux input: expected {profile, key: {p, q}, ringPedersen?}');
-  return { profile: a.profile, key: { p: a.key.p, q: a.key.q }, ...(a.ringPedersen ? { ringPedersen: { s: a.ringPedersen.s, t: a.ringPedersen.t, lambda: a.ringPedersen.lambda } } : {}) };
+  if (a.prmPool !== undefined && !(a.prmPool instanceof PrmPool)) fail('INVALID_ARGUMENT', 'aux input.prmPool: expected a PrmPool');
+  const pool = a.prmPool;
+  return {
+    profile: a.profile,
+    key: { p: a.key.p, q: a.key.q },
+    ...(a.ringPedersen ? { ringPedersen: { s: a.ringPedersen.s, t: a.ringPedersen.t, lambda: a.ringPedersen.lambda } } : {}),
+    // single use: the entries leave this thread's pool now (never used here and there)
+    ...(pool ? { prmPool: { N: pool.N, t: pool.t, entries: pool.drain() } } : {}),
+  };
+}
+
+/** Worker side: an aux input with its Πprm pool rebuilt (entries shape-checked by `PrmPool.add`). */
+function auxInputIn(plain: unknown): unknown {
+  const a = plain as PlainAuxInput;
+  if (typeof a !== 'object' || a === null || a.prmPool === undefined) return plain;
+  const { N, t, entries } = (a.prmPool ?? {}) as Partial<PlainPrmPool>;
+  if (typeof N !== 'bigint' || typeof t !== 'bigint' || !Array.isArray(entries)) fail('INVALID_ARGUMENT', 'aux input.prmPool: expected {N, t, entries}');
+  const pool = new PrmPool(N, t, Math.max(1, entries.length));
+  pool.add(entries);
+  return { ...a, prmPool: pool };
 }
 
 /** Host side: input → plain data, and a commit step that runs once the worker accepted it. */
@@ -164,7 +192,7 @@ export function protocolFor(p: EngineProtocol, ext: unknown): Protocol<unknown, 
     case 'refresh':
       return any(refresh);
     case 'refresh/aux-rotation':
-      return any(refreshProtocol(auxRotation(ext as AuxInput)));
+      return any(refreshProtocol(auxRotation(auxInputIn(ext) as AuxInput)));
     case 'presign':
       return any(presign);
     case 'sign':
@@ -173,6 +201,7 @@ export function protocolFor(p: EngineProtocol, ext: unknown): Protocol<unknown, 
 }
 
 export function inputFromPlain(p: EngineProtocol, plain: unknown): unknown {
+  if (p === 'aux') return auxInputIn(plain);
   if (p === 'presign') {
     const i = plain as PresignInput;
     return typeof i === 'object' && i !== null ? { ...i, aux: internAux(i.aux) } : i;

@@ -19,6 +19,7 @@ import { PaillierPublicKey, PaillierSecretKey } from '../../src/paillier/keys.js
 import { getProfile } from '../../src/paillier/profiles.js';
 import { cryptoRng, randomBelow, seededRng } from '../../src/rng.js';
 import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
+import { inputFromPlain } from '../../workers/protocols.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../../protocols/keygen/index.js';
 import { presign, type PresignOutput } from '../../protocols/presign/index.js';
@@ -151,7 +152,9 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     case 'prepared': {
       // the prepared key of the page's AuxPreparation: shape-checked there, fully re-checked by the aux session's validateInput here
       const profile = getProfile('default');
-      prepared = { profile: 'default', key: PaillierSecretKey.fromValidatedPrimes(big(req.p), big(req.q), profile) };
+      const key = PaillierSecretKey.fromValidatedPrimes(big(req.p), big(req.q), profile);
+      // with AuxPreparation's ring-Pedersen (s, t, λ) and Πprm pool when it made them (rebuilt and shape-checked here)
+      prepared = req.input === undefined ? { profile: 'default', key } : { ...(inputFromPlain('aux', req.input) as AuxInput), key };
       return true;
     }
     case 'session':

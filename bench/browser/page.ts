@@ -9,6 +9,7 @@
 import { bytesToHex } from '../../src/bytes.js';
 import { cryptoRng } from '../../src/rng.js';
 import { AuxPreparation, coreCount, createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
+import { inputToPlain } from '../../workers/protocols.js';
 import type { SessionKind, SessionTiming, WorkerReply, WorkerRequest } from './protocol.js';
 
 type NodeParty = (kind: SessionKind, sid: string, presignSid?: string) => Promise<SessionTiming>;
@@ -144,7 +145,8 @@ async function runOne(name: string, iterations: number, time: number, warmup: nu
         const input = await prep.take(); // the real safe-prime race in the pool's workers
         const t1 = performance.now();
         const { p: pp, q } = (input.key as unknown as { exportPrimes(): { p: bigint; q: bigint } }).exportPrimes();
-        await call({ op: 'prepared', p: pp.toString(16), q: q.toString(16) });
+        // the input crosses like a party worker's (its Πprm pool entries leave this thread once)
+        await call({ op: 'prepared', p: pp.toString(16), q: q.toString(16), input: inputToPlain('aux', input).plain });
         await both('aux'); // the aux session: the device's proofs in the bench worker, the service in Node
         const t2 = performance.now();
         phases.primes.push(t1 - t0);

@@ -18,7 +18,7 @@ export type SessionKind = 'keygen' | 'aux' | 'presign' | 'sign';
 export type WorkerRequest =
   | { op: 'micro'; name: string; p: string; q: string; iterations: number; time: number; warmup: number; /** modexp: Node's result (hex), checked once first. */ expect: string }
   | { op: 'connect'; url: string; identityKey: string; serverPub: string; aux: AuxJson; digest: string }
-  | { op: 'prepared'; p: string; q: string }
+  | { op: 'prepared'; p: string; q: string; /** the whole prepared input in the party-worker plain form (ring-Pedersen + Πprm pool entries) */ input?: unknown }
   | { op: 'session'; kind: SessionKind; sid: string; presignSid?: string };
 
 /** One party's side of a session: wall ms, and the compute ms of each of its rounds (Session progress events). */

@@ -16,7 +16,7 @@
  */
 import type { PartyContext, Protocol } from '../types.js';
 import { type AuxInput, type AuxState, configHash, PROTOCOL } from './messages.js';
-import { validateInput } from './proofs.js';
+import { attachPrmPool, validateInput } from './proofs.js';
 import { round1 } from './round1.js';
 import { round2 } from './round2.js';
 import { round3 } from './round3.js';
@@ -34,7 +34,9 @@ export const aux: Protocol<AuxInput, AuxState, AuxInfo> = Object.freeze({
   name: PROTOCOL,
   init(input: AuxInput, ctx: PartyContext): AuxState {
     const key = validateInput(input);
-    return { profile: key.profile, cfg: configHash(ctx, key.profile), p: key.p, q: key.q, reuse: key.reuse };
+    const state: AuxState = { profile: key.profile, cfg: configHash(ctx, key.profile), p: key.p, q: key.q, reuse: key.reuse };
+    attachPrmPool(state, input.prmPool);
+    return state;
   },
   rounds: [round1, round2, round3, round4],
   echoRound: 1,

@@ -18,6 +18,7 @@ import { bytesToNumberBE, numberToBytesBE } from '../../src/bytes.js';
 import type { ProfileName } from '../../src/paillier/profiles.js';
 import { AUX_PROTOCOL, auxTranscripts } from '../../src/zk/aux.js';
 import type { ZkProfile } from '../../src/zk/params.js';
+import type { PrmPool } from '../../src/zk/prm-pool.js';
 import { Transcript } from '../../src/zk/transcript.js';
 import type { PartyContext } from '../types.js';
 import type { AuxPublic, AuxSecret } from './types.js';
@@ -40,6 +41,13 @@ export interface AuxInput {
    * re-proven for a new (sid, ρ). Absent: fresh r, λ drawn from ctx.rng in round 1.
    */
   ringPedersen?: { s: bigint; t: bigint; lambda: bigint };
+  /**
+   * Πprm commitments (a_i, A_i = t^a_i) made ahead for this N and `ringPedersen.t` (a `PrmPool`,
+   * filled e.g. by `AuxPreparation`); round 1 takes from it (removing what it uses) and draws the
+   * rest. Needs `ringPedersen`; a pool for another (N, t), or a copy that crossed threads (a
+   * structured clone is not a pool), is INVALID_ARGUMENT. Not part of the session state.
+   */
+  prmPool?: PrmPool;
 }
 
 /** The decommitment of round 2 (bigints decoded). */

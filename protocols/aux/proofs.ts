@@ -16,6 +16,7 @@ import * as fac from '../../src/zk/fac.js';
 import * as mod from '../../src/zk/mod.js';
 import type { ZkProfile } from '../../src/zk/params.js';
 import * as prm from '../../src/zk/prm.js';
+import { PrmPool } from '../../src/zk/prm-pool.js';
 import { checkModulusSize } from '../../src/zk/util.js';
 import { abortUnless } from '../../src/zk/verdict.js';
 import type { Payload } from '../types.js';
@@ -61,12 +62,19 @@ export function validateInput(input: AuxInput): OwnKey {
     if (lambda < 0n || lambda >= sk.phi || sk.crtN.pow(t, lambda, { secret: true }) !== s) fail('RING_PEDERSEN_INVALID', 'aux input.ringPedersen: s ≠ t^λ mod N');
     reuse = { s, t, lambda };
   }
+  if (input.prmPool !== undefined) {
+    if (!(input.prmPool instanceof PrmPool)) fail('INVALID_ARGUMENT', 'aux input.prmPool: expected a PrmPool of this thread');
+    if (!reuse || !input.prmPool.serves(sk.n, reuse.t)) fail('INVALID_ARGUMENT', 'aux input.prmPool: not a pool for this N and ringPedersen.t');
+  }
   const [hi, lo] = p > q ? [p, q] : [q, p];
   return { profile: profile.name, p: hi, q: lo, reuse };
 }
 
-/** Round 1: (N, s, t, λ) — fresh (s, t) from rng unless reused — and ψ̂ = Πprm bound to (sid, i). */
-export function ownParameters(key: OwnKey, sid: Uint8Array, i: number, rng: Rng, within?: string): Modulus & { lambda: bigint; prm: Uint8Array } {
+/**
+ * Round 1: (N, s, t, λ) — fresh (s, t) from rng unless reused — and ψ̂ = Πprm bound to (sid, i);
+ * `prmPool` (checked by `validateInput`): prepared Πprm commitments, used when it serves (N, t).
+ */
+export function ownParameters(key: OwnKey, sid: Uint8Array, i: number, rng: Rng, within?: string, prmPool?: PrmPool): Modulus & { lambda: bigint; prm: Uint8Array } {
   const profile = getProfile(key.profile);
   const sk = PaillierSecretKey.fromValidatedPrimes(key.p, key.q, profile); // validated by validateInput
   let s: bigint, t: bigint, lambda: bigint;
@@ -77,8 +85,19 @@ export function ownParameters(key: OwnKey, sid: Uint8Array, i: number, rng: Rng,
     lambda = rs.lambda;
   }
   const N = sk.n;
-  const proof = prm.prove({ N, s, t, profile }, { lambda, p: key.p, q: key.q }, proofTranscripts(sid, i, null, profile, within).prm, rng);
+  const pool = prmPool?.serves(N, t) ? prmPool : undefined;
+  const proof = prm.prove({ N, s, t, profile }, { lambda, p: key.p, q: key.q }, proofTranscripts(sid, i, null, profile, within).prm, rng, pool);
   return { N, s, t, lambda, prm: prm.proofToBytes(proof) };
+}
+
+// The prepared Πprm pool of an aux session, by its initial state (not in the state: it is no plain
+// data and must not outlive one use; a resumed snapshot is a clone and so draws instead).
+const prmPools = new WeakMap<object, PrmPool>();
+export function attachPrmPool(state: object, pool: PrmPool | undefined): void {
+  if (pool) prmPools.set(state, pool);
+}
+export function prmPoolOf(state: object): PrmPool | undefined {
+  return prmPools.get(state);
 }
 
 /** Wire form of (N, s, t, ψ̂). */

@@ -50,13 +50,17 @@ const fromPayload = (p: Payload): RotationState => p as unknown as RotationState
  */
 export function auxRotation(input: AuxInput | ((self: number) => AuxInput)): RefreshExtension {
   const fixed = typeof input === 'function' ? null : validateInput(input);
-  const keyFor = (self: number): OwnKey => fixed ?? validateInput((input as (self: number) => AuxInput)(self));
+  const inputFor = (self: number): { key: OwnKey; prmPool: AuxInput['prmPool'] } => {
+    if (fixed) return { key: fixed, prmPool: (input as AuxInput).prmPool };
+    const i = (input as (self: number) => AuxInput)(self);
+    return { key: validateInput(i), prmPool: i.prmPool };
+  };
   return Object.freeze({
     name: AUX_ROTATION,
     p2pRound2: true,
     round1(ctx: RoundContext) {
-      const key = keyFor(ctx.self);
-      const { lambda, prm, ...own } = ownParameters(key, ctx.sid, ctx.self, ctx.rng, WITHIN);
+      const { key, prmPool } = inputFor(ctx.self);
+      const { lambda, prm, ...own } = ownParameters(key, ctx.sid, ctx.self, ctx.rng, WITHIN, prmPool);
       const state: RotationState = { key: { ...key, reuse: null }, own, lambda };
       return { state: asPayload(state), broadcast: { aux: key.profile, ...modulusPayload({ ...own, prm }, getProfile(key.profile)) }, p2p: new Map() };
     },

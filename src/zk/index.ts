@@ -14,6 +14,7 @@ export * as mod from './mod.js';
 export * as mul from './mul.js';
 export * as mulstar from './mulstar.js';
 export * as prm from './prm.js';
+export { drawPrmCommitments, type PrmCommitment, PrmPool, PRM_POOL_CAPACITY } from './prm-pool.js';
 export * as sch from './sch.js';
 export { PROFILE_DEFAULT, PROFILE_HIGH, type ZkProfile } from './params.js';
 export { Transcript, type TranscriptContext } from './transcript.js';

@@ -3,18 +3,19 @@
  * BINARY challenges (a single large challenge is unsound when the prover knows the group order:
  * TSSHOCK c-split).
  *
- *   prover:   a_i ← Z_φ(N), A_i = t^a_i mod N
+ *   prover:   a_i ← Z_φ(N), A_i = t^a_i mod N   (or taken from a `PrmPool` made ahead: prm-pool.ts)
  *   e_1..e_m = H(transcript, N, s, t, A_1..A_m) ∈ {0,1}
  *   prover:   z_i = a_i + e_i·λ mod φ(N)
  *   verifier: bitlen(N) in the profile window, N odd; s, t ∈ Z*_N \ {1, N−1}, s ≠ t; exactly m
  *             entries; A_i ∈ Z*_N \ {1}; z_i ∈ [0, N); t^z_i = A_i·s^e_i (mod N)
  * @module
  */
-import { CrtContext, modPow } from '../bigint/modexp.js';
+import { CrtContext, FixedBaseTable } from '../bigint/modexp.js';
 import { fail } from '../errors.js';
 import { randomBelow, type Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import type { ZkProfile } from './params.js';
+import { PrmPool } from './prm-pool.js';
 import type { Transcript } from './transcript.js';
 import { checkModulusSize, firstNonUnit, isUnit } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
@@ -48,10 +49,15 @@ function challenge(pub: PrmPublic, A: readonly bigint[], transcript: Transcript)
   return transcript.clone().domain(TAG).int('N', pub.N).int('s', pub.s).int('t', pub.t).ints('A', A).challengeBits('e', pub.profile.m);
 }
 
-export function prove(pub: PrmPublic, priv: PrmPrivate, transcript: Transcript, rng: Rng): PrmProof {
+/**
+ * `pool`: prepared (a_i, A_i) for this (N, t), taken (removed) one per repetition while it has
+ * any; the rest are drawn from `rng`. A pool for other parameters: INVALID_ARGUMENT.
+ */
+export function prove(pub: PrmPublic, priv: PrmPrivate, transcript: Transcript, rng: Rng, pool?: PrmPool): PrmProof {
   const { N, t, profile } = pub;
   const { p, q, lambda } = priv;
   if (p * q !== N) fail('INVALID_ARGUMENT', 'Πprm: witness does not factor N');
+  if (pool !== undefined && (!(pool instanceof PrmPool) || !pool.serves(N, t))) fail('INVALID_ARGUMENT', 'Πprm: the commitment pool is not for this (N, t)');
   const phi = (p - 1n) * (q - 1n);
   const crt = new CrtContext([
     [p, 1],
@@ -61,6 +67,13 @@ export function prove(pub: PrmPublic, priv: PrmPrivate, transcript: Transcript, 
   const a: bigint[] = [];
   const A: bigint[] = [];
   for (let i = 0; i < profile.m; i++) {
+    const ready = pool?.take();
+    // a pool entry's a < N passed PrmPool.add; it must lie in Z_φ(N) like a drawn one
+    if (ready && ready.a < phi) {
+      a.push(ready.a);
+      A.push(ready.A);
+      continue;
+    }
     const ai = randomBelow(rng, phi);
     a.push(ai);
     A.push(crt.pow(t, ai, { secret: true }));
@@ -98,10 +111,12 @@ export function verify(pub: PrmPublic, proof: PrmProof, transcript: Transcript):
     if (proof.z[i]! >= N) return reject('PRM_Z_RANGE', `i=${i}`);
   }
   const e = challenge(pub, proof.A, transcript);
+  // one base t for all m repetitions (z_i < N): a fixed-base table (portable: windowed comb; Node: a reused OpenSSL context)
+  const tt = new FixedBaseTable(t, N, N.toString(2).length);
   for (let i = 0; i < m; i++) {
-    // t^z_i = A_i · s^e_i (mod N)
+    // t^z_i = A_i · s^e_i (mod N), e_i ∈ {0,1}
     const rhs = e[i] ? (proof.A[i]! * s) % N : proof.A[i]!;
-    if (modPow(t, proof.z[i]!, N) !== rhs) return reject('PRM_EQUATION', `i=${i}`);
+    if (tt.pow(proof.z[i]!) !== rhs) return reject('PRM_EQUATION', `i=${i}`);
   }
   return OK;
 }
