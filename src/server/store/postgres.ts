@@ -41,6 +41,9 @@ function dbError(e: unknown): unknown {
   return new InternalBug(`PostgreSQL failed: ${String(err?.message ?? e)}`, { sqlstate: err?.code }, 'STORAGE_IO');
 }
 
+/** Smallest lock pool (`withStateLock` clients; idle ones close after 10 s). */
+const LOCK_POOL_MIN = 32;
+
 export class PostgresStore implements ServerStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
@@ -70,7 +73,9 @@ export class PostgresStore implements ServerStore {
       throw dbError(e);
     }
     // Lock clients wait (no connection timeout while queued behind other holders of this process).
-    const lockPool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 0, idleTimeoutMillis: 10_000 });
+    // A holder keeps its client for its whole section (one per account in flight: 16 devices signing
+    // at once hold 16), so this pool is at least LOCK_POOL_MIN: below it, accounts queue for a client, not for their lock.
+    const lockPool = new pg.Pool({ connectionString: opts.url, max: Math.max(opts.poolMax ?? 10, LOCK_POOL_MIN), connectionTimeoutMillis: 0, idleTimeoutMillis: 10_000 });
     lockPool.on('error', () => undefined);
     return new PostgresStore(pool, lockPool);
   }
