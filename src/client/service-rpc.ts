@@ -18,6 +18,10 @@
  * (`ProtocolAbort` with reason, round and culprits); foreign errors as `BUS_REMOTE_ERROR`.
  * Big integers (`deviceN`) travel as big-endian bytes.
  *
+ * `signOnline` opens no session: the request carries the device's sign round-1 partials
+ * (`partials: [{id, payload: {m, sigma, tag}}]`), the answer is `{partial: the service's {m, sigma,
+ * tag}, sid: the joint sid}` (`sign-online.ts`); admitted, rate-capped and metered as a sign.
+ *
  * Logins (`ServeServiceOptions.guard`, the server's co-signing service): `login {idToken}` and
  * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt, node?}` (`node`: the serving
  * process's instance id, `ServeServiceOptions.node`) and authenticate THIS
