@@ -169,6 +169,7 @@ describe('co-signing service logins (real JWTs, real server)', () => {
         ['aux', other.auxParticipant(ref, { sid: sid(3), index: 2 })],
         ['presign', other.presignParticipant(ref, { sid: sid(4), index: 2, base, deviceN: 12345n })],
         ['sign', other.signParticipant(ref, { sid: sid(5), index: 2, base, presignSid: sid(6), digest: new Uint8Array(32).fill(1) })],
+        ['signOnline', other.signOnline!(ref, { sid: sid(7), index: 2, base, presignSid: sid(6), digest: new Uint8Array(32).fill(1), partials: [{ id: 2, payload: { m: new Uint8Array(32), sigma: new Uint8Array(32), tag: new Uint8Array(32) } }] })],
         ['finalize', other.finalize(ref)],
       ];
       for (const [what, p] of calls) await expect(p, what).rejects.toMatchObject({ code: 'FORBIDDEN' });
@@ -187,6 +188,9 @@ describe('co-signing service logins (real JWTs, real server)', () => {
     const req = (i: number) => ({ sid: new Uint8Array(32).fill(0x90 + i), index: 2, base, presignSid: new Uint8Array(32).fill(0xa0), digest: new Uint8Array(32).fill(1) });
     await expect(alice.signParticipant(ref, req(1))).rejects.toMatchObject({ code: 'NOT_FOUND' }); // admitted (1 per minute): the service has no such presignature
     await expect(alice.signParticipant(ref, req(2))).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'signs-per-minute', retryAfterSeconds: expect.any(Number) } });
+    // the combined sign request counts against the same cap
+    const partials = [{ id: 2, payload: { m: new Uint8Array(32), sigma: new Uint8Array(32), tag: new Uint8Array(32) } }];
+    await expect(alice.signOnline!(ref, { ...req(3), partials })).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'signs-per-minute' } });
   });
 });
 

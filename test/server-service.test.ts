@@ -126,7 +126,8 @@ describe('co-signing service over the server (loopback, development issuer)', ()
     expect(bytesToHex(account.publicKey)).toBe(bytesToHex(pub));
 
     expect(tokens.count()).toBe(1); // every reconnection resumed the service session
-    for (const p of ['keygen', 'aux', 'presign', 'sign', 'refresh']) expect(phases.some((x) => x.startsWith(p))).toBe(true);
+    for (const p of ['keygen', 'aux', 'presign', 'refresh']) expect(phases.some((x) => x.startsWith(p))).toBe(true);
+    expect(phases.some((x) => x.startsWith('sign')), 'a sign is one request (signOnline), never a bus session').toBe(false);
     // the development issuer is announced in EVERY log line, and no line carries a token or session
     expect(logs.length).toBeGreaterThan(0);
     for (const l of logs) {

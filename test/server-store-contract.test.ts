@@ -222,6 +222,29 @@ for (const be of backends) {
       expect(await store.stateCount('acct')).toBe(3);
     });
 
+    test('state space: takeAndPut is one transaction (take + write together, or neither; concurrent: exactly one)', async () => {
+      const v = (s: string) => new TextEncoder().encode(s);
+      const text = (r: { value: Uint8Array } | undefined) => (r ? new TextDecoder().decode(r.value) : undefined);
+      await store.statePut('tp-half', 'acc\x1fs1', v('half-1'), { expected: null, epoch: 2 });
+      await store.statePut('tp-acct', 'acc', v('record-0'));
+      // no row to take: nothing is written
+      expect(await store.stateTakeAndPut({ kind: 'tp-half', key: 'acc\x1fnone' }, { kind: 'tp-acct', key: 'acc', value: v('never') })).toBeUndefined();
+      expect(text(await store.stateGet('tp-acct', 'acc'))).toBe('record-0');
+      // a failed precondition: STORAGE_CONFLICT and the half is still there (the take rolled back)
+      expect(await code(store.stateTakeAndPut({ kind: 'tp-half', key: 'acc\x1fs1' }, { kind: 'tp-acct', key: 'acc', value: v('stale'), expected: 7 }))).toBe('STORAGE_CONFLICT');
+      expect(text(await store.stateGet('tp-half', 'acc\x1fs1'))).toBe('half-1');
+      expect(text(await store.stateGet('tp-acct', 'acc'))).toBe('record-0');
+      // concurrent: exactly one taker gets the half, and exactly its record is written
+      const tries = await Promise.all(Array.from({ length: 6 }, (_, i) => store.stateTakeAndPut({ kind: 'tp-half', key: 'acc\x1fs1' }, { kind: 'tp-acct', key: 'acc', value: v(`record-${i + 1}`) })));
+      const winners = tries.flatMap((t, i) => (t ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(text(tries[winners[0]!])).toBe('half-1');
+      expect(tries[winners[0]!]!.epoch).toBe(2);
+      expect(text(await store.stateGet('tp-acct', 'acc'))).toBe(`record-${winners[0]! + 1}`);
+      expect(await store.stateGet('tp-half', 'acc\x1fs1')).toBeUndefined();
+      expect(await code(store.stateTakeAndPut({ kind: 'tp-half', key: 'k' }, { kind: 'tp-half', key: 'k', value: v('x') }))).toBe('INVALID_ARGUMENT');
+    });
+
     test('state space: take is delete-returning (concurrent takes: exactly one gets the row); deleteBelow by epoch', async () => {
       const v = (s: string) => new TextEncoder().encode(s);
       await store.statePut('half', 'acc\x1fs1', v('secret-1'), { expected: null, epoch: 3 });

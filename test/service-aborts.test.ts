@@ -14,7 +14,7 @@ import { connectLink, LinkServer, memoryPair, type Link } from '../src/bus/index
 import { TssAccount } from '../src/client/account.js';
 import { BusPartyTransport } from '../src/client/bus-transport.js';
 import { connectService, serveService } from '../src/client/service-rpc.js';
-import { MemoryServiceShareStore, ServiceParty, type AbortPolicy, type AccountRef } from '../src/client/service-party.js';
+import { MemoryServiceShareStore, ServiceParty, type AbortPolicy, type AccountRef, type ServiceConnection, type ServiceSignOnlineRequest } from '../src/client/service-party.js';
 import { SimulatorTransport } from '../src/client/transport.js';
 import { withAbort, withCleared, emptyHistory, anAbortPolicy } from '../src/client/abort-record.js';
 import { isTkeyTssError, ProtocolAbort, type TkeyTssError } from '../src/errors.js';
@@ -32,7 +32,7 @@ const DEVICE = 2;
 const MIN = 60_000;
 
 /** How the device misbehaves (set per test step): which protocol's message it corrupts, if any. */
-type Fault = null | 'presign' | 'sign' | 'service-presign';
+type Fault = null | 'presign' | 'sign' | 'sign-online' | 'service-presign';
 
 /** The DEVICE's presign round-1 Πenc (to the service) or its sign round-1 σ_i, corrupted on the way. */
 function corrupt(msg: Message, fault: Fault): Message {
@@ -52,6 +52,15 @@ function corrupt(msg: Message, fault: Fault): Message {
   return msg;
 }
 
+/** The device's σ_i in its combined sign request (`signOnline`), plus one. */
+function corruptPartial(req: ServiceSignOnlineRequest): ServiceSignOnlineRequest {
+  const partials = req.partials.map((p) => {
+    const b = p.payload as Obj;
+    return p.id === DEVICE ? { id: p.id, payload: { ...b, sigma: scalarBytes(modN(bytesToNumberBE(b.sigma as Uint8Array) + 1n)) } } : p;
+  });
+  return { ...req, partials };
+}
+
 function world(seed: string, policy: Partial<AbortPolicy> = { maxAborts: 3, windowMs: 10 * MIN }) {
   const storage = new MemoryStorage();
   const shares = new MemoryServiceShareStore();
@@ -59,7 +68,7 @@ function world(seed: string, policy: Partial<AbortPolicy> = { maxAborts: 3, wind
   const now = () => clock.t;
   const mkService = () => new ServiceParty({ identityKey: SERVICE_KEY, storage, shares, rng: seededRng(`${seed}/service`), aux: serviceAux(), now, abortPolicy: policy });
   const service = mkService();
-  const state: { fault: Fault; sessions: string[] } = { fault: null, sessions: [] };
+  const state: { fault: Fault; sessions: string[]; sessionSign: boolean } = { fault: null, sessions: [], sessionSign: false };
   const transport = new SimulatorTransport({
     hooks: (party, protocol) => {
       if (party === 1) state.sessions.push(protocol); // one entry per session that runs
@@ -67,7 +76,20 @@ function world(seed: string, policy: Partial<AbortPolicy> = { maxAborts: 3, wind
     },
     deliver: (msg) => corrupt(msg, state.fault),
   });
-  const opts = (svc: ServiceParty = service, device = 'device') => ({ storage, postboxKey: POSTBOX, service: svc, transport, rng: seededRng(`${seed}/${device}`), now });
+  // the device's view of the service: its combined sign request corrupted on the way ('sign-online'),
+  // or the service reached without `signOnline` (the sign runs as a bus session: `sessionSign`)
+  const conn = (svc: ServiceParty): ServiceConnection =>
+    new Proxy(svc, {
+      get(t, k) {
+        if (k === 'signOnline') {
+          if (state.sessionSign) return undefined;
+          return (account: AccountRef, req: ServiceSignOnlineRequest) => t.signOnline(account, state.fault === 'sign-online' ? corruptPartial(req) : req);
+        }
+        const v = Reflect.get(t, k, t) as unknown;
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+      },
+    });
+  const opts = (svc: ServiceParty = service, device = 'device') => ({ storage, postboxKey: POSTBOX, service: conn(svc), transport, rng: seededRng(`${seed}/${device}`), now });
   return { storage, shares, clock, service, mkService, state, opts };
 }
 
@@ -153,25 +175,34 @@ describe('the service remembers aborts (simulator transport)', () => {
     expect((await restarted.abortRecord(ref))!.lock).toBeNull();
   });
 
-  it('sign aborts blamed on the device lock the account too', async () => {
-    const w = world('aborts-sign', { maxAborts: 2, windowMs: 10 * MIN });
-    const { account } = await TssAccount.create({ ...w.opts(), aux: deviceAux(1) });
-    w.state.fault = 'sign';
-    for (let k = 0; k < 2; k++) {
-      w.clock.t += 1000;
-      const a = await abortOf(account.sign({ personalMessage: `sign ${k}` }));
-      expect(a.culprits).toEqual([DEVICE]);
-    }
-    const rec = (await w.service.abortRecord(refOf(account)))!;
-    expect(rec.entries.map((e) => [e.protocol, e.round, e.culprits])).toEqual([
-      ['sign', 1, [DEVICE]],
-      ['sign', 1, [DEVICE]],
-    ]);
-    expect(rec.lock).toEqual({ culprit: DEVICE, count: 2, since: w.clock.t });
-    w.state.fault = null;
-    const e = await lockedError(account.sign({ personalMessage: 'locked' }));
-    expect(e.message).toMatch(/locked .* after 2 aborted sessions blamed on party 2/);
-  });
+  for (const path of ['a bus session (signParticipant)', 'the combined request (signOnline)'] as const)
+    it(`sign aborts blamed on the device lock the account too: ${path}`, async () => {
+      const online = path.includes('signOnline');
+      const w = world(online ? 'aborts-sign-online' : 'aborts-sign', { maxAborts: 2, windowMs: 10 * MIN });
+      w.state.sessionSign = !online;
+      const { account } = await TssAccount.create({ ...w.opts(), aux: deviceAux(1) });
+      await account.presign(1);
+      w.state.fault = online ? 'sign-online' : 'sign';
+      w.state.sessions = [];
+      for (let k = 0; k < 2; k++) {
+        w.clock.t += 1000;
+        const a = await abortOf(account.sign({ personalMessage: `sign ${k}` }));
+        expect(a.culprits).toEqual([DEVICE]);
+        expect(a.reason).toBe('PARTIAL_SIGNATURE_INVALID');
+      }
+      // the combined request opens no session at all; the session path runs one per sign (+ one presign for the second: the pooled half burned)
+      if (online) expect(w.state.sessions.filter((p) => p === 'sign')).toEqual([]);
+      else expect(w.state.sessions.filter((p) => p === 'sign')).toHaveLength(2);
+      const rec = (await w.service.abortRecord(refOf(account)))!;
+      expect(rec.entries.map((e) => [e.protocol, e.round, e.culprits])).toEqual([
+        ['sign', 1, [DEVICE]],
+        ['sign', 1, [DEVICE]],
+      ]);
+      expect(rec.lock).toEqual({ culprit: DEVICE, count: 2, since: w.clock.t });
+      w.state.fault = null;
+      const e = await lockedError(account.sign({ personalMessage: 'locked' }));
+      expect(e.message).toMatch(/locked .* after 2 aborted sessions blamed on party 2/);
+    });
 
   it('aborts outside the window, and aborts the service did not observe itself, do not lock', async () => {
     const w = world('aborts-window', { maxAborts: 2, windowMs: 5 * MIN });

@@ -49,6 +49,14 @@ describe('service RPC: exact fields', () => {
       }
       const e1 = await refused(r.conn.auxParticipant({ ...account, extra: true } as never, { sid: new Uint8Array(32).fill(2), index: 2 }));
       expect(e1.code).toBe('BUS_FRAME_INVALID');
+      // the combined sign request: its own field list (partials), nothing else
+      const online = { sid: new Uint8Array(32).fill(3), index: 2, base, presignSid: new Uint8Array(32).fill(4), digest: new Uint8Array(32).fill(5), partials: [{ id: 2, payload: { m: new Uint8Array(32), sigma: new Uint8Array(32), tag: new Uint8Array(32) } }] };
+      for (const extra of [{ deviceN: new Uint8Array(8) }, { polluted: 1 }]) {
+        const e = await refused(r.conn.signOnline!(account, { ...online, ...extra } as never));
+        expect(e.code).toBe('BUS_FRAME_INVALID');
+        expect(e.message).toContain(Object.keys(extra)[0]!);
+      }
+      expect((await refused(r.conn.signOnline!(account, online))).code).not.toBe('BUS_FRAME_INVALID');
       // the same request without the extra field reaches the service (which holds nothing for this account)
       const e2 = await refused(r.conn.presignParticipant(account, presign));
       expect(e2.code).not.toBe('BUS_FRAME_INVALID');

@@ -4,7 +4,7 @@
  * sync, the device party, the factor keys held). Internal to `src/client`.
  * @module
  */
-import { abytes, aInt } from '../bytes.js';
+import { abytes, aInt, bytesToHex } from '../bytes.js';
 import { fail } from '../errors.js';
 import type { ThresholdKey } from '../metadata/threshold-key.js';
 import type { Rng } from '../rng.js';
@@ -76,6 +76,11 @@ export interface Core extends Env {
   heldFactors: Map<string, number>;
   /** Set when a refresh is durable but the service has not yet confirmed phase 2. */
   finalizePending: boolean;
+  /**
+   * The storage nonce read BEFORE the last full reload (`currentState`): the metadata held is at
+   * least that new. Undefined when unknown (any other reload, a commit of our own, a failure).
+   */
+  seenNonce?: number;
 }
 
 export function envOf(o: ClientOptions): Env {
@@ -113,5 +118,22 @@ export function refOf(c: Core): AccountRef {
 
 /** Drop pending operations a failed earlier step may have left, and see the latest durable state. */
 export async function freshState(c: Core): Promise<void> {
+  c.seenNonce = undefined;
   await c.tk.reload({ discardPending: true });
+}
+
+/**
+ * `freshState` for the sign path, gated on the account's storage nonce (one `getNonce` round trip):
+ * every batch bumps it, so when it equals `seenNonce` — the nonce read before the reload that loaded
+ * what is held (records read after it are at least that new, and nothing landed since) — the held
+ * metadata IS the durable state and the reload (record reads + decryption) is skipped. A changed
+ * nonce, an unknown one, a store without nonces (null) or pending operations: the full reload,
+ * remembering the nonce read before it. A refresh elsewhere is a batch: it is always noticed (and
+ * the service refuses a presignature or share of an epoch older than the durable one regardless).
+ */
+export async function currentState(c: Core): Promise<void> {
+  const before = await c.storage.getNonce(bytesToHex(c.metadataPub));
+  if (before !== null && before === c.seenNonce && c.tk.pendingOperations === 0 && c.tk.pendingWrites === 0) return;
+  await freshState(c);
+  if (before !== null) c.seenNonce = before;
 }

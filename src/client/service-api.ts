@@ -5,7 +5,8 @@
  */
 import type { KeygenInput, KeygenOutput } from '../../protocols/keygen/index.js';
 import type { RefreshInput, RefreshOutput } from '../../protocols/refresh/index.js';
-import type { PartySpec } from '../../protocols/types.js';
+import type { Payload, PartySpec } from '../../protocols/types.js';
+import type { SignPartial } from './sign-online.js';
 import type { AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
@@ -69,6 +70,27 @@ export interface ServiceConnection {
   presignParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; deviceN: bigint; shift?: Uint8Array }): Promise<ServiceParticipant<PresignInput, PresignOutput>>;
   /** Sign `digest` with the presignature of the presign session `presignSid` (its joint sid; single use). */
   signParticipant(account: AccountRef, req: ServiceSignerRequest & { base: TssCheckpoint; presignSid: Uint8Array; digest: Uint8Array; shift?: Uint8Array }): Promise<ServiceParticipant<SignInput, SignOutput>>;
+  /**
+   * The whole online sign in ONE request/response (`sign-online.ts`): the device's partials σ_i in
+   * the request; the service checks them (blame i), verifies the signature, and answers its own σ_1
+   * with the joint sid. One durable commit at the service (the half taken with the sid registered).
+   * Optional: a connection without it signs with `signParticipant` + a bus session.
+   */
+  signOnline?(account: AccountRef, req: ServiceSignOnlineRequest): Promise<SignOnlineAnswer>;
+}
+
+/** `signOnline`'s request: `signParticipant`'s plus the device's round-1 partial of every user signer. */
+export interface ServiceSignOnlineRequest extends ServiceSignerRequest {
+  base: TssCheckpoint;
+  presignSid: Uint8Array;
+  digest: Uint8Array;
+  partials: readonly SignPartial[];
+}
+
+/** `signOnline`'s answer: the joint sid of the sign and the service's round-1 partial `{tag, m, sigma}`. */
+export interface SignOnlineAnswer {
+  sid: Uint8Array;
+  partial: Payload;
 }
 
 /** A session of the signer group {service (id 1), device (id = its share index)}. */

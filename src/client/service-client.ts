@@ -210,6 +210,7 @@ export async function connectService(urls: string | readonly string[], opts: Con
     auxParticipant: conn.auxParticipant,
     presignParticipant: conn.presignParticipant,
     signParticipant: conn.signParticipant,
+    signOnline: conn.signOnline!,
     get subject() {
       if (!grant) throw new InternalBug('not logged in');
       return { ...grant.subject };

@@ -33,7 +33,7 @@
  */
 import { abytes, bytesToHex, wipe } from '../bytes.js';
 import { mulG, pointToBytes, pointToHex, scalarFromBytes, type Point } from '../curve.js';
-import { fail, isTkeyTssError } from '../errors.js';
+import { fail, isTkeyTssError, ProtocolAbort } from '../errors.js';
 import { encodeRecord } from '../metadata/record.js';
 import type { Rng } from '../rng.js';
 import type { MetadataStorage } from '../storage/types.js';
@@ -50,9 +50,10 @@ import { signBatch, signWrite } from '../metadata/write-auth.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
 import { publicSharesAt } from './shares.js';
 import { shareBuffers, type AccountOwner, type EpochShare, type ServiceAccountRecord, type ServiceShareStore } from './service-store.js';
-import { AbortBook, anAbortPolicy, type AbortHistory, type AbortLock, type AbortPolicy } from './abort-record.js';
+import { AbortBook, anAbortPolicy, assertUnlocked, type AbortHistory, type AbortLock, type AbortPolicy } from './abort-record.js';
+import { combineOnline, startOnline, type SignPartial } from './sign-online.js';
 import { serviceAuxFingerprint } from './service-aux-pin.js';
-import type { AccountRef, ReconcileResult, ServiceConnection, ServiceParticipant, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest } from './service-api.js';
+import type { AccountRef, ReconcileResult, ServiceConnection, ServiceParticipant, ServiceRefreshRequest, ServiceSessionRequest, ServiceSignerRequest, ServiceSignOnlineRequest, SignOnlineAnswer } from './service-api.js';
 import {
   accountProfile,
   checkKeygen,
@@ -116,6 +117,14 @@ export interface ServicePartyOptions {
 }
 
 const ZERO_SHIFT = new Uint8Array(32);
+/** Entries the in-memory caches (checkpoints, owners) keep; the oldest goes first. */
+const CACHE_MAX = 10_000;
+const ownerKey = (o: AccountOwner): string => `${o.iss}\u0000${o.sub}`;
+function remember<V>(m: Map<string, V>, k: string, v: V): void {
+  m.delete(k);
+  if (m.size >= CACHE_MAX) m.delete(m.keys().next().value!);
+  m.set(k, v);
+}
 
 /** A durable epoch as a request names it (shape only; the service compares it with its own state). */
 function aBase(b: unknown, title = 'base'): TssCheckpoint {
@@ -123,6 +132,21 @@ function aBase(b: unknown, title = 'base'): TssCheckpoint {
   if (typeof c !== 'object' || c === null || !Number.isSafeInteger(c.tssNonce) || c.tssNonce < 0 || !Array.isArray(c.commitments) || c.commitments.length === 0 || !c.commitments.every((x) => x instanceof Uint8Array))
     fail('INVALID_ARGUMENT', `${title}: expected {tssTag, tssNonce, commitments: [SEC1]}`);
   return c;
+}
+
+/** The device's partials: exactly one `{id, payload}` per user signer (shape only; the protocol checks the payloads). */
+function aPartials(ps: unknown, signers: readonly number[]): SignPartial[] {
+  if (!Array.isArray(ps)) fail('INVALID_ARGUMENT', 'partials: expected [{id, payload}]');
+  const out: SignPartial[] = [];
+  for (const p of ps as unknown[]) {
+    const x = p as SignPartial;
+    if (typeof x !== 'object' || x === null || !Number.isSafeInteger(x.id) || x.payload === undefined) fail('INVALID_ARGUMENT', 'partials: expected [{id, payload}]');
+    out.push({ id: x.id, payload: x.payload });
+  }
+  const ids = out.map((p) => p.id).sort((a, b) => a - b);
+  if (ids.length !== signers.length || ids.some((id, k) => id !== [...signers].sort((a, b) => a - b)[k]))
+    fail('INVALID_ARGUMENT', `partials: expected exactly one per signer ${signers.join(', ')}`, { signers: [...signers] });
+  return out;
 }
 
 const copyParties = (ps: readonly PartySpec[]): PartySpec[] => ps.map((p) => ({ id: p.id, owns: [...p.owns] }));
@@ -154,6 +178,13 @@ export class ServiceParty implements ServiceConnection {
   readonly #lock: AccountLock;
   /** Aborts of the service's own sessions and the account locks (`abort-record.ts`). */
   readonly #aborts: AbortBook;
+  /**
+   * The durable checkpoint last read per account with the account's storage nonce read BEFORE it
+   * (`#checkpointAt`): every batch bumps the nonce, so an unchanged nonce means the same checkpoint.
+   */
+  readonly #checkpoints = new Map<string, { nonce: number; cp: TssCheckpoint | undefined }>();
+  /** Owners of CREATED accounts (a confirmed share: such a record is never deleted and its binding never changes). */
+  readonly #owners = new Map<string, string>();
 
   constructor(opts: ServicePartyOptions) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
@@ -209,9 +240,11 @@ export class ServiceParty implements ServiceConnection {
       fail('INVALID_ARGUMENT', 'subject: expected {iss, sub}');
     if (mode !== 'create' && mode !== 'use') fail('INVALID_ARGUMENT', "mode: expected 'create' or 'use'");
     const same = (o: AccountOwner | undefined): boolean => o !== undefined && o.iss === subject.iss && o.sub === subject.sub;
+    if (mode === 'use' && this.#owners.get(ref.key) === ownerKey(subject)) return Promise.resolve(); // a created account's binding never changes
     return this.#locked(ref.key, async () => {
       const rec = await this.#shares.get(ref.key);
       if (rec) wipe(...shareBuffers(rec));
+      if (rec?.owner && rec.confirmed) remember(this.#owners, ref.key, ownerKey(rec.owner));
       if (same(rec?.owner)) return;
       if (mode === 'use' || rec?.owner || rec?.confirmed) fail('FORBIDDEN', rec?.owner || rec ? 'the account is bound to another login subject' : 'the service holds no account bound to this login', { account: ref.key.slice(0, 20) });
       const next: ServiceAccountRecord = rec ?? { metadataPub: ref.metadataPub, tssTag: ref.tssTag, confirmed: null, pending: [], abandoned: [] };
@@ -417,7 +450,7 @@ export class ServiceParty implements ServiceConnection {
    */
   async #durable(ref: { pub: Point; tag: string; key: string }, base: TssCheckpoint, signers: readonly number[]): Promise<ServiceAccountRecord & { confirmed: EpochShare }> {
     await this.reconcile({ metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag });
-    const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
+    const durable = await this.#checkpointAt(ref); // just read by reconcile: the same nonce reuses it
     const rec = await this.#shares.get(ref.key);
     if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base)) {
       if (rec) wipe(...shareBuffers(rec));
@@ -534,6 +567,72 @@ export class ServiceParty implements ServiceConnection {
     });
   }
 
+  /**
+   * The online sign in ONE request (`sign-online.ts`) and ONE durable commit. Under the account
+   * lock, on one read of the record: the abort lock, reconcile only when a refresh is staged, the
+   * durable checkpoint (re-read only when the account's storage nonce moved), the signer set,
+   * the device sid part fresh; then the half is taken AND the joint sid registered in one
+   * transaction (`PresigStore.takeWithRecord`; across nodes exactly one taker gets a half). Then,
+   * outside the lock: the half's binding (refused: put back, or burned if of an older epoch), σ_1,
+   * round 2 over the device's partials — a bad partial aborts naming its signer (recorded in the
+   * abort history, nothing of the service's revealed) — and the verified signature's σ_1 is the answer.
+   */
+  async signOnline(account: AccountRef, req: ServiceSignOnlineRequest): Promise<SignOnlineAnswer> {
+    const ref = aRef(account);
+    if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, presignSid, digest, partials}');
+    const device = aSidPart(req.sid);
+    const parties = this.#signerParties(req);
+    const signers = userSignersOf(req);
+    const key = bytesToHex(abytes(req.presignSid, 'presignSid'));
+    const base = aBase(req.base);
+    const digest = abytes(req.digest, 'digest', 32).slice();
+    const shift = shiftOf(req.shift);
+    const partials = aPartials(req.partials, signers);
+    const { presignature, sid } = await this.#locked(ref.key, async () => {
+      let rec = await this.#shares.get(ref.key);
+      try {
+        assertUnlocked(rec?.aborts, ref.key);
+        if (rec?.pending.length) {
+          // a refresh is staged: reconcile first (fresh checkpoint), then work on the record it left
+          const r = await this.#reconcileIn(ref, rec, await this.#checkpointAt(ref, true));
+          if (r.changed) rec = await this.#shares.get(ref.key);
+        }
+        const durable = await this.#checkpointAt(ref);
+        if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base))
+          fail('SERVICE_STATE_MISMATCH', `the service signs only with the share of the durable epoch (${durable?.tssNonce ?? 'none'}); asked for ${base.tssNonce}`);
+        for (const i of signers) checkSigner(i, knownIndices(rec));
+        if (signers.length + 1 !== base.commitments.length)
+          fail('POLICY_VIOLATION', `the account is ${base.commitments.length}-of-n: a signer set has ${base.commitments.length} parties, the request names ${signers.length + 1}`, { rule: 'signer-set' });
+        assertFreshSid(rec.sids, device);
+        const joint = jointSid({ kind: 'sign', account: ref.key, context: epochDigest(base), seq: nextSeq(rec.sids), device, service: servicePart(this.#rng) });
+        const next: ServiceAccountRecord = { ...rec, sids: registerSid(rec.sids, device, joint) };
+        const taken = this.#presigs.takeWithRecord ? await this.#presigs.takeWithRecord(ref.key, key, next) : await this.#presigs.take(ref.key, key);
+        if (!taken) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
+        if (!this.#presigs.takeWithRecord) await this.#shares.put(ref.key, next);
+        return { presignature: taken, sid: joint };
+      } finally {
+        if (rec) wipe(...shareBuffers(rec));
+      }
+    });
+    try {
+      checkSignBinding(presignature, { index: req.index, signers, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift: shift.shift ?? ZERO_SHIFT });
+    } catch (e) {
+      // `base` is the durable epoch: a half of an older one can never be used again; otherwise nothing was used
+      if (presignature.epoch < base.tssNonce) presignature.consume();
+      else await this.#presigs.put(ref.key, key, presignature.epoch, presignature).catch(() => undefined);
+      throw e;
+    }
+    const watched = this.#aborts.watch(ref, 'sign', { id: SERVICE_PARTY, owns: [SERVICE_INDEX], input: null, rng: this.#rng, session: { sid, threshold: parties.length, parties }, finish: async () => undefined });
+    const mine = startOnline({ presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, ...shift }, SERVICE_PARTY, parties, sid); // consumes the half
+    try {
+      combineOnline(mine, sid, partials); // every partial checked, the signature verified under Y′
+    } catch (e) {
+      if (e instanceof ProtocolAbort) await watched.aborted?.(e);
+      throw e;
+    }
+    return { sid, partial: mine.payload };
+  }
+
   finalize(account: AccountRef): Promise<ReconcileResult> {
     return this.reconcile(account);
   }
@@ -543,14 +642,21 @@ export class ServiceParty implements ServiceConnection {
     const ref = aRef(account);
     return this.#locked(ref.key, async () => {
       const rec = await this.#shares.get(ref.key);
-      const durable = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
-      const result = (r: ServiceAccountRecord | undefined, dropped: number): ReconcileResult => ({
-        durable: durable ? { tssNonce: durable.tssNonce } : null,
-        confirmed: r?.confirmed?.tssNonce ?? null,
-        pending: r?.pending.map((p) => p.tssNonce) ?? [],
-        dropped,
-      });
-      if (!rec || !durable || rec.pending.length === 0) return result(rec, 0);
+      const durable = await this.#checkpointAt(ref, true);
+      return (await this.#reconcileIn(ref, rec, durable)).result;
+    });
+  }
+
+  /** `reconcile` inside the account lock, on `rec` as read (wiped here: the caller reads again if needed). */
+  async #reconcileIn(ref: { key: string }, rec: ServiceAccountRecord | undefined, durable: TssCheckpoint | undefined): Promise<{ result: ReconcileResult; changed: boolean }> {
+    const result = (r: ServiceAccountRecord | undefined, dropped: number): ReconcileResult => ({
+      durable: durable ? { tssNonce: durable.tssNonce } : null,
+      confirmed: r?.confirmed?.tssNonce ?? null,
+      pending: r?.pending.map((p) => p.tssNonce) ?? [],
+      dropped,
+    });
+    try {
+      if (!rec || !durable || rec.pending.length === 0) return { result: result(rec, 0), changed: false };
       const match = rec.pending.find((p) => sameEpoch(p, durable));
       const drop: EpochShare[] = [];
       let confirmed = rec.confirmed;
@@ -565,12 +671,27 @@ export class ServiceParty implements ServiceConnection {
         else pending.push(p);
       }
       if (confirmed) await this.#presigs.dropBelow(ref.key, confirmed.tssNonce); // burn halves of older epochs
-      if (drop.length === 0 && confirmed === rec.confirmed) return result(rec, 0);
+      if (drop.length === 0 && confirmed === rec.confirmed) return { result: result(rec, 0), changed: false };
       const next: ServiceAccountRecord = { ...rec, confirmed, pending };
       await this.#shares.put(ref.key, next);
-      wipe(...drop.map((d) => d.share));
-      return result(next, drop.length);
-    });
+      return { result: result(next, drop.length), changed: true };
+    } finally {
+      if (rec) wipe(...shareBuffers(rec));
+    }
+  }
+
+  /**
+   * The account's durable checkpoint through the metadata view. Not `fresh`: the one read last time
+   * when the account's storage nonce (read first) is unchanged — every batch bumps it, so nothing was
+   * committed since (the sign path: no checkpoint decryption and verification per request).
+   */
+  async #checkpointAt(ref: { pub: Point; tag: string; key: string }, fresh = false): Promise<TssCheckpoint | undefined> {
+    const nonce = await this.#storage.getNonce(pointToHex(ref.pub, true));
+    const hit = this.#checkpoints.get(ref.key);
+    if (!fresh && nonce !== null && hit?.nonce === nonce) return hit.cp;
+    const cp = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
+    if (nonce !== null) remember(this.#checkpoints, ref.key, { nonce, cp });
+    return cp;
   }
 
   /**

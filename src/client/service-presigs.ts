@@ -6,6 +6,7 @@
  * @module
  */
 import type { Presignature } from '../../protocols/presign/presignature.js';
+import type { ServiceAccountRecord } from './service-store.js';
 
 /** The service's presignature halves, by account and presign sid (hex). */
 export interface PresigStore {
@@ -15,6 +16,12 @@ export interface PresigStore {
   count(account: string): Promise<number>;
   /** Burn the account's halves of epochs below `epoch`; returns how many. */
   dropBelow(account: string, epoch: number): Promise<number>;
+  /**
+   * Optional (a durable store): `take` AND write the account record in ONE transaction — the sign
+   * path's single commit. Nothing is written when there is no half. Without it the service takes,
+   * then writes the record (two steps, under the account lock).
+   */
+  takeWithRecord?(account: string, sid: string, record: ServiceAccountRecord): Promise<Presignature | undefined>;
 }
 
 /** Mutual exclusion per account (across nodes, for a shared store): `fn` runs while no other holder of `account` runs. */

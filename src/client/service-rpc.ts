@@ -18,6 +18,10 @@
  * (`ProtocolAbort` with reason, round and culprits); foreign errors as `BUS_REMOTE_ERROR`.
  * Big integers (`deviceN`) travel as big-endian bytes.
  *
+ * `signOnline` opens no session: the request carries the device's sign round-1 partials
+ * (`partials: [{id, payload: {m, sigma, tag}}]`), the answer is `{partial: the service's {m, sigma,
+ * tag}, sid: the joint sid}` (`sign-online.ts`); admitted, rate-capped and metered as a sign.
+ *
  * Logins (`ServeServiceOptions.guard`, the server's co-signing service): `login {idToken}` and
  * `resume {session}` answer `{session, subject: {iss, sub}, expiresAt, node?}` (`node`: the serving
  * process's instance id, `ServeServiceOptions.node`) and authenticate THIS
@@ -80,7 +84,7 @@ export interface RpcGuard {
   nowS(): number;
 }
 
-const METHODS = ['identityPub', 'login', 'resume', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant'] as const;
+const METHODS = ['identityPub', 'login', 'resume', 'keygenParticipant', 'refreshParticipant', 'finalize', 'auxParticipant', 'presignParticipant', 'signParticipant', 'signOnline'] as const;
 type Method = (typeof METHODS)[number];
 
 function isMap(v: unknown): v is Record<string, WirePayload> {
@@ -94,6 +98,7 @@ const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize' | 'login' | 
   auxParticipant: ['sid', 'index', 'signers'],
   presignParticipant: ['sid', 'index', 'base', 'deviceN', 'shift', 'signers'],
   signParticipant: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers'],
+  signOnline: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers', 'partials'],
 };
 
 function onlyKeys(o: Record<string, WirePayload>, allowed: readonly string[], title: string): void {
@@ -269,6 +274,12 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
     let error: unknown;
     try {
       if (method === 'finalize') return (await party.finalize(account)) as unknown as WirePayload;
+      if (method === 'signOnline') {
+        // the whole online sign in this answer: no session is opened (`sign-online.ts`)
+        if (!party.signOnline) return fail('INVALID_ARGUMENT', 'signOnline: this service signs only over a session (signParticipant)');
+        const a = await party.signOnline(account, req as unknown as Parameters<NonNullable<ServiceConnection['signOnline']>>[1]);
+        return { partial: a.partial as WirePayload, sid: a.sid };
+      }
       return await participantCall(link, method, account, req, () => {
         handedOff = true;
         return done;
@@ -280,7 +291,7 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
       if (!handedOff) done(error);
     }
   };
-  const participantCall = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume' | 'finalize'>, account: AccountRef, req: Record<string, WirePayload>, handOff: () => (error?: unknown) => void): Promise<WirePayload> => {
+  const participantCall = async (link: Link, method: Exclude<Method, 'identityPub' | 'login' | 'resume' | 'finalize' | 'signOnline'>, account: AccountRef, req: Record<string, WirePayload>, handOff: () => (error?: unknown) => void): Promise<WirePayload> => {
     // the session runs exactly as the service agreed: its joint sid, threshold and parties
     const planOf = <I, S, O>(p: ServiceParticipant<I, O>, protocol: PlanProtocol<I, S, O>) => ({
       protocol,
@@ -456,6 +467,11 @@ export async function connectService(link: Link, opts: ConnectServiceOptions = {
     presignParticipant: (account, req) => participant('presignParticipant', account, req),
     signParticipant: (account, req) => participant('signParticipant', account, req),
     finalize: async (account) => (await call('finalize', { account: account as unknown as WirePayload, req: null })) as unknown as Awaited<ReturnType<ServiceConnection['finalize']>>,
+    signOnline: async (account, req) => {
+      const r = await call('signOnline', { account: account as unknown as WirePayload, req: argsToWire(req as unknown as Record<string, unknown>) });
+      if (!isMap(r) || !(r.sid instanceof Uint8Array) || r.sid.length !== 32 || !isMap(r.partial)) return fail('BUS_FRAME_INVALID', 'signOnline: malformed response');
+      return { sid: r.sid, partial: r.partial };
+    },
   };
   return conn;
 }

@@ -25,12 +25,13 @@ import { factorEncKey as factorKeyOf, readTss } from '../tss/tss-metadata.js';
 import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { presign, Presignature, type PresignInput, type PresignOutput } from '../../protocols/presign/index.js';
-import type { ServiceParticipant } from './service-api.js';
+import type { ServiceParticipant, ServiceSignOnlineRequest } from './service-api.js';
+import { combineOnline, startOnline } from './sign-online.js';
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
-import { freshState, refOf, type Core } from './core.js';
+import { currentState, freshState, refOf, type Core } from './core.js';
 import { commitOps, queueChange, readChainCode, settle } from './metadata-ops.js';
-import { SERVICE_INDEX, SERVICE_PARTY } from './service-party.js';
+import { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
 import { assertServiceAux } from './service-aux-pin.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import type { Participant } from './transport.js';
@@ -213,7 +214,7 @@ async function presignOnce(c: Core, ctx: SigningContext): Promise<{ sid: Uint8Ar
  */
 export async function presignMany(c: Core, count: number, index?: number, derivation: DerivationOption = {}): Promise<number> {
   aInt(count, 'count', 1, 1000);
-  await freshState(c);
+  await currentState(c);
   const ctx = signingContext(c, index, derivation);
   for (let k = 0; k < count; k++) {
     const { sid, presignature: p } = await presignOnce(c, ctx);
@@ -235,7 +236,7 @@ export async function presignMany(c: Core, count: number, index?: number, deriva
 export async function sign(c: Core, request: SigningRequest, opts: { index?: number } & DerivationOption = {}): Promise<Signature> {
   const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
   if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'opts: expected an object');
-  await freshState(c);
+  await currentState(c);
   const ctx = signingContext(c, opts.index, opts);
   let pooled: { sid: Uint8Array; presignature: Presignature } | null = null;
   try {
@@ -257,6 +258,8 @@ export async function sign(c: Core, request: SigningRequest, opts: { index?: num
 
 async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
   const { i, base, shift } = ctx;
+  const input: SignInput = { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift };
+  if (c.service.signOnline) return signOnlineWith(c, [{ id: i, input }], { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift }, pooled);
   let svcSign: ServiceParticipant<SignInput, SignOutput>;
   try {
     svcSign = await c.service.signParticipant(refOf(c), { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift });
@@ -271,12 +274,34 @@ async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, pr
   const devSign: Participant<SignInput, SignOutput> = {
     id: i,
     owns: [i],
-    input: { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift },
+    input,
     rng: c.rng,
     finish: async (o) => void (out = o),
   };
   await c.transport.run({ protocol: signProtocol, sid: svcSign.session.sid, threshold: 2, participants: [svcSign, devSign] });
   return out!;
+}
+
+/**
+ * The online sign as ONE request (`ServiceConnection.signOnline`, `sign-online.ts`): each device
+ * signer's σ_i (its presignature consumed here, single use whatever happens), the service's σ_1 in
+ * the answer, every signer's round 2 (partials checked, blame the service; signature verified).
+ * `null` when the service no longer holds its half (`NOT_FOUND`) and `pooled`: sign with a fresh one.
+ */
+export async function signOnlineWith(c: Core, mine: readonly { id: number; input: SignInput }[], req: Omit<ServiceSignOnlineRequest, 'partials'>, pooled: boolean): Promise<SignOutput | null> {
+  const parties = [{ id: SERVICE_PARTY, owns: [SERVICE_INDEX] }, ...mine.map((m) => ({ id: m.id, owns: [m.id] }))];
+  const signers = mine.map((m) => startOnline(m.input, m.id, parties, req.sid));
+  let answer;
+  try {
+    answer = await c.service.signOnline!(refOf(c), { ...req, partials: signers.map((s) => ({ id: s.id, payload: s.payload })) });
+  } catch (e) {
+    if (pooled && isTkeyTssError(e, 'NOT_FOUND')) return null;
+    throw e;
+  }
+  const all = [{ id: SERVICE_PARTY, payload: answer.partial }, ...signers.map((s) => ({ id: s.id, payload: s.payload }))];
+  const outs = signers.map((s) => combineOnline(s, answer.sid, all.filter((p) => p.id !== s.id)));
+  for (const o of outs) if (!equalBytes(o.signature, outs[0]!.signature)) throw new InternalBug('the signers output different signatures');
+  return outs[0]!;
 }
 
 export function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {

@@ -29,8 +29,8 @@ import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js'
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { presign, Presignature, type PresignInput, type PresignOutput } from '../../protocols/presign/index.js';
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
-import { derivationShift, finished, type DerivationOption, type Signature } from './signing.js';
-import { freshState, refOf, type Core } from './core.js';
+import { derivationShift, finished, signOnlineWith, type DerivationOption, type Signature } from './signing.js';
+import { currentState, freshState, refOf, type Core } from './core.js';
 import { commitOps, settle } from './metadata-ops.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import { SERVICE_INDEX, SERVICE_PARTY } from './service-party.js';
@@ -225,7 +225,7 @@ function unpackHalves(data: Uint8Array, signers: readonly number[]): Map<number,
 /** Fill the pool with `count` presignatures for the signer set `signers` (t indices; with or without 1); returns how many the pool holds for that binding. */
 export async function presignUser(c: Core, count: number, signers: readonly number[], derivation: DerivationOption = {}): Promise<number> {
   aInt(count, 'count', 1, 1000);
-  await freshState(c);
+  await currentState(c);
   const x = setContext(c, signers, derivation);
   for (let k = 0; k < count; k++) {
     const { sid, pres } = await presignOnce(c, x);
@@ -243,7 +243,7 @@ export async function presignUser(c: Core, count: number, signers: readonly numb
 /** Sign a request with the signer set `signers` (exactly t share indices): without the service when 1 is not among them. */
 export async function signUser(c: Core, request: SigningRequest, signers: readonly number[], derivation: DerivationOption = {}): Promise<Signature> {
   const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
-  await freshState(c);
+  await currentState(c);
   const x = setContext(c, signers, derivation);
   let pooled: { sid: Uint8Array; pres: Map<number, Presignature> } | null = null;
   try {
@@ -280,6 +280,10 @@ async function signWith(c: Core, x: SetContext, presignSid: Uint8Array, pres: Ma
     finish: async (o) => void outs.set(i, o),
   }));
   try {
+    if (x.service && c.service.signOnline) {
+      const mine = x.users.map((i) => ({ id: i, input: parts.find((p) => p.id === i)!.input }));
+      return await signOnlineWith(c, mine, { sid: c.rng.bytes(32), index: x.users[0]!, signers: x.users, base: x.base, presignSid, digest, shift: x.shift }, true);
+    }
     if (x.service) {
       let svc;
       try {

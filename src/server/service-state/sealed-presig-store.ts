@@ -9,9 +9,11 @@ import { wipe } from '../../bytes.js';
 import { fail, isTkeyTssError } from '../../errors.js';
 import { Presignature } from '../../../protocols/presign/presignature.js';
 import type { PresigStore } from '../../client/service-presigs.js';
-import type { StateSpace } from '../store/state-types.js';
+import type { StateRow, StateSpace } from '../store/state-types.js';
+import type { ServiceAccountRecord } from '../../client/service-store.js';
+import { sealAccountRow } from './sealed-share-store.js';
 import { aKeyring, type Keyring } from './kek.js';
-import { KIND_PRESIG, openRow, presigKey, SEP, sealFor } from './kinds.js';
+import { KIND_ACCOUNT, KIND_PRESIG, openRow, presigKey, SEP, sealFor } from './kinds.js';
 
 const SID = /^[0-9a-f]{64}$/;
 
@@ -20,7 +22,7 @@ export class SealedPresigStore implements PresigStore {
   readonly #keyring: Keyring;
 
   constructor(store: StateSpace, keyring: Keyring) {
-    if (typeof store?.stateTake !== 'function') fail('INVALID_ARGUMENT', 'store: expected a server store with the state space');
+    if (typeof store?.stateTake !== 'function' || typeof store.stateTakeAndPut !== 'function') fail('INVALID_ARGUMENT', 'store: expected a server store with the state space');
     this.#store = store;
     this.#keyring = aKeyring(keyring);
   }
@@ -44,7 +46,21 @@ export class SealedPresigStore implements PresigStore {
 
   async take(account: string, sid: string): Promise<Presignature | undefined> {
     if (typeof sid !== 'string' || !SID.test(sid)) return undefined;
-    const row = await this.#store.stateTake(KIND_PRESIG, presigKey(account, sid));
+    return this.#opened(await this.#store.stateTake(KIND_PRESIG, presigKey(account, sid)));
+  }
+
+  /**
+   * The sign path's single durable commit: take the half AND write the account record (its sid
+   * registry grown by the sign session) in ONE transaction (`stateTakeAndPut`). No half: nothing
+   * is written. Still the store's atomic take: of two nodes, exactly one gets the half.
+   */
+  async takeWithRecord(account: string, sid: string, record: ServiceAccountRecord): Promise<Presignature | undefined> {
+    if (typeof sid !== 'string' || !SID.test(sid)) return undefined;
+    const value = sealAccountRow(this.#keyring, account, record);
+    return this.#opened(await this.#store.stateTakeAndPut({ kind: KIND_PRESIG, key: presigKey(account, sid) }, { kind: KIND_ACCOUNT, key: account, value }));
+  }
+
+  #opened(row: StateRow | undefined): Presignature | undefined {
     if (!row) return undefined;
     const plain = openRow(this.#keyring, row); // taken before opened: a bad row is burned, never used
     try {

@@ -21,6 +21,17 @@ function aRecord(r: unknown): ServiceAccountRecord {
   return x;
 }
 
+/** An account record sealed as its row value (AD = (account, kind, epoch 0)); also written by the sign path's single commit (`SealedPresigStore.takeWithRecord`). */
+export function sealAccountRow(keyring: Keyring, account: string, record: ServiceAccountRecord): Uint8Array {
+  aRecord(record);
+  const plain = encodeRecord(record);
+  try {
+    return sealFor(keyring.current, KIND_ACCOUNT, account, 0, plain);
+  } finally {
+    wipe(plain);
+  }
+}
+
 export class SealedServiceShareStore implements ServiceShareStore {
   readonly #store: StateSpace;
   readonly #keyring: Keyring;
@@ -49,13 +60,7 @@ export class SealedServiceShareStore implements ServiceShareStore {
   }
 
   async put(account: string, record: ServiceAccountRecord): Promise<void> {
-    aRecord(record);
-    const plain = encodeRecord(record);
-    try {
-      await this.#store.statePut(KIND_ACCOUNT, account, sealFor(this.#keyring.current, KIND_ACCOUNT, account, 0, plain));
-    } finally {
-      wipe(plain);
-    }
+    await this.#store.statePut(KIND_ACCOUNT, account, sealAccountRow(this.#keyring, account, record));
   }
 
   async delete(account: string): Promise<void> {

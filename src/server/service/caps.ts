@@ -47,7 +47,7 @@ export class AccountCaps {
       if (n >= this.#cfg.maxAccountPresigs)
         fail('RATE_LIMITED', `the service holds ${n} presignatures for this account (limit ${this.#cfg.maxAccountPresigs}); sign with them first`, { limit: 'presignatures', max: this.#cfg.maxAccountPresigs, retryAfterSeconds: 60 });
     }
-    if (method === 'signParticipant') {
+    if (method === 'signParticipant' || method === 'signOnline') {
       try {
         this.#signs.hit(account);
       } catch (e) {

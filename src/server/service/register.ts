@@ -33,6 +33,7 @@ const SESSION_OF: Record<string, SessionProtocol | undefined> = {
   auxParticipant: 'aux',
   presignParticipant: 'presign',
   signParticipant: 'sign',
+  signOnline: 'sign',
 };
 
 /** What `buildServer` needs to run the co-signing service (`compose.ts` builds it for `serve`). */

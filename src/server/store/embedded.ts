@@ -402,6 +402,16 @@ export class EmbeddedStore implements ServerStore {
     return (await this.#enqueue({ k: 'state', op: { op: 'take', kind: assertStateKind(kind), key: assertStateKey(key) } })) as StateRow | undefined;
   }
 
+  async stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined> {
+    const op: StateOp = {
+      op: 'takePut',
+      take: { kind: assertStateKind(take?.kind), key: assertStateKey(take?.key) },
+      put: { kind: assertStateKind(put?.kind), key: assertStateKey(put?.key), value: assertStateValue(put?.value, MAX_STATE_VALUE).slice(), epoch: assertStateEpoch(put?.epoch ?? 0), expected: assertExpected(put?.expected) },
+    };
+    if (op.take.kind === op.put.kind && op.take.key === op.put.key) fail('INVALID_ARGUMENT', 'stateTakeAndPut: the row taken and the row written are the same');
+    return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
+  }
+
   async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {
     const op: StateOp = { op: 'deleteBelow', kind: assertStateKind(kind), prefix: assertStateKey(prefix, 'prefix', true), epoch: assertStateEpoch(epoch) };
     return (await this.#enqueue({ k: 'state', op })) as number;

@@ -41,6 +41,9 @@ function dbError(e: unknown): unknown {
   return new InternalBug(`PostgreSQL failed: ${String(err?.message ?? e)}`, { sqlstate: err?.code }, 'STORAGE_IO');
 }
 
+/** Smallest lock pool (`withStateLock` clients; idle ones close after 10 s). */
+const LOCK_POOL_MIN = 32;
+
 export class PostgresStore implements ServerStore {
   readonly kind = 'postgres' as const;
   readonly #pool: pg.Pool;
@@ -70,7 +73,9 @@ export class PostgresStore implements ServerStore {
       throw dbError(e);
     }
     // Lock clients wait (no connection timeout while queued behind other holders of this process).
-    const lockPool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: 0, idleTimeoutMillis: 10_000 });
+    // A holder keeps its client for its whole section (one per account in flight: 16 devices signing
+    // at once hold 16), so this pool is at least LOCK_POOL_MIN: below it, accounts queue for a client, not for their lock.
+    const lockPool = new pg.Pool({ connectionString: opts.url, max: Math.max(opts.poolMax ?? 10, LOCK_POOL_MIN), connectionTimeoutMillis: 0, idleTimeoutMillis: 10_000 });
     lockPool.on('error', () => undefined);
     return new PostgresStore(pool, lockPool);
   }
@@ -279,6 +284,35 @@ export class PostgresStore implements ServerStore {
   async stateTake(kind: string, key: string): Promise<StateRow | undefined> {
     const r = await this.#q<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [assertStateKind(kind), assertStateKey(key)]);
     return r.rows.length ? stateRow(r.rows[0]!) : undefined;
+  }
+
+  /** One transaction: the take's DELETE … RETURNING serialises concurrent takers on the row lock (exactly one gets it); the put runs only after it, and a failed precondition rolls the take back. */
+  async stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined> {
+    const tk = { kind: assertStateKind(take?.kind), key: assertStateKey(take?.key) };
+    const pk = { kind: assertStateKind(put?.kind), key: assertStateKey(put?.key) };
+    if (tk.kind === pk.kind && tk.key === pk.key) fail('INVALID_ARGUMENT', 'stateTakeAndPut: the row taken and the row written are the same');
+    const v = Buffer.from(assertStateValue(put.value, MAX_STATE_VALUE));
+    const epoch = assertStateEpoch(put.epoch ?? 0);
+    const expected = assertExpected(put.expected);
+    return this.#tx(async (c) => {
+      const t = await c.query<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [tk.kind, tk.key]);
+      if (t.rows.length === 0) return undefined;
+      let r: pg.QueryResult<{ version: string }>;
+      if (expected === null) r = await c.query('INSERT INTO tkey_state (kind, key, epoch, version, value) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (kind, key) DO NOTHING RETURNING version', [pk.kind, pk.key, epoch, v]);
+      else if (expected === undefined)
+        r = await c.query(
+          `INSERT INTO tkey_state (kind, key, epoch, version, value) VALUES ($1, $2, $3, 1, $4)
+           ON CONFLICT (kind, key) DO UPDATE SET epoch = EXCLUDED.epoch, value = EXCLUDED.value, version = tkey_state.version + 1, updated_at = now() RETURNING version`,
+          [pk.kind, pk.key, epoch, v],
+        );
+      else r = await c.query('UPDATE tkey_state SET epoch = $3, value = $4, version = version + 1, updated_at = now() WHERE kind = $1 AND key = $2 AND version = $5 RETURNING version', [pk.kind, pk.key, epoch, v, expected]);
+      if (r.rows.length !== 1) {
+        const cur = await c.query<{ version: string }>('SELECT version FROM tkey_state WHERE kind = $1 AND key = $2', [pk.kind, pk.key]);
+        const actual = cur.rows.length ? Number(cur.rows[0]!.version) : null;
+        throw new StorageConflict(`state ${pk.kind}/${pk.key.slice(0, 24)}… is at version ${actual}, not ${expected}`, { kind: pk.kind, expected, actual }); // rolls the take back
+      }
+      return stateRow(t.rows[0]!);
+    });
   }
 
   async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {

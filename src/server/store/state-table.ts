@@ -22,6 +22,7 @@ export type StateOp =
   | { op: 'put'; kind: string; key: string; value: Uint8Array; epoch: number; expected: number | null | undefined }
   | { op: 'delete'; kind: string; key: string; expected: number | undefined }
   | { op: 'take'; kind: string; key: string }
+  | { op: 'takePut'; take: { kind: string; key: string }; put: { kind: string; key: string; value: Uint8Array; epoch: number; expected: number | null | undefined } }
   | { op: 'deleteBelow'; kind: string; prefix: string; epoch: number };
 
 export type StateResult = number | boolean | StateRow | undefined;
@@ -104,6 +105,13 @@ export class StagedState {
       const cur = this.#current(o.kind, o.key);
       if (!cur || (o.expected !== undefined && cur.version !== o.expected)) return { result: false, log: [] };
       return { result: true, log: [this.#del(o.kind, o.key)] };
+    }
+    if (o.op === 'takePut') {
+      const cur = this.#current(o.take.kind, o.take.key);
+      if (!cur) return { result: undefined, log: [] };
+      const { log: putLog } = this.stage({ op: 'put', ...o.put }); // throws (nothing staged) when the precondition fails
+      const row: StateRow = { kind: o.take.kind, key: o.take.key, epoch: cur.epoch, version: cur.version, value: cur.value.slice() };
+      return { result: row, log: [this.#del(o.take.kind, o.take.key), ...putLog] };
     }
     if (o.op === 'take') {
       const cur = this.#current(o.kind, o.key);

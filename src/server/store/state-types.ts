@@ -44,6 +44,14 @@ export interface StateSpace {
   stateCount(kind: string, prefix?: string): Promise<number>;
   /** Delete and return the row in one step: of any number of concurrent takes (any process), exactly one gets it. */
   stateTake(kind: string, key: string): Promise<StateRow | undefined>;
+  /**
+   * ONE transaction: take (delete-returning) the row `take`, and — only when it was there — write
+   * `put` under its precondition. Either both happen or neither (a failed precondition:
+   * STORAGE_CONFLICT, the row stays). Returns the taken row, or undefined (nothing written). The
+   * co-signing service's sign path: a presignature half taken and the account record written in one
+   * durable commit.
+   */
+  stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined>;
   /** Delete every row of `kind` with a key starting with `prefix` and an epoch below `epoch`; returns how many. */
   stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number>;
   /** Run `fn` holding the named lock (other holders of the same name wait; on PostgreSQL across processes). */

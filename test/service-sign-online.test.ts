@@ -1,0 +1,243 @@
+/**
+ * Issue 11 (speed): a pooled sign with the service is ONE request/response (`signOnline`,
+ * `src/client/sign-online.ts`) and ONE durable commit at the service, and the device re-reads its
+ * metadata only when the account's storage nonce moved (`currentState`).
+ *   - the nonce gate: one getNonce, no record read, no bus session when nothing changed; a refresh
+ *     made by another device is noticed; a device fooled into skipping it is refused by the
+ *     service (SERVICE_STATE_MISMATCH: never a signature with a stale epoch)
+ *   - the combined message tampered: the device's partial (service aborts naming the device, its
+ *     σ never revealed; see also service-aborts.test.ts) or the service's answer (the device
+ *     aborts naming the service)
+ *   - over the sealed state (embedded, PostgreSQL): one half asked by two nodes at once with the
+ *     combined request goes to exactly one; a request for a non-durable epoch is refused and keeps
+ *     the half; the joint sid is registered with the take
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytesToHex, bytesToNumberBE, hexToBytes, utf8ToBytes } from '../src/bytes.js';
+import { modN, mulG, pointFromBytes, scalarFromBytes } from '../src/curve.js';
+import { isTkeyTssError, ProtocolAbort } from '../src/errors.js';
+import { sha256 } from '../src/hash.js';
+import { cryptoRng, seededRng } from '../src/rng.js';
+import { MemoryStorage } from '../src/storage/memory-store.js';
+import type { MetadataStorage } from '../src/storage/types.js';
+import { MemoryPresignStore, PresignPool } from '../src/signature/presign-pool.js';
+import { TssAccount } from '../src/client/account.js';
+import { readCheckpoint } from '../src/client/checkpoint.js';
+import { inProcessAccountLock, ServiceParty, type AccountRef, type ServiceConnection, type SignOnlineAnswer } from '../src/client/service-party.js';
+import { combineOnline, startOnline } from '../src/client/sign-online.js';
+import { SimulatorTransport } from '../src/client/transport.js';
+import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
+import { EmbeddedStore } from '../src/server/store/embedded.js';
+import { PostgresStore } from '../src/server/store/postgres.js';
+import type { ServerStore } from '../src/server/store/types.js';
+import { Kek } from '../src/server/service-state/kek.js';
+import { KIND_PRESIG, SEP } from '../src/server/service-state/kinds.js';
+import { openServiceState, type ServiceState } from '../src/server/service-state/open.js';
+import { Presignature } from '../protocols/presign/index.js';
+import { scalarBytes } from '../protocols/util.js';
+import type { Payload } from '../protocols/types.js';
+import { accountEnv, deviceAux, NOW, POSTBOX, SERVICE_KEY } from './helpers/account.js';
+import { nobleVerify } from './helpers/verify-signature.js';
+import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+
+const DEVICE = 2;
+const PRIMES_FILE = join(__dirname, '..', 'test-vectors', 'primes', 'safe-primes-1024.json');
+const K1 = Kek.fromHex('c3'.repeat(32));
+type Obj = Record<string, Payload>;
+
+/** Storage calls counted; `frozenNonce` makes getNonce lie (a device whose gate is fooled). */
+function counted(inner: MetadataStorage) {
+  const n = { get: 0, getNonce: 0, frozenNonce: undefined as number | null | undefined };
+  const s: MetadataStorage = {
+    get: (a) => (n.get++, inner.get(a)),
+    getMany: (as) => ((n.get += as.length), Promise.all(as.map((a) => inner.get(a)))),
+    getNonce: async (acc) => (n.getNonce++, n.frozenNonce !== undefined ? n.frozenNonce : inner.getNonce(acc)),
+    commit: (b) => inner.commit(b),
+  };
+  return { s, n };
+}
+
+/** The service as the device reaches it, with its `signOnline` answer passed through `edit`. */
+function answering(service: ServiceParty, edit: (a: SignOnlineAnswer) => SignOnlineAnswer): ServiceConnection {
+  return new Proxy(service, {
+    get(t, k) {
+      if (k === 'signOnline') return async (account: AccountRef, req: Parameters<ServiceParty['signOnline']>[1]) => edit(await t.signOnline(account, req));
+      const v = Reflect.get(t, k, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
+const plus1 = (b: Uint8Array) => scalarBytes(modN(bytesToNumberBE(b) + 1n));
+
+describe('signOnline in process: the nonce gate, one request, tampering', () => {
+  it('nothing changed: one getNonce, no record read, no session; a refresh elsewhere is noticed; a fooled gate is refused by the service', async () => {
+    const env = accountEnv('sign-online-gate');
+    const { s: storageA, n } = counted(env.storage);
+    const sessions: string[] = [];
+    const transport = new SimulatorTransport({ hooks: (party, protocol) => void (party === 1 && sessions.push(protocol)) });
+    const optsA = { ...env.opts('device-a'), storage: storageA, transport };
+    const { account: a, deviceFactor, recoveryFactor } = await TssAccount.create({ ...optsA, aux: deviceAux(1) });
+    expect(await a.presign(3)).toBe(3);
+    await a.sign({ personalMessage: 'first (reloads once: no nonce seen yet)' });
+    n.get = 0;
+    n.getNonce = 0;
+    sessions.length = 0;
+    const sig = await a.sign({ personalMessage: 'second' });
+    expect(sig.presigned).toBe(true);
+    expect(n, 'one nonce round trip, no record read').toMatchObject({ get: 0, getNonce: 1 });
+    expect(sessions, 'no bus/transport session: the sign is one request').toEqual([]);
+    expect(nobleVerify(sig.digest, sig.signature, a.publicKey)).toBe(true);
+
+    // another device (the recovery factor) refreshes: a batch, the nonce moves, A re-reads and notices
+    // its share is of the old epoch (typed refusal, nothing signed)
+    const b = await TssAccount.login(env.opts('device-b'), recoveryFactor);
+    await b.refresh();
+    n.get = 0;
+    const noticed = await a.sign({ personalMessage: 'after a refresh elsewhere' }).catch((x: unknown) => x);
+    expect(n.get, 'the refresh was noticed: records re-read').toBeGreaterThan(0);
+    expect(isTkeyTssError(noticed, 'ACCOUNT_STATE_CHANGED'), String(noticed)).toBe(true);
+
+    // logged in again, A presigns at the new epoch; B refreshes again while A's gate is fooled (the
+    // nonce it reads is frozen): A signs on its stale metadata with a half of the old epoch, and the
+    // service refuses it — never a signature at an epoch that is not the durable one
+    const a2 = await TssAccount.login({ ...optsA, rng: seededRng('sign-online-gate/a2') }, deviceFactor);
+    expect(await a2.presign(1)).toBe(1);
+    await a2.sign({ personalMessage: 'nonce seen' }).then((x) => expect(x.presigned).toBe(true));
+    expect(await a2.presign(1)).toBe(1);
+    n.frozenNonce = await env.storage.getNonce(bytesToHex(a2.metadataPublicKey));
+    await b.refresh();
+    n.get = 0;
+    const e = await a2.sign({ personalMessage: 'stale' }).catch((x: unknown) => x);
+    expect(n.get, 'the fooled gate skipped the reload').toBe(0);
+    expect(isTkeyTssError(e, 'SERVICE_STATE_MISMATCH'), String(e)).toBe(true);
+    n.frozenNonce = undefined;
+    const again = await a2.sign({ personalMessage: 'the gate sees the nonce again' }).catch((x: unknown) => x);
+    expect(isTkeyTssError(again, 'ACCOUNT_STATE_CHANGED'), String(again)).toBe(true);
+  }, 600_000);
+
+  it("the service's answer tampered: the device aborts naming the service; a partial over another digest: the service aborts naming the device", async () => {
+    const env = accountEnv('sign-online-tamper');
+    const mode = { edit: false };
+    const service = answering(env.service, (ans) => (mode.edit ? { ...ans, partial: { ...(ans.partial as Obj), sigma: plus1((ans.partial as Obj).sigma as Uint8Array) } } : ans));
+    const { account } = await TssAccount.create({ ...env.opts('device'), service, aux: deviceAux(1) });
+    expect(await account.presign(2)).toBe(2);
+    mode.edit = true;
+    const e = await account.sign({ personalMessage: 'tampered answer' }).catch((x: unknown) => x);
+    expect(e, String(e)).toBeInstanceOf(ProtocolAbort);
+    expect((e as ProtocolAbort).culprits).toEqual([1]);
+    expect((e as ProtocolAbort).reason).toBe('PARTIAL_SIGNATURE_INVALID');
+    mode.edit = false;
+
+    // the device's partial names another digest than the request: CONFIG_MISMATCH blamed on the device
+    const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+    const rec = await account.presignPool.take({ publicKey: account.publicKey, epoch: account.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' });
+    const sk = scalarFromBytes(SERVICE_KEY);
+    const base = (await readCheckpoint(env.storage, sk, mulG(sk), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
+    const parties = [
+      { id: 1, owns: [1] },
+      { id: DEVICE, owns: [DEVICE] },
+    ];
+    const digest = sha256(utf8ToBytes('what the request says'));
+    const mine = startOnline({ presignature: Presignature.fromBytes(rec.data), digest: sha256(utf8ToBytes('something else')), publicKey: base.commitments[0]!, epoch: base.tssNonce }, DEVICE, parties, new Uint8Array(32).fill(7));
+    const r = await env.service.signOnline(ref, { sid: new Uint8Array(32).fill(7), index: DEVICE, base, presignSid: hexToBytes(rec.id), digest, partials: [{ id: DEVICE, payload: mine.payload }] }).catch((x: unknown) => x);
+    expect(r, String(r)).toBeInstanceOf(ProtocolAbort);
+    expect((r as ProtocolAbort).culprits).toEqual([DEVICE]);
+    expect((r as ProtocolAbort).reason).toBe('CONFIG_MISMATCH');
+    expect((await env.service.abortRecord(ref))!.entries.map((x) => [x.protocol, x.culprits])).toEqual([['sign', [DEVICE]]]);
+    // malformed partials are refused before anything is taken
+    const bad = await env.service.signOnline(ref, { sid: new Uint8Array(32).fill(8), index: DEVICE, base, presignSid: hexToBytes(rec.id), digest, partials: [] }).catch((x: unknown) => x);
+    expect(isTkeyTssError(bad, 'INVALID_ARGUMENT'), String(bad)).toBe(true);
+  }, 600_000);
+});
+
+let cluster: PgCluster | undefined;
+beforeAll(async () => {
+  cluster = await startPostgres();
+});
+afterAll(async () => {
+  await cluster?.stop();
+});
+
+const backends: { name: string; location(): Promise<(() => Promise<ServerStore>) | undefined> }[] = [
+  {
+    name: 'embedded',
+    async location() {
+      const dir = mkdtempSync(join(tmpdir(), 'tkey-sign-online-'));
+      afterAll(() => rmSync(dir, { recursive: true, force: true }));
+      let open: Promise<ServerStore> | undefined;
+      return () => (open ??= EmbeddedStore.open({ dir })); // one process per directory: both "nodes" share the store, not the lock
+    },
+  },
+  {
+    name: 'postgres',
+    async location() {
+      if (!cluster) return undefined;
+      const url = await cluster.createDatabase();
+      return () => PostgresStore.open({ url });
+    },
+  },
+];
+
+for (const be of backends) {
+  describe(`signOnline over the sealed state: ${be.name}`, () => {
+    it('one half asked by two nodes at once goes to exactly one; a non-durable epoch is refused and keeps the half; the sid is registered with the take', async (ctx) => {
+      const opener = await be.location();
+      if (!opener) return ctx.skip(SKIP_NOTE);
+      const storage = new MemoryStorage();
+      const pool = new PresignPool(new MemoryPresignStore());
+      // each node its own in-process account lock: the take alone must make the half single-use
+      const node = (state: ServiceState) => new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: inProcessAccountLock(), aux: state.aux, rng: cryptoRng });
+      const storeA = await opener();
+      const storeB = await opener();
+      try {
+        const stateA = await openServiceState(storeA, K1, { primesFile: PRIMES_FILE });
+        const stateB = await openServiceState(storeB, K1);
+        const [A, B] = [node(stateA), node(stateB)];
+        const { account } = await TssAccount.create({ storage, postboxKey: POSTBOX, service: A, transport: new SimulatorTransport(), rng: seededRng(`sign-online/${be.name}`), now: NOW, presignPool: pool, aux: deviceAux(1) });
+        expect(await account.presign(1)).toBe(1);
+        const [acct] = await stateA.shares.accounts();
+        const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+        const k = scalarFromBytes(stateA.identityKey);
+        const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
+        const rec = await pool.take({ publicKey: account.publicKey, epoch: base.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' });
+        const parties = [
+          { id: 1, owns: [1] },
+          { id: DEVICE, owns: [DEVICE] },
+        ];
+        const digest = sha256(utf8ToBytes('race'));
+        const ask = (n: ServiceParty, fill: number, b = base) => {
+          const mine = startOnline({ presignature: Presignature.fromBytes(rec.data), digest, publicKey: b.commitments[0]!, epoch: base.tssNonce }, DEVICE, parties, new Uint8Array(32).fill(fill));
+          return n.signOnline(ref, { sid: new Uint8Array(32).fill(fill), index: DEVICE, base: b, presignSid: hexToBytes(rec.id), digest, partials: [{ id: DEVICE, payload: mine.payload }] }).then((ans) => combineOnline(mine, ans.sid, [{ id: 1, payload: ans.partial }]));
+        };
+        // a request for an epoch that is not durable: refused, the half kept
+        const stale = await ask(A, 0x40, { ...base, tssNonce: base.tssNonce + 1 }).catch((e: unknown) => e);
+        expect(isTkeyTssError(stale, 'SERVICE_STATE_MISMATCH'), String(stale)).toBe(true);
+        expect(await stateA.presigs.count(acct!)).toBe(1);
+        const seqBefore = (await stateA.shares.get(acct!))!.sids!.seq;
+
+        const outcomes = await Promise.allSettled([ask(A, 0x51), ask(B, 0x52)]);
+        const won = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<typeof ask>>>[];
+        expect(won, outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join('; ')).toHaveLength(1);
+        const lost = outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult;
+        expect(isTkeyTssError(lost.reason, 'NOT_FOUND'), String(lost.reason)).toBe(true);
+        expect(nobleVerify(digest, won[0]!.value.signature, account.publicKey)).toBe(true);
+        expect(await storeA.stateCount(KIND_PRESIG, acct! + SEP)).toBe(0);
+        // the winner's joint sid went in with the take (one commit); the loser registered nothing
+        const after = (await stateB.shares.get(acct!))!.sids!;
+        expect(after.seq).toBe(seqBefore + 1);
+        expect(after.recent.at(-1)!.sid).toBe(bytesToHex(won[0]!.value.sid));
+        // the device signs on (a fresh presignature: the pool is empty)
+        const sig = await account.sign({ message: utf8ToBytes('after the race'), hash: 'sha256' });
+        expect(sig.presigned).toBe(false);
+        expect(nobleVerify(sig.digest, sig.signature, account.publicKey)).toBe(true);
+      } finally {
+        await storeA.close();
+        if (storeB !== storeA) await storeB.close();
+      }
+    }, 600_000);
+  });
+}
