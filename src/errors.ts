@@ -78,7 +78,7 @@ export const ERROR_CODES = {
   PRESIGN_POOL_EMPTY: { kind: 'NotFound', text: 'the pool holds no unused presignature for this binding; generate more' },
   // account lifecycle (src/client)
   ACCOUNT_STATE_CHANGED: { kind: 'StorageConflict', text: "the account's TSS state changed since the operation was prepared (another device refreshed or changed factors); nothing of it was written, redo it" },
-  SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments" },
+  SERVICE_STATE_MISMATCH: { kind: 'InvalidInput', text: "the co-signing service holds no share for the account's durable TSS epoch and commitments; or (details.reason 'stale-nonce', details.nonce the current one) the request was made on metadata older than the account's storage nonce: nothing was taken, reload and retry" },
   SESSION_STALLED: { kind: 'InternalBug', text: 'a protocol session ended with a party that neither finished nor aborted (a peer stopped talking)' },
   ACCOUNT_LOCKED: { kind: 'InvalidInput', text: 'the co-signing service locked the account after repeated aborted sessions blamed on the same party (details: culprit, count, since); nothing ran — an operator must clear it (clearAbortLock)' },
   AUX_MISSING: { kind: 'NotFound', text: "the device holds a share but no aux info for its index: the factor it logged in with has no aux entry (e.g. a factor another client added, such as @tkey/tss addFactorPub); run setupAux once for that index (it seals the aux to every factor of the index), or log in with a factor that has it" },

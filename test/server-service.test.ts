@@ -14,6 +14,7 @@ import { Writable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex, bytesToNumberBE, utf8ToBytes } from '../src/bytes.js';
+import { FactorKey } from '../src/tss/factor-key.js';
 import { TssAccount } from '../src/client/account.js';
 import { connectService, type ServiceClient } from '../src/client/service-client.js';
 import { seededRng } from '../src/rng.js';
@@ -99,7 +100,7 @@ describe('co-signing service over the server (loopback, development issuer)', ()
 
     const storage = new FileStorage({ dir: join(srv.dir, 'metadata') });
     const opts = { storage, postboxKey: POSTBOX, service: svc, transport: svc.partyTransport, rng: seededRng('server-service/device') };
-    const { account } = await TssAccount.create({ ...opts, aux: deviceAux(1) });
+    const { account, deviceFactor } = await TssAccount.create({ ...opts, aux: deviceAux(1) });
     const pub = account.publicKey;
     const accountKey = (await srv.shares.accounts())[0]!;
     expect((await srv.shares.get(accountKey))!.owner).toEqual({ iss: DEV_ISSUER_ISS, sub: 'alice' }); // bound at keygen
@@ -116,6 +117,13 @@ describe('co-signing service over the server (loopback, development issuer)', ()
     const s2 = await account.sign({ personalMessage: 'second, from the pool' });
     expect(s2.presigned).toBe(true);
     verified(s2, pub);
+    // another device copies a share (a batch: the nonce moves, the epoch stays): the service refuses the
+    // stale nonce over the wire (details.reason survives), the device reloads and signs with the same half
+    const other = await TssAccount.login({ ...opts, rng: seededRng('server-service/other') }, deviceFactor);
+    expect((await other.addFactor({ factor: FactorKey.random(seededRng('server-service/copy')).pub(), tssIndex: other.heldIndices[0]!, module: 'seedPhrase' })).refreshed).toBe(false);
+    const s2b = await account.sign({ personalMessage: 'after a batch elsewhere' });
+    expect(s2b.presigned).toBe(true);
+    verified(s2b, pub);
 
     svc.drop();
     const { factorKey } = await account.securityAnswerFactor('blue whale');

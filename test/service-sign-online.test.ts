@@ -2,9 +2,11 @@
  * Issue 11 (speed): a pooled sign with the service is ONE request/response (`signOnline`,
  * `src/client/sign-online.ts`) and ONE durable commit at the service, and the device re-reads its
  * metadata only when the account's storage nonce moved (`currentState`).
- *   - the nonce gate: one getNonce, no record read, no bus session when nothing changed; a refresh
- *     made by another device is noticed; a device fooled into skipping it is refused by the
- *     service (SERVICE_STATE_MISMATCH: never a signature with a stale epoch)
+ *   - the nonce check: no getNonce, no record read, no bus session when nothing changed (the device
+ *     sends the nonce its state was loaded at; the service compares it); a stale device is refused
+ *     once (SERVICE_STATE_MISMATCH, reason stale-nonce, nothing taken), reloads and signs with the
+ *     same half; a refresh made by another device is noticed; a device that sends no nonce and
+ *     skips the reload is refused by the service's epoch check (never a signature with a stale epoch)
  *   - the combined message tampered: the device's partial (service aborts naming the device, its
  *     σ never revealed; see also service-aborts.test.ts) or the service's answer (the device
  *     aborts naming the service)
@@ -25,6 +27,7 @@ import { MemoryStorage } from '../src/storage/memory-store.js';
 import type { MetadataStorage } from '../src/storage/types.js';
 import { MemoryPresignStore, PresignPool } from '../src/signature/presign-pool.js';
 import { TssAccount } from '../src/client/account.js';
+import { FactorKey } from '../src/tss/factor-key.js';
 import { readCheckpoint } from '../src/client/checkpoint.js';
 import { inProcessAccountLock, ServiceParty, type AccountRef, type ServiceConnection, type SignOnlineAnswer } from '../src/client/service-party.js';
 import { combineOnline, startOnline } from '../src/client/sign-online.js';
@@ -71,10 +74,28 @@ function answering(service: ServiceParty, edit: (a: SignOnlineAnswer) => SignOnl
   });
 }
 
+/** The service as the device reaches it, with its `signOnline` request passed through `edit` and the calls counted. */
+function requesting(service: ServiceParty, edit: (r: Parameters<ServiceParty['signOnline']>[1]) => Parameters<ServiceParty['signOnline']>[1], seen: { calls: number; stale: number } = { calls: 0, stale: 0 }): ServiceConnection {
+  return new Proxy(service, {
+    get(t, k) {
+      if (k === 'signOnline')
+        return async (account: AccountRef, req: Parameters<ServiceParty['signOnline']>[1]) => {
+          seen.calls++;
+          return t.signOnline(account, edit(req)).catch((e: unknown) => {
+            if (isTkeyTssError(e, 'SERVICE_STATE_MISMATCH') && e.details?.reason === 'stale-nonce') seen.stale++;
+            throw e;
+          });
+        };
+      const v = Reflect.get(t, k, t) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(t) : v;
+    },
+  });
+}
+
 const plus1 = (b: Uint8Array) => scalarBytes(modN(bytesToNumberBE(b) + 1n));
 
 describe('signOnline in process: the nonce gate, one request, tampering', () => {
-  it('nothing changed: one getNonce, no record read, no session; a refresh elsewhere is noticed; a fooled gate is refused by the service', async () => {
+  it('nothing changed: no getNonce, no record read, no session; a refresh elsewhere is noticed; a device sending no nonce and skipping the reload is refused by the epoch check', async () => {
     const env = accountEnv('sign-online-gate');
     const { s: storageA, n } = counted(env.storage);
     const sessions: string[] = [];
@@ -88,7 +109,7 @@ describe('signOnline in process: the nonce gate, one request, tampering', () => 
     sessions.length = 0;
     const sig = await a.sign({ personalMessage: 'second' });
     expect(sig.presigned).toBe(true);
-    expect(n, 'one nonce round trip, no record read').toMatchObject({ get: 0, getNonce: 1 });
+    expect(n, 'no nonce round trip (the service compares the nonce sent), no record read').toMatchObject({ get: 0, getNonce: 0 });
     expect(sessions, 'no bus/transport session: the sign is one request').toEqual([]);
     expect(nobleVerify(sig.digest, sig.signature, a.publicKey)).toBe(true);
 
@@ -101,10 +122,15 @@ describe('signOnline in process: the nonce gate, one request, tampering', () => 
     expect(n.get, 'the refresh was noticed: records re-read').toBeGreaterThan(0);
     expect(isTkeyTssError(noticed, 'ACCOUNT_STATE_CHANGED'), String(noticed)).toBe(true);
 
-    // logged in again, A presigns at the new epoch; B refreshes again while A's gate is fooled (the
-    // nonce it reads is frozen): A signs on its stale metadata with a half of the old epoch, and the
-    // service refuses it — never a signature at an epoch that is not the durable one
-    const a2 = await TssAccount.login({ ...optsA, rng: seededRng('sign-online-gate/a2') }, deviceFactor);
+    // logged in again through a connection that drops the nonce from the request (a device that does
+    // not send it), A presigns at the new epoch; B refreshes again: A signs on its stale metadata with a
+    // half of the old epoch, and the service's epoch check refuses it — never a signature at an epoch
+    // that is not the durable one
+    const noNonce = requesting(env.service, (req) => {
+      const { nonce: _, ...rest } = req;
+      return rest;
+    });
+    const a2 = await TssAccount.login({ ...optsA, service: noNonce, rng: seededRng('sign-online-gate/a2') }, deviceFactor);
     expect(await a2.presign(1)).toBe(1);
     await a2.sign({ personalMessage: 'nonce seen' }).then((x) => expect(x.presigned).toBe(true));
     expect(await a2.presign(1)).toBe(1);
@@ -114,9 +140,60 @@ describe('signOnline in process: the nonce gate, one request, tampering', () => 
     const e = await a2.sign({ personalMessage: 'stale' }).catch((x: unknown) => x);
     expect(n.get, 'the fooled gate skipped the reload').toBe(0);
     expect(isTkeyTssError(e, 'SERVICE_STATE_MISMATCH'), String(e)).toBe(true);
+    expect((e as { details?: { reason?: unknown } }).details?.reason, 'the epoch check, not the nonce').toBeUndefined();
     n.frozenNonce = undefined;
-    const again = await a2.sign({ personalMessage: 'the gate sees the nonce again' }).catch((x: unknown) => x);
+    const again = await a2.sign({ personalMessage: 'the refusal forgets the nonce: the gate runs again' }).catch((x: unknown) => x);
     expect(isTkeyTssError(again, 'ACCOUNT_STATE_CHANGED'), String(again)).toBe(true);
+  }, 600_000);
+
+  it('a stale device (another batch moved the nonce, same epoch): one stale-nonce refusal with nothing taken, one reload, the same pooled sign succeeds', async () => {
+    const env = accountEnv('sign-online-stale-nonce');
+    const { s: storage, n } = counted(env.storage);
+    const seen = { calls: 0, stale: 0 };
+    const service = requesting(env.service, (req) => req, seen);
+    const { account: a, recoveryFactor } = await TssAccount.create({ ...env.opts('device-a'), storage, service, aux: deviceAux(1) });
+    expect(await a.presign(3)).toBe(3);
+    await a.sign({ personalMessage: 'first (reloads once: no nonce seen yet)' });
+    const pub = bytesToHex(a.metadataPublicKey);
+    const nonceBefore = await env.storage.getNonce(pub);
+
+    // B copies its share to a new factor: a batch (the nonce moves), no refresh (the epoch stays)
+    const b = await TssAccount.login(env.opts('device-b'), recoveryFactor);
+    const copy = await b.addFactor({ factor: FactorKey.random(seededRng('stale-nonce/copy')), tssIndex: b.heldIndices[0]!, module: 'seedPhrase' });
+    expect(copy.refreshed).toBe(false);
+    expect(await env.storage.getNonce(pub)).not.toBe(nonceBefore);
+    expect(b.tssNonce).toBe(a.tssNonce);
+
+    n.get = 0;
+    n.getNonce = 0;
+    seen.calls = 0;
+    const sig = await a.sign({ personalMessage: 'on a stale nonce' });
+    expect(seen, 'one refusal, then the same request again').toEqual({ calls: 2, stale: 1 });
+    expect(sig.presigned, "the service's half was not consumed by the refusal: the same pooled sign succeeded").toBe(true);
+    expect(nobleVerify(sig.digest, sig.signature, a.publicKey)).toBe(true);
+    expect(n.get, 'reloaded once').toBeGreaterThan(0);
+    expect(n.getNonce, 'the nonce read before the reload').toBeGreaterThan(0);
+    expect(await a.presignPool.count({ publicKey: a.publicKey, epoch: a.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' })).toBe(1);
+
+    // now current again: no round trip, no refusal, the last pooled half
+    n.get = 0;
+    n.getNonce = 0;
+    seen.calls = 0;
+    seen.stale = 0;
+    const next = await a.sign({ personalMessage: 'current again' });
+    expect(next.presigned).toBe(true);
+    expect(seen).toEqual({ calls: 1, stale: 0 });
+    expect(n).toMatchObject({ get: 0, getNonce: 0 });
+
+    // a nonce that is not an integer is refused before anything is read or taken
+    const sk = scalarFromBytes(SERVICE_KEY);
+    const base = (await readCheckpoint(env.storage, sk, mulG(sk), pointFromBytes(a.metadataPublicKey), DEFAULT_TSS_TAG))!;
+    const ref = { metadataPub: a.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+    const bad = await env.service
+      .signOnline(ref, { sid: new Uint8Array(32).fill(9), index: DEVICE, base, presignSid: new Uint8Array(32), digest: new Uint8Array(32), partials: [], nonce: 1.5 })
+      .catch((x: unknown) => x);
+    expect(isTkeyTssError(bad, 'INVALID_ARGUMENT'), String(bad)).toBe(true);
+    expect(String(bad)).toMatch(/nonce/);
   }, 600_000);
 
   it("the service's answer tampered: the device aborts naming the service; a partial over another digest: the service aborts naming the device", async () => {

@@ -5,7 +5,7 @@
  * @module
  */
 import { abytes, aInt, bytesToHex } from '../bytes.js';
-import { fail } from '../errors.js';
+import { fail, isTkeyTssError } from '../errors.js';
 import type { ThresholdKey } from '../metadata/threshold-key.js';
 import type { Rng } from '../rng.js';
 import { MemoryPresignStore, PresignPool } from '../signature/presign-pool.js';
@@ -136,4 +136,28 @@ export async function currentState(c: Core): Promise<void> {
   if (before !== null && before === c.seenNonce && c.tk.pendingOperations === 0 && c.tk.pendingWrites === 0) return;
   await freshState(c);
   if (before !== null) c.seenNonce = before;
+}
+
+/**
+ * The sign path's state when the service compares nonces (`signOnline` with `nonce`): no round trip
+ * when the held state was loaded at a known nonce and nothing is pending — the nonce is returned for
+ * the request, and the service refuses it if the account moved (`isStaleNonce`: reload, ask again).
+ * Otherwise `currentState` (the gate) and the nonce it read, if any.
+ */
+export async function signingState(c: Core): Promise<number | undefined> {
+  if (c.service.signOnline && c.seenNonce !== undefined && c.tk.pendingOperations === 0 && c.tk.pendingWrites === 0) return c.seenNonce;
+  await currentState(c);
+  return c.seenNonce;
+}
+
+/** The service's refusal of a request made on metadata older than the account's (`signingState`). */
+export function isStaleNonce(e: unknown): boolean {
+  return isTkeyTssError(e, 'SERVICE_STATE_MISMATCH') && (e as { details?: { reason?: unknown } }).details?.reason === 'stale-nonce';
+}
+
+/** The full reload after a stale-nonce refusal, remembering the nonce read before it. */
+export async function reloadStale(c: Core): Promise<number | undefined> {
+  c.seenNonce = undefined;
+  await currentState(c);
+  return c.seenNonce;
 }

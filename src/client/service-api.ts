@@ -85,6 +85,13 @@ export interface ServiceSignOnlineRequest extends ServiceSignerRequest {
   presignSid: Uint8Array;
   digest: Uint8Array;
   partials: readonly SignPartial[];
+  /**
+   * The account's metadata storage nonce the device's state was loaded at (read before that load).
+   * Another nonce at the service: refused (SERVICE_STATE_MISMATCH, `details.reason: 'stale-nonce'`,
+   * `details.nonce` the current one; nothing taken), the device reloads and asks again once.
+   * Absent: not compared (the device ran its own nonce gate, `currentState`); the epoch is checked either way.
+   */
+  nonce?: number;
 }
 
 /** `signOnline`'s answer: the joint sid of the sign and the service's round-1 partial `{tag, m, sigma}`. */

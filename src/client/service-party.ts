@@ -31,7 +31,7 @@
  * ACCOUNT_LOCKED before it runs until an operator calls `clearAbortLock` (`abort-record.ts`).
  * @module
  */
-import { abytes, bytesToHex, wipe } from '../bytes.js';
+import { abytes, aInt, bytesToHex, wipe } from '../bytes.js';
 import { mulG, pointToBytes, pointToHex, scalarFromBytes, type Point } from '../curve.js';
 import { fail, isTkeyTssError, ProtocolAbort } from '../errors.js';
 import { encodeRecord } from '../metadata/record.js';
@@ -580,6 +580,7 @@ export class ServiceParty implements ServiceConnection {
   async signOnline(account: AccountRef, req: ServiceSignOnlineRequest): Promise<SignOnlineAnswer> {
     const ref = aRef(account);
     if (typeof req !== 'object' || req === null) fail('INVALID_ARGUMENT', 'req: expected {sid, index, base, presignSid, digest, partials}');
+    const heldNonce = req.nonce === undefined ? undefined : aInt(req.nonce, 'nonce', 0, Number.MAX_SAFE_INTEGER);
     const device = aSidPart(req.sid);
     const parties = this.#signerParties(req);
     const signers = userSignersOf(req);
@@ -597,7 +598,10 @@ export class ServiceParty implements ServiceConnection {
           const r = await this.#reconcileIn(ref, rec, await this.#checkpointAt(ref, true));
           if (r.changed) rec = await this.#shares.get(ref.key);
         }
-        const durable = await this.#checkpointAt(ref);
+        const { cp: durable, nonce } = await this.#checkpointRead(ref);
+        // the device's state is of another storage nonce: it reloads and asks again (nothing taken, nothing registered)
+        if (heldNonce !== undefined && nonce !== heldNonce)
+          fail('SERVICE_STATE_MISMATCH', `the device's metadata is of storage nonce ${heldNonce}; the account is at ${nonce ?? 'none'}: reload and retry`, { reason: 'stale-nonce', nonce });
         if (!durable || !sameEpoch(durable, base) || !rec?.confirmed || !sameEpoch(rec.confirmed, base))
           fail('SERVICE_STATE_MISMATCH', `the service signs only with the share of the durable epoch (${durable?.tssNonce ?? 'none'}); asked for ${base.tssNonce}`);
         for (const i of signers) checkSigner(i, knownIndices(rec));
@@ -686,12 +690,17 @@ export class ServiceParty implements ServiceConnection {
    * committed since (the sign path: no checkpoint decryption and verification per request).
    */
   async #checkpointAt(ref: { pub: Point; tag: string; key: string }, fresh = false): Promise<TssCheckpoint | undefined> {
+    return (await this.#checkpointRead(ref, fresh)).cp;
+  }
+
+  /** `#checkpointAt` with the storage nonce read before it (null: the account has none). */
+  async #checkpointRead(ref: { pub: Point; tag: string; key: string }, fresh = false): Promise<{ cp: TssCheckpoint | undefined; nonce: number | null }> {
     const nonce = await this.#storage.getNonce(pointToHex(ref.pub, true));
     const hit = this.#checkpoints.get(ref.key);
-    if (!fresh && nonce !== null && hit?.nonce === nonce) return hit.cp;
+    if (!fresh && nonce !== null && hit?.nonce === nonce) return { cp: hit.cp, nonce };
     const cp = await readCheckpoint(this.#storage, this.#key, this.#pub, ref.pub, ref.tag);
     if (nonce !== null) remember(this.#checkpoints, ref.key, { nonce, cp });
-    return cp;
+    return { cp, nonce };
   }
 
   /**

@@ -98,7 +98,7 @@ const REQ_FIELDS: Record<Exclude<Method, 'identityPub' | 'finalize' | 'login' | 
   auxParticipant: ['sid', 'index', 'signers'],
   presignParticipant: ['sid', 'index', 'base', 'deviceN', 'shift', 'signers'],
   signParticipant: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers'],
-  signOnline: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers', 'partials'],
+  signOnline: ['sid', 'index', 'base', 'presignSid', 'digest', 'shift', 'signers', 'partials', 'nonce'],
 };
 
 function onlyKeys(o: Record<string, WirePayload>, allowed: readonly string[], title: string): void {

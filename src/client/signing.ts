@@ -29,7 +29,7 @@ import type { ServiceParticipant, ServiceSignOnlineRequest } from './service-api
 import { combineOnline, startOnline } from './sign-online.js';
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { sealAuxFor, type AuxEntry } from './aux-store.js';
-import { currentState, freshState, refOf, type Core } from './core.js';
+import { currentState, freshState, isStaleNonce, refOf, reloadStale, signingState, type Core } from './core.js';
 import { commitOps, queueChange, readChainCode, settle } from './metadata-ops.js';
 import { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
 import { assertServiceAux } from './service-aux-pin.js';
@@ -236,8 +236,8 @@ export async function presignMany(c: Core, count: number, index?: number, deriva
 export async function sign(c: Core, request: SigningRequest, opts: { index?: number } & DerivationOption = {}): Promise<Signature> {
   const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
   if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'opts: expected an object');
-  await currentState(c);
-  const ctx = signingContext(c, opts.index, opts);
+  const nonce = await signingState(c); // no round trip when the held state's nonce is known: the service compares it
+  let ctx = signingContext(c, opts.index, opts);
   let pooled: { sid: Uint8Array; presignature: Presignature } | null = null;
   try {
     const rec = await c.pool.take(ctx.binding);
@@ -247,19 +247,27 @@ export async function sign(c: Core, request: SigningRequest, opts: { index?: num
     if (!isTkeyTssError(e, 'PRESIGN_POOL_EMPTY')) throw e;
   }
   if (pooled) {
-    const out = await signWith(c, ctx, pooled.sid, pooled.presignature, digest, true);
+    const stale = async (): Promise<boolean> => {
+      const was = ctx;
+      ctx = signingContext(c, opts.index, opts); // of the reloaded state (ACCOUNT_STATE_CHANGED if this device's share is stale)
+      return sameBinding(was.binding, ctx.binding);
+    };
+    const out = await signWith(c, ctx, pooled.sid, pooled.presignature, digest, true, { nonce, stale });
     if (out) return finished(kind, digest, out, true);
-    // the service no longer holds its half (restarted): sign now with a fresh presignature
+    // the service no longer holds its half (restarted), or the state moved to another epoch: sign now with a fresh presignature
   }
+  // the presign + sign path runs on the durable state (the pooled path may have skipped the gate)
+  await currentState(c);
+  ctx = signingContext(c, opts.index, opts);
   const { sid, presignature } = await presignOnce(c, ctx);
   const out = await signWith(c, ctx, sid, presignature, digest, false);
   return finished(kind, digest, out!, false);
 }
 
-async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean): Promise<SignOutput | null> {
+async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, presignature: Presignature, digest: Uint8Array, pooled: boolean, gate?: StaleGate): Promise<SignOutput | null> {
   const { i, base, shift } = ctx;
   const input: SignInput = { presignature, digest, publicKey: base.commitments[0]!, epoch: base.tssNonce, shift };
-  if (c.service.signOnline) return signOnlineWith(c, [{ id: i, input }], { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift }, pooled);
+  if (c.service.signOnline) return signOnlineWith(c, [{ id: i, input }], { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift }, pooled, gate);
   let svcSign: ServiceParticipant<SignInput, SignOutput>;
   try {
     svcSign = await c.service.signParticipant(refOf(c), { sid: c.rng.bytes(32), index: i, base, presignSid, digest, shift });
@@ -288,20 +296,50 @@ async function signWith(c: Core, ctx: SigningContext, presignSid: Uint8Array, pr
  * the answer, every signer's round 2 (partials checked, blame the service; signature verified).
  * `null` when the service no longer holds its half (`NOT_FOUND`) and `pooled`: sign with a fresh one.
  */
-export async function signOnlineWith(c: Core, mine: readonly { id: number; input: SignInput }[], req: Omit<ServiceSignOnlineRequest, 'partials'>, pooled: boolean): Promise<SignOutput | null> {
+export async function signOnlineWith(c: Core, mine: readonly { id: number; input: SignInput }[], req: Omit<ServiceSignOnlineRequest, 'partials' | 'nonce'>, pooled: boolean, gate?: StaleGate): Promise<SignOutput | null> {
   const parties = [{ id: SERVICE_PARTY, owns: [SERVICE_INDEX] }, ...mine.map((m) => ({ id: m.id, owns: [m.id] }))];
   const signers = mine.map((m) => startOnline(m.input, m.id, parties, req.sid));
+  const partials = signers.map((s) => ({ id: s.id, payload: s.payload }));
+  const ask = (nonce: number | undefined) => c.service.signOnline!(refOf(c), { ...req, partials, ...(nonce === undefined ? {} : { nonce }) });
   let answer;
   try {
-    answer = await c.service.signOnline!(refOf(c), { ...req, partials: signers.map((s) => ({ id: s.id, payload: s.payload })) });
+    try {
+      answer = await ask(gate?.nonce);
+    } catch (e) {
+      if (!gate || gate.nonce === undefined || !isStaleNonce(e)) throw e;
+      // the account moved since the held state was loaded (nothing was taken): reload, and — only when the
+      // signing binding is unchanged — ask ONCE more with the very same partials (σ_i is deterministic in
+      // the presignature and m: nothing new is revealed). Another epoch: this presignature is of no use.
+      const nonce = await reloadStale(c);
+      if (!(await gate.stale())) return null;
+      answer = await ask(nonce);
+    }
   } catch (e) {
     if (pooled && isTkeyTssError(e, 'NOT_FOUND')) return null;
+    if (isTkeyTssError(e, 'SERVICE_STATE_MISMATCH')) c.seenNonce = undefined; // the next sign reloads (the gate runs)
     throw e;
   }
   const all = [{ id: SERVICE_PARTY, payload: answer.partial }, ...signers.map((s) => ({ id: s.id, payload: s.payload }))];
   const outs = signers.map((s) => combineOnline(s, answer.sid, all.filter((p) => p.id !== s.id)));
   for (const o of outs) if (!equalBytes(o.signature, outs[0]!.signature)) throw new InternalBug('the signers output different signatures');
   return outs[0]!;
+}
+
+/** The pooled sign's nonce (`signingState`) and how it re-derives its binding after a stale-nonce refusal (true: unchanged). */
+interface StaleGate {
+  nonce: number | undefined;
+  stale: () => Promise<boolean>;
+}
+
+function sameBinding(a: PresignBinding, b: PresignBinding): boolean {
+  return (
+    a.epoch === b.epoch &&
+    equalBytes(a.publicKey, b.publicKey) &&
+    equalBytes(a.shift, b.shift) &&
+    a.profile === b.profile &&
+    a.signers.length === b.signers.length &&
+    a.signers.every((x, k) => x === b.signers[k])
+  );
 }
 
 export function finished(kind: SigningRequestKind, digest: Uint8Array, out: SignOutput, presigned: boolean): Signature {
