@@ -18,7 +18,7 @@
  */
 import { decodeMessage, encodeMessage, type Envelope } from '../src/bus/codec.js';
 import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../src/bus/session-link.js';
-import { remoteLinkOf, type BusPartyTransportOptions } from '../src/client/bus-transport.js';
+import { abandonRuns, remoteLinkOf, type BusPartyTransportOptions } from '../src/client/bus-transport.js';
 import { assertBindings, type Participant, type PartyTransport, type SessionPlan } from '../src/client/transport.js';
 import { fail, ProtocolAbort, TkeyTssError } from '../src/errors.js';
 import type { ProgressEvent } from '../protocols/session.js';
@@ -144,10 +144,6 @@ export class WorkerBusPartyTransport implements PartyTransport {
 
   /** End every run under way with `reason` (a typed error), like `BusPartyTransport.abandon`. Returns how many. */
   abandon(reason: TkeyTssError): number {
-    if (!(reason instanceof TkeyTssError)) fail('INVALID_ARGUMENT', 'reason: expected a typed error');
-    const n = this.#running.size;
-    for (const c of [...this.#running]) c.abort(reason);
-    this.#running.clear();
-    return n;
+    return abandonRuns(this.#running, reason);
   }
 }

@@ -129,12 +129,17 @@ export class BusPartyTransport implements PartyTransport {
    * Returns how many runs it ended.
    */
   abandon(reason: TkeyTssError): number {
-    if (!(reason instanceof TkeyTssError)) fail('INVALID_ARGUMENT', 'reason: expected a typed error');
-    const n = this.#running.size;
-    for (const c of [...this.#running]) c.abort(reason);
-    this.#running.clear();
-    return n;
+    return abandonRuns(this.#running, reason);
   }
+}
+
+/** End every run in `running` with `reason` (a typed error) and forget them; how many there were. */
+export function abandonRuns(running: Set<AbortController>, reason: TkeyTssError): number {
+  if (!(reason instanceof TkeyTssError)) fail('INVALID_ARGUMENT', 'reason: expected a typed error');
+  const n = running.size;
+  for (const c of [...running]) c.abort(reason);
+  running.clear();
+  return n;
 }
 
 /** `session`, reporting (once) the ProtocolAbort its own step raised — not one a peer reported. */

@@ -328,8 +328,9 @@ class Party:
         }
 
 
-def check_party(vec, me, cls=Party):
-    """None if the party's sent bytes and end state match the vector, else why not."""
+def check_party(vec, me, cls=Party, extra=None):
+    """None if the party's sent bytes and end state match the vector (and `extra(party)`, when
+    given, finds nothing more), else why not."""
     p = cls(vec, me)
     end = None
     done = -1
@@ -349,4 +350,4 @@ def check_party(vec, me, cls=Party):
         return 'sent message %d differs (%d vs %d messages)' % (i, len(sent), len(me['sent']))
     if end != me['expect']:
         return 'end state %s, expected %s' % (str(end)[:120], str(me['expect'])[:120])
-    return None
+    return extra(p) if extra else None

@@ -2,7 +2,7 @@
 party's `sent` bytes (Feldman re-dealing, Πsch, the confirmation report) from its seed and input,
 and computes its end state and its unconfirmed sharing from its `received` bytes. Written from
 SPEC.md alone."""
-from keygen import Abort, Party, evaluate, mp_encode, poly_point, sc
+from keygen import Abort, Party, check_party, evaluate, mp_encode, poly_point, sc
 from proofs import PROFILES, Reject, v_sch
 from tkeyspec import G, Q, Transcript, compress, decompress, padd, pmul
 
@@ -207,25 +207,8 @@ class RefreshParty(Party):
 
 def check(vec, me):
     """None if the party's sent bytes, end state and unconfirmed sharing match the vector, else why not."""
-    p = RefreshParty(vec, me)
-    end = None
-    done = -1
-    try:
-        p.start()
-        for done, raw in enumerate(me['received']):
-            p.receive(bytes.fromhex(raw))
-    except Abort as a:
-        end = {'abort': a.v}
-        if done != len(me['received']) - 1:
-            return 'aborted on received message %d of %d' % (done, len(me['received']))
-    if end is None:
-        end = {'output': p.output} if p.output is not None else {'pending': True}
-    sent = [s.hex() for s in p.sent]
-    if sent != me['sent']:
-        i = next((k for k, (a, b) in enumerate(zip(sent, me['sent'])) if a != b), min(len(sent), len(me['sent'])))
-        return 'sent message %d differs (%d vs %d messages)' % (i, len(sent), len(me['sent']))
-    if end != me['expect']:
-        return 'end state %s, expected %s' % (str(end)[:120], str(me['expect'])[:120])
-    if p.unconfirmed != me['unconfirmed']:
-        return 'unconfirmed %s, expected %s' % (str(p.unconfirmed)[:120], str(me['unconfirmed'])[:120])
-    return None
+    def unconfirmed(p):
+        if p.unconfirmed != me['unconfirmed']:
+            return 'unconfirmed %s, expected %s' % (str(p.unconfirmed)[:120], str(me['unconfirmed'])[:120])
+        return None
+    return check_party(vec, me, RefreshParty, unconfirmed)
