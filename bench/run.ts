@@ -34,3 +34,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// End now: suites leave handles open (worker pools, server processes, sockets, a PostgreSQL cluster) that
+// would hold the event loop for minutes; their 'exit' handlers stop what they started.
+process.exit();
