@@ -42,19 +42,21 @@ export default async function suite(b: BenchRegistry): Promise<void> {
     const o = key[0]!;
     return { publicKey: o.publicKey, epoch: o.epoch, publicShares: o.publicShares, share: key.find((k) => k.shares.has(id))!.shares.export(id), aux: aux.get(id)! };
   };
+  /** Presign then sign, both parties in their workers, presign inputs from `inputOf`. */
+  const signFull = (inputOf: (id: number) => PresignInput) => async (): Promise<void> => {
+    const pre = new Map<number, PresignOutput>();
+    await transport.run({ protocol: presign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, inputOf(1), pre), party(2, inputOf(2), pre)] });
+    const sig = new Map<number, SignOutput>();
+    const si = (id: number) => {
+      const o = pre.get(id)!;
+      return { presignature: o.presignature, digest, publicKey: o.publicKey, epoch: o.epoch };
+    };
+    await transport.run({ protocol: sign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, si(1), sig), party(2, si(2), sig)] });
+    if (sig.size !== 2) throw new Error('sign did not finish');
+  };
   b.add(
     'sign/full:workers',
-    async () => {
-      const pre = new Map<number, PresignOutput>();
-      await transport.run({ protocol: presign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, input(1), pre), party(2, input(2), pre)] });
-      const sig = new Map<number, SignOutput>();
-      const si = (id: number) => {
-        const o = pre.get(id)!;
-        return { presignature: o.presignature, digest, publicKey: o.publicKey, epoch: o.epoch };
-      };
-      await transport.run({ protocol: sign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, si(1), sig), party(2, si(2), sig)] });
-      if (sig.size !== 2) throw new Error('sign did not finish');
-    },
+    signFull(input),
     { iterations: 10, time: 1 },
   );
 
@@ -67,17 +69,7 @@ export default async function suite(b: BenchRegistry): Promise<void> {
   const inputPrep = (id: number): PresignInput => ({ ...input(id), aux: auxPrep.get(id)! });
   b.add(
     'sign/full:workers:prepared',
-    async () => {
-      const pre = new Map<number, PresignOutput>();
-      await transport.run({ protocol: presign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, inputPrep(1), pre), party(2, inputPrep(2), pre)] });
-      const sig = new Map<number, SignOutput>();
-      const si = (id: number) => {
-        const o = pre.get(id)!;
-        return { presignature: o.presignature, digest, publicKey: o.publicKey, epoch: o.epoch };
-      };
-      await transport.run({ protocol: sign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, si(1), sig), party(2, si(2), sig)] });
-      if (sig.size !== 2) throw new Error('sign did not finish');
-    },
+    signFull(inputPrep),
     { iterations: 10, time: 1, warmup: 3 },
   );
 }
