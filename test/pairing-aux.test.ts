@@ -14,7 +14,7 @@ import { memoryRendezvous } from '../src/client/pairing.js';
 import type { PairedDevice, PairedOptions, PairedRequest } from '../src/client/paired-device.js';
 import type { ServiceConnection } from '../src/client/service-api.js';
 import type { Signature } from '../src/client/signing.js';
-import { checkUserGroup, userAuxDomain, writeUserGroupPart, type UserAuxEntry } from '../src/client/user-aux-store.js';
+import { checkUserGroup, openUserAux, userAuxDomain, writeUserGroupPart, type UserAuxEntry } from '../src/client/user-aux-store.js';
 import { InternalBug, isTkeyTssError } from '../src/errors.js';
 import { signingDigest, type SigningRequest } from '../src/signature/index.js';
 import type { MetadataStorage, StorageBatch } from '../src/storage/types.js';
@@ -113,6 +113,15 @@ describe('a paired group\'s aux, sealed to the factors and reused', () => {
     const pubs = new Set(Object.values(es).map((e) => e.pub));
     expect(pubs.size).toBe(1);
     expect([...pubs][0]).toMatch(/^[0-9a-f]{64}$/);
+    // opening: the part opens; a group whose other part is of another session is not held; a part whose pub is not its content is refused
+    const m = await durableMetadata(env.storage);
+    expect([...openUserAux(m, DEFAULT_TSS_TAG, deviceFactor, 2).keys()]).toEqual(['2,3']);
+    const k2 = factorEncKey(deviceFactor.pubPoint);
+    const k3 = factorEncKey(recoveryFactor.pubPoint);
+    m.setGeneralStoreDomain(userAuxDomain(DEFAULT_TSS_TAG), { '2,3': { ...es, [k3]: { ...es[k3]!, pub: 'a'.repeat(64) } } });
+    expect([...openUserAux(m, DEFAULT_TSS_TAG, deviceFactor, 2).keys()]).toEqual([]);
+    m.setGeneralStoreDomain(userAuxDomain(DEFAULT_TSS_TAG), { '2,3': { ...es, [k2]: { ...es[k2]!, pub: 'a'.repeat(64) } } });
+    expect(() => openUserAux(m, DEFAULT_TSS_TAG, deviceFactor, 2)).toThrow(/fingerprint/);
 
     // restart: new account objects from storage, each with its own factor only
     const a2 = await login('a2', deviceFactor);

@@ -378,16 +378,16 @@ export class PairedDevice {
     let wrote = false;
     let written = pub;
     try {
-      await freshState(c);
-      const cur = readTss(c.tk.getMetadata(), c.tssTag);
-      const mine = cur.factorPubs.filter((p) => cur.factorEncs[factorEncKey(p)]!.tssIndex === self);
-      const sealed = this.#faults?.sealAux?.(aux) ?? aux;
-      written = groupFingerprint(sealed);
-      const entries = sealUserGroup([sealed], () => mine, c.rng); // randomness drawn now: a replay writes the same bytes
       try {
+        await freshState(c);
+        const cur = readTss(c.tk.getMetadata(), c.tssTag);
+        const mine = cur.factorPubs.filter((p) => cur.factorEncs[factorEncKey(p)]!.tssIndex === self);
+        const sealed = this.#faults?.sealAux?.(aux) ?? aux;
+        written = groupFingerprint(sealed);
+        const entries = sealUserGroup([sealed], () => mine, c.rng); // randomness drawn now: a replay writes the same bytes
         await this.#edit('tss:pairedAux', (m, live) => writeUserGroupPart(m, c.tssTag, group, self, entries, live));
       } catch (e) {
-        tell({ m: 'unsealed', run: sid, reason: 'write-failed' });
+        tell({ m: 'unsealed', run: sid, reason: 'write-failed' }); // the peer stops waiting at once
         throw e;
       }
       wrote = true;
