@@ -94,6 +94,7 @@ export const ERROR_CODES = {
   BUS_TIMEOUT: { kind: 'InternalBug', text: 'a remote call over the bus got no response in time' },
   PAIRING_REFUSED: { kind: 'InvalidInput', text: 'the other device refused the pairing or a request over it (details.reason: wrong-code, expired, used, account-mismatch, index, malformed, declined, not-serving, no-aux-input, bad-request); no session ran' },
   PAIRING_EXPIRED: { kind: 'InvalidInput', text: 'no device joined with the pairing code before it expired (codes are single use and short-lived); start a new pairing' },
+  PAIRING_AUX_MISMATCH: { kind: 'InvalidInput', text: "the paired device's part of the pair's aux in the metadata is missing or not of the aux session just run (its public N, s, t differ; details.reason: mismatch, missing, peer-failed; details.index, group, peer); this device's part was taken back and the group is not held — run setupAux again" },
   BUS_REMOTE_ERROR: { kind: 'InternalBug', text: 'the remote side failed with an error that is not one of ours (details.message)' },
   // workers (workers/)
   SESSION_CANCELLED: { kind: 'InvalidInput', text: 'the worker session was cancelled; it holds no state any more and every later call on it fails' },

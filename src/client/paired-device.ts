@@ -13,13 +13,28 @@
  * the one-round sign (sid_sign) on `BusPartyTransport`, the peer a `remoteParticipant` behind the
  * link: whatever the peer sends wrong aborts the session naming its index (`ProtocolAbort.culprits`).
  * The serving side recomputes the digest from the request itself and shows the request to `approve`.
- * `setupAux` runs user-only aux for the group {a, b}; each device holds its own part in memory
- * (sealing to factors, as `setupUserAux` does on one device, is not done over the pairing).
+ * `setupAux` runs user-only aux for the group {a, b}; then each device seals ITS OWN part to every
+ * factor of its own index and writes it into the group's entry of `tssUserAux:<tag>` (one metadata
+ * operation; on a storage conflict it is replayed onto the reloaded state, so the other device's
+ * part is kept), tells the other `sealed`, and on the other's `sealed` reloads and checks the group:
+ * every factor of a and of b has an entry whose public fingerprint is the session's (the peer's N,
+ * s, t as seen in the session). Only then is the aux held and the run reported done; otherwise
+ * `PAIRING_AUX_MISMATCH` and this device's part is taken back (no group that looks complete stays).
+ *
+ *   sealed := {m: "sealed", run: sid_aux}      unsealed := {m: "unsealed", run: sid_aux, reason}
+ *
+ * A later login with a factor of a (or b) opens its part (`openUserAux`), so a new pairing signs
+ * without running aux again.
  * @module
  */
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes, wipe } from '../bytes.js';
 import { fail, InternalBug, isTkeyTssError } from '../errors.js';
 import { sha256 } from '../hash.js';
+import { syncShareMetadata } from '../metadata/refresh.js';
+import type { Metadata } from '../metadata/metadata.js';
+import type { AccountContext } from '../metadata/context.js';
+import { thresholdKeyInternals } from '../metadata/threshold-key.js';
+import { factorEncKey, readTss } from '../tss/tss-metadata.js';
 import type { WirePayload } from '../bus/codec.js';
 import { strictMap, type Schema } from '../bus/frame-schema.js';
 import type { Link } from '../bus/session-link.js';
@@ -30,10 +45,11 @@ import { presign, type Presignature, type PresignInput, type PresignOutput } fro
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
 import { BusPartyTransport, remoteParticipant, type BusPartyTransportOptions } from './bus-transport.js';
 import { freshState, type Core } from './core.js';
+import { commitOps, settle } from './metadata-ops.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import { derivationShift, finished, type Signature } from './signing.js';
 import type { Participant } from './transport.js';
-import { userGroupKey } from './user-aux-store.js';
+import { checkUserGroup, groupFingerprint, removeUserGroupPart, sealUserGroup, userGroupKey, writeUserGroupPart } from './user-aux-store.js';
 
 export const PAIR_PROTOCOL = 'pair/v1';
 const MAX_REQ = 60_000;
@@ -45,9 +61,12 @@ const SCHEMAS = {
   run: { m: { t: 'const', value: 'run' }, id: { t: 'uint', max: 0xffff_ffff }, op: { t: 'str', max: 8, re: /^(aux|sign)$/ }, part: { t: 'bin', len: 32 }, req: { t: 'str', max: MAX_REQ } },
   go: { m: { t: 'const', value: 'go' }, id: { t: 'uint', max: 0xffff_ffff }, part: { t: 'bin', len: 32 } },
   deny: { m: { t: 'const', value: 'deny' }, id: { t: 'uint', max: 0xffff_ffff }, reason: { t: 'str', max: 32, re: /^[a-z-]+$/ } },
+  sealed: { m: { t: 'const', value: 'sealed' }, run: { t: 'bin', len: 32 } },
+  unsealed: { m: { t: 'const', value: 'unsealed' }, run: { t: 'bin', len: 32 }, reason: { t: 'str', max: 32, re: /^[a-z-]+$/ } },
 } satisfies Record<string, Schema>;
 
-type Kinds = { join: { index: number; key: Uint8Array; proof: Uint8Array }; answer: { m: 'ok'; index: number } | { m: 'no'; reason: string }; run: RunMsg; reply: { m: 'go'; id: number; part: Uint8Array } | { m: 'deny'; id: number; reason: string } };
+type SealMsg = { m: 'sealed'; run: Uint8Array } | { m: 'unsealed'; run: Uint8Array; reason: string };
+type Kinds = { join: { index: number; key: Uint8Array; proof: Uint8Array }; answer: { m: 'ok'; index: number } | { m: 'no'; reason: string }; run: RunMsg; reply: { m: 'go'; id: number; part: Uint8Array } | { m: 'deny'; id: number; reason: string }; seal: SealMsg };
 interface RunMsg {
   id: number;
   op: 'aux' | 'sign';
@@ -58,7 +77,7 @@ interface RunMsg {
 /** A pairing control payload of the expected kind, strictly checked (BUS_FRAME_INVALID otherwise). */
 export function pairMessage<K extends keyof Kinds>(payload: WirePayload, kind: K): Kinds[K] {
   const m = typeof payload === 'object' && payload !== null && !Array.isArray(payload) && !(payload instanceof Uint8Array) ? (payload as Record<string, WirePayload>)['m'] : undefined;
-  const options: Record<keyof Kinds, readonly (keyof typeof SCHEMAS)[]> = { join: ['join'], answer: ['ok', 'no'], run: ['run'], reply: ['go', 'deny'] };
+  const options: Record<keyof Kinds, readonly (keyof typeof SCHEMAS)[]> = { join: ['join'], answer: ['ok', 'no'], run: ['run'], reply: ['go', 'deny'], seal: ['sealed', 'unsealed'] };
   const name = options[kind].find((n) => n === m);
   if (!name) return fail('BUS_FRAME_INVALID', `pairing: expected a ${kind} message`, { sender: null, peer: null });
   return strictMap(payload, SCHEMAS[name], `pairing ${name}`, { sender: null, peer: null }) as unknown as Kinds[K];
@@ -106,8 +125,13 @@ export interface ServeOptions {
 export interface PairedOptions {
   /** Options of the bus transport the sessions run on (stall timeout…; `hooks` for fault injection in tests). */
   transport?: BusPartyTransportOptions;
-  /** Wait this long for the other device to accept a request (ms, default 120 000: a user confirms there). */
+  /** Wait this long for the other device to accept a request, and to seal its aux part (ms, default 120 000: a user confirms there). */
   replyMs?: number;
+  /**
+   * Fault injection (tests): `sealAux` returns what this device seals and writes as its part instead
+   * of the session's aux — a device whose stored part does not match the session.
+   */
+  faults?: { sealAux?(aux: AuxInfo): AuxInfo };
 }
 
 interface PairedLink {
@@ -128,6 +152,9 @@ export class PairedDevice {
   readonly #transport: BusPartyTransport;
   readonly #replyMs: number;
   readonly #pending = new Map<number, (m: Kinds['reply']) => void>();
+  /** The peer's `sealed`/`unsealed` per aux run (hex sid_aux), registered before the run starts. */
+  readonly #seals = new Map<string, { msg?: SealMsg; wake?: (m: SealMsg) => void }>();
+  readonly #faults: PairedOptions['faults'];
   #serve: ServeOptions | null = null;
   #nextId = 1;
   #off: () => void;
@@ -139,6 +166,7 @@ export class PairedDevice {
     this.#p = p;
     this.#transport = new BusPartyTransport(opts.transport ?? {});
     this.#replyMs = opts.replyMs ?? 120_000;
+    this.#faults = opts.faults;
     this.#off = p.link.subscribe(p.pairSid, (env) => {
       if (env.protocol !== PAIR_PROTOCOL) return;
       const m = (env.payload as Record<string, WirePayload> | null)?.['m'];
@@ -147,6 +175,13 @@ export class PairedDevice {
         else if (m === 'go' || m === 'deny') {
           const r = pairMessage(env.payload, 'reply');
           this.#pending.get(r.id)?.(r);
+        } else if (m === 'sealed' || m === 'unsealed') {
+          const r = pairMessage(env.payload, 'seal');
+          const box = this.#seals.get(bytesToHex(r.run)); // unknown runs are dropped
+          if (box && !box.msg) {
+            box.msg = r;
+            box.wake?.(r);
+          }
         }
       } catch (e) {
         this.#serve?.onError?.(e); // malformed control frame: dropped
@@ -173,7 +208,11 @@ export class PairedDevice {
     this.#serve = opts;
   }
 
-  /** Aux info for the group {a, b} (run once per pair unless the devices already hold it); the other device must `serve` with its `auxInput`. */
+  /**
+   * Aux info for the group {a, b} (once per pair: afterwards a login with the factor finds it); the
+   * other device must `serve` with its `auxInput`. Resolves when both parts are sealed to their
+   * factors and the group in the metadata checked; returns the group key ("2,3").
+   */
   setupAux(input: AuxInput): Promise<string> {
     return this.#lock(async () => {
       const { sid } = await this.#ask('aux', '');
@@ -275,10 +314,103 @@ export class PairedDevice {
   }
 
   async #runAux(sid: Uint8Array, input: AuxInput): Promise<string> {
-    let out: AuxInfo | undefined;
-    await this.#transport.run({ protocol: auxProtocol, sid, threshold: 2, participants: this.#participants<AuxInput, AuxInfo>(input, (o) => (out = o)) });
+    const key = bytesToHex(sid);
+    this.#seals.set(key, {}); // before the session: the peer's `sealed` may come before we wait
+    try {
+      let out: AuxInfo | undefined;
+      await this.#transport.run({ protocol: auxProtocol, sid, threshold: 2, participants: this.#participants<AuxInput, AuxInfo>(input, (o) => (out = o)) });
+      return await this.#sealPart(sid, out!);
+    } finally {
+      this.#seals.delete(key);
+    }
+  }
+
+  /** The peer's seal message of the aux run `sid` (BUS_TIMEOUT after `replyMs`). */
+  #peerSeal(sid: Uint8Array): Promise<SealMsg> {
+    const box = this.#seals.get(bytesToHex(sid))!;
+    if (box.msg) return Promise.resolve(box.msg);
+    return new Promise<SealMsg>((res, rej) => {
+      const t = setTimeout(() => rej(new InternalBug(`the paired device (index ${this.#p.peer}) did not seal its aux part in time`, { peer: this.#p.peer }, 'BUS_TIMEOUT')), this.#replyMs);
+      box.wake = (m) => {
+        clearTimeout(t);
+        res(m);
+      };
+    });
+  }
+
+  /** One metadata operation on the group's entry (`edit(m, live)`), committed; replayed on a conflict. */
+  async #edit(name: string, edit: (m: Metadata, live: ReadonlyMap<string, number>) => void): Promise<void> {
+    const c = this.#c;
+    const { mutate } = thresholdKeyInternals(c.tk);
+    try {
+      await mutate(() => ({
+        name,
+        apply: async (ctx: AccountContext) => {
+          const m = ctx.state.requireKey().metadata;
+          edit(m, liveFactors(m, c.tssTag));
+          await syncShareMetadata(ctx);
+        },
+      }));
+      await commitOps(c.tk, c.conflictAttempts);
+    } catch (e) {
+      await settle(c.tk, c.tssTag, null).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /**
+   * After the aux session: seal this device's part (index a) to every factor of a, write it into
+   * the group {a, b}, exchange `sealed`, reload and check both parts against the session's public
+   * fingerprint. Hold the aux only then; on any failure take our part back.
+   */
+  async #sealPart(sid: Uint8Array, aux: AuxInfo): Promise<string> {
+    const c = this.#c;
+    const self = this.#p.self;
     const group = userGroupKey(this.signers);
-    this.#c.device.holdUserAux(group, out!);
+    const pub = groupFingerprint(aux); // from our session output: the peer's N, s, t as we verified them
+    const tell = (msg: WirePayload): void => {
+      try {
+        sendPair(this.#p.link, this.#p.pairSid, msg);
+      } catch {
+        /* the link is down: the peer times out */
+      }
+    };
+    let wrote = false;
+    let written = pub;
+    try {
+      try {
+        await freshState(c);
+        const cur = readTss(c.tk.getMetadata(), c.tssTag);
+        const mine = cur.factorPubs.filter((p) => cur.factorEncs[factorEncKey(p)]!.tssIndex === self);
+        const sealed = this.#faults?.sealAux?.(aux) ?? aux;
+        written = groupFingerprint(sealed);
+        const entries = sealUserGroup([sealed], () => mine, c.rng); // randomness drawn now: a replay writes the same bytes
+        await this.#edit('tss:pairedAux', (m, live) => writeUserGroupPart(m, c.tssTag, group, self, entries, live));
+      } catch (e) {
+        tell({ m: 'unsealed', run: sid, reason: 'write-failed' }); // the peer stops waiting at once
+        throw e;
+      }
+      wrote = true;
+      tell({ m: 'sealed', run: sid });
+      const peer = await this.#peerSeal(sid);
+      if (peer.m === 'unsealed')
+        fail('PAIRING_AUX_MISMATCH', `the paired device (index ${this.#p.peer}) could not seal its aux part (${peer.reason}): the group {${group}} is not set up; run setupAux again`, { reason: 'peer-failed', peer: this.#p.peer, group });
+      await freshState(c);
+      const m = c.tk.getMetadata();
+      const problems = checkUserGroup(m, c.tssTag, group, pub, liveFactors(m, c.tssTag));
+      if (problems.length) {
+        const p = problems.find((x) => x.index === this.#p.peer) ?? problems[0]!;
+        fail(
+          'PAIRING_AUX_MISMATCH',
+          `the aux group {${group}} in the metadata is not the session's: index ${p.index} has ${p.mismatched} part(s) of other public values and ${p.missing} factor(s) without one; this device's part was taken back — run setupAux again`,
+          { reason: p.mismatched ? 'mismatch' : 'missing', peer: this.#p.peer, group, index: p.index },
+        );
+      }
+    } catch (e) {
+      if (wrote) await this.#edit('tss:pairedAuxUndo', (m, live) => removeUserGroupPart(m, c.tssTag, group, self, written, live)).catch(() => undefined);
+      throw e;
+    }
+    c.device.holdUserAux(group, aux);
     return group;
   }
 
@@ -313,4 +445,9 @@ export class PairedDevice {
     }
     return out!;
   }
+}
+
+/** The account's live factors: factorEncKey → share index. */
+function liveFactors(m: Metadata, tssTag: string): Map<string, number> {
+  return new Map(Object.entries(readTss(m, tssTag).factorEncs).map(([k, e]) => [k, e.tssIndex]));
 }
