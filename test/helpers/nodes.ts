@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { bytesToHex, bytesToNumberBE } from '../../src/bytes.js';
 import { connectService, type ServiceClient } from '../../src/client/service-client.js';
 import type { Signature } from '../../src/client/signing.js';
@@ -17,9 +17,9 @@ import { cryptoRng } from '../../src/rng.js';
 import { HttpMetadataStorage } from '../../src/storage/http-storage.js';
 import type { MetadataStorage, RecordAddress, StorageBatch } from '../../src/storage/types.js';
 import { verifyDigest } from './openssl-verify.js';
-import { startPostgres, type PgCluster } from './postgres.js';
 import { spawnServer, type ServerProcess } from './server.js';
 import { testIssuer, type TestIssuer } from './service-server.js';
+import { suiteCluster } from './store-backends.js';
 import { PRIMES_FILE } from './test-primes.js';
 import { nobleVerify } from './verify-signature.js';
 
@@ -87,24 +87,21 @@ export interface NodeSuite {
  * tests; after them the clients are closed, the node sets' processes killed and the cluster stopped.
  */
 export function nodeSuite(): NodeSuite {
-  let cluster: PgCluster | undefined;
+  const cluster = suiteCluster(); // registered first: its afterAll runs last (vitest runs after-hooks as a stack)
   const sets: NodeSet[] = [];
   const clients: ServiceClient[] = [];
-  beforeAll(async () => {
-    cluster = await startPostgres();
-  });
   afterAll(async () => {
     for (const c of clients) c.close();
     for (const s of sets) await s.close();
-    await cluster?.stop();
   });
   return {
     get unavailable() {
-      return cluster === undefined;
+      return cluster() === undefined;
     },
     async nodeSet(env = {}) {
-      if (!cluster) throw new Error('nodeSuite: no PostgreSQL (check `unavailable` first)');
-      const set = await nodeSet(await cluster.createDatabase(), env);
+      const pgc = cluster();
+      if (!pgc) throw new Error('nodeSuite: no PostgreSQL (check `unavailable` first)');
+      const set = await nodeSet(await pgc.createDatabase(), env);
       sets.push(set);
       return set;
     },

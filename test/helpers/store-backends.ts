@@ -19,19 +19,30 @@ export interface StoreBackend {
 }
 
 /**
- * Call at the top level of a test file: the cluster starts before the file's tests and stops after
- * them, the temp directories go with it. `prefix`: of the embedded directories. `sharedEmbedded`:
- * every open of one embedded location returns the same store (one process per directory: two
- * "nodes" then share the store, not the lock).
+ * Call at the top level of a test file: a throwaway PostgreSQL cluster started before the file's
+ * tests and stopped after them; the function returned gives it (undefined: no PostgreSQL here).
  */
-export function storeBackends(prefix: string, opts: { sharedEmbedded?: boolean } = {}): StoreBackend[] {
+export function suiteCluster(): () => PgCluster | undefined {
   let cluster: PgCluster | undefined;
-  const dirs: string[] = [];
   beforeAll(async () => {
     cluster = await startPostgres();
   });
   afterAll(async () => {
     await cluster?.stop();
+  });
+  return () => cluster;
+}
+
+/**
+ * Call at the top level of a test file: the cluster starts before the file's tests and stops after
+ * them (`suiteCluster`), the temp directories go with it. `prefix`: of the embedded directories. `sharedEmbedded`:
+ * every open of one embedded location returns the same store (one process per directory: two
+ * "nodes" then share the store, not the lock).
+ */
+export function storeBackends(prefix: string, opts: { sharedEmbedded?: boolean } = {}): StoreBackend[] {
+  const cluster = suiteCluster();
+  const dirs: string[] = [];
+  afterAll(() => {
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   });
   return [
@@ -48,8 +59,9 @@ export function storeBackends(prefix: string, opts: { sharedEmbedded?: boolean }
     {
       name: 'postgres',
       async fresh() {
-        if (!cluster) return undefined;
-        const url = await cluster.createDatabase();
+        const pgc = cluster();
+        if (!pgc) return undefined;
+        const url = await pgc.createDatabase();
         return () => PostgresStore.open({ url });
       },
     },
