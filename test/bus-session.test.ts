@@ -10,7 +10,7 @@
 import { MessageChannel } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
-import { connectLink, CTL_PROTOCOL, decodePayload, encodePayload, Link, LinkServer, type WirePayload, memoryPair, MessagePortTransport, type FrameTransport, type MemoryFault, type PortLike } from '../src/bus/index.js';
+import { connectLink, CTL_PROTOCOL, decodePayload, encodePayload, Link, LinkServer, type WirePayload, memoryPair, MessagePortTransport, type FrameTransport, type PortLike } from '../src/bus/index.js';
 import { connectLinkNode, listenLinks } from '../src/bus/ws-node.js';
 import { BusPartyTransport, remoteParticipant } from '../src/client/bus-transport.js';
 import { connectService, serveService } from '../src/client/service-rpc.js';
@@ -20,18 +20,13 @@ import { seededRng } from '../src/rng.js';
 import { MemoryStorage } from '../src/storage/memory-store.js';
 import { keygen, type KeygenInput, type KeygenOutput } from '../protocols/keygen/index.js';
 import type { Participant } from '../src/client/transport.js';
+import { duplicateAndReorder, linkedNodes } from './helpers/bus-links.js';
 
 const KEY_A = new Uint8Array(32).fill(0x11);
 const KEY_B = new Uint8Array(32).fill(0x22);
 
 /** Node A (server side, party 1) and node B (client side, party 2) over two transports. */
-function nodes(ta: FrameTransport, tb: FrameTransport, refusedA: TkeyTssError[] = []): { a: Promise<Link>; b: Link } {
-  const server = new LinkServer({ identityKey: KEY_A, onRefused: (e) => refusedA.push(e) });
-  const a = new Promise<Link>((res) => server.onLink(res));
-  server.accept(ta);
-  const b = connectLink(tb, { identityKey: KEY_B, serverPub: server.self.publicKey });
-  return { a, b };
-}
+const nodes = (ta: FrameTransport, tb: FrameTransport, refusedA: TkeyTssError[] = []) => linkedNodes(ta, tb, { keyA: KEY_A, keyB: KEY_B, refusedA });
 
 /** Both parties of a 2-of-2 keygen, each on its own node, each over its own BusPartyTransport. */
 async function keygenAcross(linkA: Link, linkB: Link, opts: { stallMs?: number; resendMs?: number; thresholdB?: number; skipB?: boolean; sid?: Uint8Array } = {}) {
@@ -67,23 +62,7 @@ function expectKeys(out: Map<number, KeygenOutput>): void {
 
 describe('bus session layer', () => {
   it('keygen across two nodes over memory with every frame duplicated and reordered', async () => {
-    const held = new Map<string, Uint8Array>();
-    let k = 0;
-    const fault: MemoryFault = (f, dir) => {
-      k++;
-      const h = held.get(dir);
-      if (k % 3 === 0 && !h) {
-        held.set(dir, f); // hold back, release after the next frame in the same direction
-        return [];
-      }
-      const out = [f, f];
-      if (h) {
-        out.push(h, h);
-        held.delete(dir);
-      }
-      return out;
-    };
-    const p = memoryPair({ fault });
+    const p = memoryPair({ fault: duplicateAndReorder() });
     const refused: TkeyTssError[] = [];
     const { a, b } = nodes(p.a, p.b, refused);
     const { ra, rb, out } = await keygenAcross(await a, b, { resendMs: 200 });

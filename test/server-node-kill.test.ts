@@ -16,7 +16,7 @@
  * nonce, and the acknowledged metadata is what a fresh reader sees (factors, epoch). Seeded:
  * `TKEY_FAULT_SEED=<seed>` repeats a run.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesToHex } from '../src/bytes.js';
 import { TssAccount } from '../src/client/account.js';
 import type { ServiceClient } from '../src/client/service-client.js';
@@ -27,30 +27,21 @@ import { readTss } from '../src/tss/tss-metadata.js';
 import { FactorKey } from '../src/tss/factor-key.js';
 import { deviceAux, durableMetadata, POSTBOX } from './helpers/account.js';
 import { faultSeed, seededRandom } from './helpers/batch-load.js';
-import { FailoverMetadataStorage, login, nodeSet, verifiedByOpenSsl, type NodeSet } from './helpers/nodes.js';
-import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { FailoverMetadataStorage, login, nodeSuite, verifiedByOpenSsl } from './helpers/nodes.js';
+import { SKIP_NOTE } from './helpers/postgres.js';
 import type { ServerProcess } from './helpers/server.js';
 
-let cluster: PgCluster | undefined;
-let set: NodeSet | undefined;
-const clients: ServiceClient[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await set?.close();
-  await cluster?.stop();
-});
+const suite = nodeSuite();
+const clients = suite.clients;
 
 describe('a node SIGKILLed mid-session; the device goes on through another node', () => {
   it('(a) during presign, (b) during a refresh run, (c) between the phases: the account still signs, the two-phase commit holds, nothing used twice', async (ctx) => {
-    if (!cluster) return ctx.skip(SKIP_NOTE);
+    if (suite.unavailable) return ctx.skip(SKIP_NOTE);
     const seed = faultSeed();
     const why = `seed=${seed} (TKEY_FAULT_SEED=${seed} repeats this run)`;
     const rnd = seededRandom(seed);
     try {
-      set = await nodeSet(await cluster.createDatabase());
+      const set = await suite.nodeSet();
       let nodes: ServerProcess[] = [await set.start(), await set.start()];
       const urls = () => nodes.map((n) => n.url);
       /** The node the device's link is on now. */
@@ -61,9 +52,9 @@ describe('a node SIGKILLed mid-session; the device goes on through another node'
       const killAndReplace = async (victim: ServerProcess): Promise<void> => {
         killed.push(victim.url);
         killedAt = Date.now();
-        await set!.kill(victim);
+        await set.kill(victim);
         // the node restarts where it listened (the device's URL list is fixed; a restarted process is a new node)
-        nodes = [...nodes.filter((n) => n !== victim), await set!.start(Number(new URL(victim.url).port))];
+        nodes = [...nodes.filter((n) => n !== victim), await set.start(Number(new URL(victim.url).port))];
       };
 
       // the kill hook: at the end of round `at` of the next session of protocol `proto`, SIGKILL the link's node

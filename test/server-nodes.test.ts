@@ -7,28 +7,18 @@
  * with a fresh presignature (another nonce). Devices on both nodes at once, each presigning on one
  * node and signing on the other. Every signature verified by OpenSSL.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
 import { TssAccount } from '../src/client/account.js';
-import type { ServiceClient } from '../src/client/service-client.js';
 import { seededRng } from '../src/rng.js';
 import { MemoryPresignStore, PresignPool, type StoredPresign } from '../src/signature/presign-pool.js';
 import { deviceAux } from './helpers/account.js';
-import { FailoverMetadataStorage, login, nodeSet, verifiedByOpenSsl, type NodeSet } from './helpers/nodes.js';
-import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { FailoverMetadataStorage, login, nodeSuite, verifiedByOpenSsl } from './helpers/nodes.js';
+import { SKIP_NOTE } from './helpers/postgres.js';
 import type { ServerProcess } from './helpers/server.js';
 
-let cluster: PgCluster | undefined;
-let set: NodeSet | undefined;
-const clients: ServiceClient[] = [];
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  for (const c of clients) c.close();
-  await set?.close();
-  await cluster?.stop();
-});
+const suite = nodeSuite();
+const clients = suite.clients;
 
 /** A pool that remembers every presignature put into it (so a test can offer a used one again). */
 class RecordingPresignStore extends MemoryPresignStore {
@@ -41,8 +31,8 @@ class RecordingPresignStore extends MemoryPresignStore {
 
 describe('two server processes on one PostgreSQL', () => {
   it('presign via node A, sign via node B with the pooled half; a half is never used twice; concurrent devices on both nodes', async (ctx) => {
-    if (!cluster) return ctx.skip(SKIP_NOTE);
-    set = await nodeSet(await cluster.createDatabase());
+    if (suite.unavailable) return ctx.skip(SKIP_NOTE);
+    const set = await suite.nodeSet();
     const [a, b] = [await set.start(), await set.start()];
     const info = await Promise.all([a, b].map(async (n) => (await fetch(`${n.url}/v1/service`)).json()));
     expect(info[0]).toEqual(info[1]); // one service: the same bus key and identity on both nodes
@@ -100,7 +90,7 @@ describe('two server processes on one PostgreSQL', () => {
       Array.from({ length: DEVICES }, async (_, d) => {
         const first = nodes[d % 2]!;
         const second = nodes[(d + 1) % 2]!;
-        const c1 = await login(set!, [first.url], `user-${d}`);
+        const c1 = await login(set, [first.url], `user-${d}`);
         clients.push(c1);
         const st = new FailoverMetadataStorage([first.url]);
         const o = { storage: st, postboxKey: new Uint8Array(32).fill(40 + d), service: c1, transport: c1.partyTransport, rng: seededRng(`nodes/device-${d}`) };
@@ -108,7 +98,7 @@ describe('two server processes on one PostgreSQL', () => {
         await acc.presign(2);
         const sa = await acc.sign({ message: utf8ToBytes(`device ${d} on ${first.url}`) }); // pooled, same node
         // the device moves to the other node: a new connection there, the same pool
-        const c2 = await login(set!, [second.url], `user-${d}`);
+        const c2 = await login(set, [second.url], `user-${d}`);
         clients.push(c2);
         st.setUrls([second.url]);
         const acc2 = await TssAccount.login({ ...o, service: c2, transport: c2.partyTransport, rng: seededRng(`nodes/device-${d}/second`), presignPool: acc.presignPool }, deviceFactor);

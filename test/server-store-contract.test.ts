@@ -13,6 +13,7 @@ import { EmbeddedStore } from '../src/server/store/embedded.js';
 import { MIGRATIONS } from '../src/server/store/migrations/index.js';
 import { PostgresStore } from '../src/server/store/postgres.js';
 import type { Row, ServerStore } from '../src/server/store/types.js';
+import { MAX_STATE_VALUE } from '../src/server/store/state-types.js';
 import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
 
 const ACCOUNT = '02' + 'ab'.repeat(32);
@@ -243,6 +244,29 @@ for (const be of backends) {
       expect(text(await store.stateGet('tp-acct', 'acc'))).toBe(`record-${winners[0]! + 1}`);
       expect(await store.stateGet('tp-half', 'acc\x1fs1')).toBeUndefined();
       expect(await code(store.stateTakeAndPut({ kind: 'tp-half', key: 'k' }, { kind: 'tp-half', key: 'k', value: v('x') }))).toBe('INVALID_ARGUMENT');
+    });
+
+    test('state space: every operation refuses bad arguments with the same typed error (one checker: state-args.ts) and changes nothing', async () => {
+      const v = (s: string) => new TextEncoder().encode(s);
+      await store.statePut('args', 'k', v('kept'));
+      const bad: [string, Promise<unknown>, string][] = [
+        ['get: kind', store.stateGet('Bad', 'k'), 'INVALID_ARGUMENT'],
+        ['take: key', store.stateTake('args', ''), 'INVALID_ARGUMENT'],
+        ['put: too large', store.statePut('args', 'k', new Uint8Array(MAX_STATE_VALUE + 1)), 'PAYLOAD_TOO_LARGE'],
+        ['put: expected 0', store.statePut('args', 'k', v('x'), { expected: 0 }), 'INVALID_ARGUMENT'],
+        ['delete: expected', store.stateDelete('args', 'k', -1), 'INVALID_ARGUMENT'],
+        ['delete: key', store.stateDelete('args', 'a\x01'), 'INVALID_ARGUMENT'],
+        ['list: limit', store.stateList('args', { limit: 0 }), 'INVALID_ARGUMENT'],
+        ['list: after', store.stateList('args', { after: '' }), 'INVALID_ARGUMENT'],
+        ['count: prefix', store.stateCount('args', 'x'.repeat(513)), 'INVALID_ARGUMENT'],
+        ['takePut: take', store.stateTakeAndPut(null as never, { kind: 'args', key: 'j', value: v('x') }), 'INVALID_ARGUMENT'],
+        ['takePut: value', store.stateTakeAndPut({ kind: 'args', key: 'k' }, { kind: 'args', key: 'j', value: 'x' as never }), 'INVALID_ARGUMENT'],
+        ['takePut: epoch', store.stateTakeAndPut({ kind: 'args', key: 'k' }, { kind: 'args', key: 'j', value: v('x'), epoch: 1.5 }), 'INVALID_ARGUMENT'],
+        ['deleteBelow: epoch', store.stateDeleteBelow('args', '', -1), 'INVALID_ARGUMENT'],
+        ['lock: name', (async () => store.withStateLock('', async () => undefined))(), 'INVALID_ARGUMENT'],
+      ];
+      for (const [what, p, want] of bad) expect(await code(p), what).toBe(want);
+      expect((await store.stateList('args')).map((r) => [r.key, new TextDecoder().decode(r.value), r.version])).toEqual([['k', 'kept', 1]]);
     });
 
     test('state space: take is delete-returning (concurrent takes: exactly one gets the row); deleteBelow by epoch', async () => {

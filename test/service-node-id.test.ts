@@ -1,11 +1,12 @@
 /**
  * The pieces of "the node running my session is gone" (server README, "Several nodes"):
  * `BusPartyTransport.abandon(reason)` ends every run under way at once with that typed error (not
- * after `stallMs`), and only those; `serveService({node})` validates the instance id; a login/resume
+ * after `stallMs`), and only those; `abandonRunsOver(link, reason)` ends the runs over one link only,
+ * on any transport; `serveService({node})` validates the instance id; a login/resume
  * answer carries it (`ServiceGrant.node`) — end to end in `test/server-node-kill.test.ts`.
  */
 import { describe, expect, it } from 'vitest';
-import { connectLink, LinkServer, memoryPair } from '../src/bus/index.js';
+import { abandonRunsOver, connectLink, LinkServer, memoryPair } from '../src/bus/index.js';
 import { BusPartyTransport, remoteParticipant } from '../src/client/bus-transport.js';
 import { serveService } from '../src/client/service-rpc.js';
 import { InternalBug, InvalidInput, isTkeyTssError } from '../src/errors.js';
@@ -56,6 +57,39 @@ describe('abandoning sessions whose remote node is gone', () => {
       expect(() => t.abandon(new Error('untyped') as never)).toThrow(InvalidInput);
     } finally {
       l.close();
+    }
+  });
+
+  it('abandonRunsOver ends the runs over that link only (any transport), with the typed reason; bad input is refused', async () => {
+    const [l1, l2] = [await linked(), await linked()];
+    try {
+      const [t1, t2] = [new BusPartyTransport({ stallMs: 60_000 }), new BusPartyTransport({ stallMs: 60_000 })];
+      const waiting = (t: BusPartyTransport, link: typeof l1.link, tag: string) =>
+        t
+          .run({
+            protocol: keygen,
+            sid: new Uint8Array(32).fill(tag.length),
+            threshold: 2,
+            participants: [{ id: 1, owns: [1], input: {}, rng: seededRng(`node-id/${tag}`), finish: async () => undefined }, remoteParticipant(link, 2, [2])],
+          })
+          .then(
+            () => 'resolved',
+            (e: unknown) => e,
+          );
+      const over1 = [waiting(t1, l1.link, 'a'), waiting(t2, l1.link, 'bb')]; // two transports, one link
+      const over2 = waiting(t2, l2.link, 'ccc');
+      await new Promise((r) => setTimeout(r, 300));
+      const reason = new InternalBug('the node went away', { reason: 'node-changed' }, 'SERVER_UNAVAILABLE');
+      expect(() => abandonRunsOver({} as never, reason)).toThrow(InvalidInput);
+      expect(() => abandonRunsOver(l1.link, new Error('untyped') as never)).toThrow(InvalidInput);
+      expect(abandonRunsOver(l1.link, reason)).toBe(2);
+      for (const e of await Promise.all(over1)) expect(e).toBe(reason);
+      expect(abandonRunsOver(l1.link, reason)).toBe(0);
+      expect(t2.abandon(new InternalBug('the other', {}, 'SERVER_UNAVAILABLE'))).toBe(1); // the run over l2 was still under way
+      expect(isTkeyTssError(await over2, 'SERVER_UNAVAILABLE')).toBe(true);
+    } finally {
+      l1.close();
+      l2.close();
     }
   });
 

@@ -14,10 +14,7 @@
  *     combined request goes to exactly one; a request for a non-durable epoch is refused and keeps
  *     the half; the joint sid is registered with the take
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesToHex, bytesToNumberBE, hexToBytes, utf8ToBytes } from '../src/bytes.js';
 import { modN, mulG, pointFromBytes, scalarFromBytes } from '../src/curve.js';
 import { isTkeyTssError, ProtocolAbort } from '../src/errors.js';
@@ -33,9 +30,6 @@ import { inProcessAccountLock, ServiceParty, type AccountRef, type ServiceConnec
 import { combineOnline, startOnline } from '../src/client/sign-online.js';
 import { SimulatorTransport } from '../src/client/transport.js';
 import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
-import { EmbeddedStore } from '../src/server/store/embedded.js';
-import { PostgresStore } from '../src/server/store/postgres.js';
-import type { ServerStore } from '../src/server/store/types.js';
 import { Kek } from '../src/server/service-state/kek.js';
 import { KIND_PRESIG, SEP } from '../src/server/service-state/kinds.js';
 import { openServiceState, type ServiceState } from '../src/server/service-state/open.js';
@@ -44,10 +38,11 @@ import { scalarBytes } from '../protocols/util.js';
 import type { Payload } from '../protocols/types.js';
 import { accountEnv, deviceAux, NOW, POSTBOX, SERVICE_KEY } from './helpers/account.js';
 import { nobleVerify } from './helpers/verify-signature.js';
-import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { SKIP_NOTE } from './helpers/postgres.js';
+import { storeBackends } from './helpers/store-backends.js';
+import { PRIMES_FILE } from './helpers/test-primes.js';
 
 const DEVICE = 2;
-const PRIMES_FILE = join(__dirname, '..', 'test-vectors', 'primes', 'safe-primes-1024.json');
 const K1 = Kek.fromHex('c3'.repeat(32));
 type Obj = Record<string, Payload>;
 
@@ -231,38 +226,13 @@ describe('signOnline in process: the nonce gate, one request, tampering', () => 
   }, 600_000);
 });
 
-let cluster: PgCluster | undefined;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
 
-const backends: { name: string; location(): Promise<(() => Promise<ServerStore>) | undefined> }[] = [
-  {
-    name: 'embedded',
-    async location() {
-      const dir = mkdtempSync(join(tmpdir(), 'tkey-sign-online-'));
-      afterAll(() => rmSync(dir, { recursive: true, force: true }));
-      let open: Promise<ServerStore> | undefined;
-      return () => (open ??= EmbeddedStore.open({ dir })); // one process per directory: both "nodes" share the store, not the lock
-    },
-  },
-  {
-    name: 'postgres',
-    async location() {
-      if (!cluster) return undefined;
-      const url = await cluster.createDatabase();
-      return () => PostgresStore.open({ url });
-    },
-  },
-];
+const backends = storeBackends('tkey-sign-online-', { sharedEmbedded: true });
 
 for (const be of backends) {
   describe(`signOnline over the sealed state: ${be.name}`, () => {
     it('one half asked by two nodes at once goes to exactly one; a non-durable epoch is refused and keeps the half; the sid is registered with the take', async (ctx) => {
-      const opener = await be.location();
+      const opener = await be.fresh();
       if (!opener) return ctx.skip(SKIP_NOTE);
       const storage = new MemoryStorage();
       const pool = new PresignPool(new MemoryPresignStore());

@@ -6,10 +6,7 @@
  * two nodes racing for one presignature half: exactly one gets it; then a KEK rotation, after which
  * the service signs with the new KEK alone. On the embedded store and on PostgreSQL.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '../src/bytes.js';
 import { mulG, pointFromBytes, scalarFromBytes } from '../src/curve.js';
 import { isTkeyTssError } from '../src/errors.js';
@@ -22,28 +19,19 @@ import { readCheckpoint } from '../src/client/checkpoint.js';
 import { ServiceParty } from '../src/client/service-party.js';
 import { SimulatorTransport } from '../src/client/transport.js';
 import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
-import { EmbeddedStore } from '../src/server/store/embedded.js';
-import { PostgresStore } from '../src/server/store/postgres.js';
-import type { ServerStore } from '../src/server/store/types.js';
 import { Kek } from '../src/server/service-state/kek.js';
 import { KIND_ACCOUNT, KIND_PRESIG, SEP } from '../src/server/service-state/kinds.js';
 import { openServiceState, type ServiceState } from '../src/server/service-state/open.js';
 import { rotateKek } from '../src/server/service-state/rotate.js';
 import { deviceAux, NOW, POSTBOX } from './helpers/account.js';
 import { nobleVerify } from './helpers/verify-signature.js';
-import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { SKIP_NOTE } from './helpers/postgres.js';
+import { storeBackends } from './helpers/store-backends.js';
+import { PRIMES_FILE } from './helpers/test-primes.js';
 
-const PRIMES_FILE = join(__dirname, '..', 'test-vectors', 'primes', 'safe-primes-1024.json');
 const K1 = Kek.fromHex('a1'.repeat(32));
 const K2 = Kek.fromHex('b2'.repeat(32));
 
-let cluster: PgCluster | undefined;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
 
 function node(state: ServiceState, storage: MemoryStorage): ServiceParty {
   return new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: state.accountLock, aux: state.aux, rng: cryptoRng });
@@ -55,29 +43,12 @@ async function signs(account: TssAccount, message: string, presigned: boolean): 
   expect(nobleVerify(sha256(utf8ToBytes(message)), sig.signature, account.publicKey), `${message}: verifies`).toBe(true);
 }
 
-const backends: { name: string; location(): Promise<(() => Promise<ServerStore>) | undefined> }[] = [
-  {
-    name: 'embedded',
-    async location() {
-      const dir = mkdtempSync(join(tmpdir(), 'tkey-state-party-'));
-      afterAll(() => rmSync(dir, { recursive: true, force: true }));
-      return () => EmbeddedStore.open({ dir });
-    },
-  },
-  {
-    name: 'postgres',
-    async location() {
-      if (!cluster) return undefined;
-      const url = await cluster.createDatabase();
-      return () => PostgresStore.open({ url });
-    },
-  },
-];
+const backends = storeBackends('tkey-state-party-');
 
 for (const be of backends) {
   describe(`ServiceParty over the sealed state: ${be.name}`, () => {
     it('create + presign, restart, sign pooled and fresh, (PostgreSQL: another node, a raced half), rotate the KEK, sign again', async (ctx) => {
-      const opener = await be.location();
+      const opener = await be.fresh();
       if (!opener) return ctx.skip(SKIP_NOTE);
       const storage = new MemoryStorage(); // the metadata (in process)
       const pool = new PresignPool(new MemoryPresignStore()); // the device's halves

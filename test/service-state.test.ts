@@ -9,14 +9,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { bytesToHex, utf8ToBytes } from '../src/bytes.js';
 import { isTkeyTssError } from '../src/errors.js';
 import { seededRng } from '../src/rng.js';
 import { loadConfig } from '../src/server/config.js';
 import { EmbeddedStore } from '../src/server/store/embedded.js';
-import { PostgresStore } from '../src/server/store/postgres.js';
-import type { ServerStore } from '../src/server/store/types.js';
 import { Kek, loadKeyring, open, seal, sealedKeyId } from '../src/server/service-state/kek.js';
 import { KIND_ACCOUNT, KIND_PRESIG, KIND_SERVICE_KEY, presigKey } from '../src/server/service-state/kinds.js';
 import { openServiceState } from '../src/server/service-state/open.js';
@@ -27,9 +25,10 @@ import { SealedServiceShareStore } from '../src/server/service-state/sealed-shar
 import type { ServiceAccountRecord } from '../src/client/service-store.js';
 import { Presignature } from '../protocols/presign/presignature.js';
 import { mulG, pointToBytes } from '../src/curve.js';
-import { SKIP_NOTE, startPostgres, type PgCluster } from './helpers/postgres.js';
+import { SKIP_NOTE } from './helpers/postgres.js';
+import { storeBackends } from './helpers/store-backends.js';
+import { PRIMES_FILE } from './helpers/test-primes.js';
 
-const PRIMES_FILE = join(__dirname, '..', 'test-vectors', 'primes', 'safe-primes-1024.json');
 const K1 = Kek.fromHex('11'.repeat(32));
 const K2 = Kek.fromHex('22'.repeat(32));
 const K3 = Kek.fromHex('33'.repeat(32));
@@ -146,39 +145,9 @@ describe('KEK and sealing', () => {
   });
 });
 
-let cluster: PgCluster | undefined;
-beforeAll(async () => {
-  cluster = await startPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-interface Backend {
-  name: string;
-  /** A fresh location; `open()` opens a store on it (again: a restart / another node). */
-  fresh(): Promise<(() => Promise<ServerStore>) | undefined>;
-}
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-const backends: Backend[] = [
-  {
-    name: 'embedded',
-    async fresh() {
-      const dir = mkdtempSync(join(tmpdir(), 'tkey-state-'));
-      dirs.push(dir);
-      return () => EmbeddedStore.open({ dir });
-    },
-  },
-  {
-    name: 'postgres',
-    async fresh() {
-      if (!cluster) return undefined;
-      const url = await cluster.createDatabase();
-      return () => PostgresStore.open({ url });
-    },
-  },
-];
+const backends = storeBackends('tkey-state-');
 
 for (const be of backends) {
   describe(`sealed service state: ${be.name}`, () => {

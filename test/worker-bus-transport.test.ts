@@ -9,7 +9,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { utf8ToBytes } from '../src/bytes.js';
-import { connectLink, Link, LinkServer, memoryPair, type FrameTransport, type MemoryFault } from '../src/bus/index.js';
+import { memoryPair, type FrameTransport } from '../src/bus/index.js';
 import { BusPartyTransport, remoteParticipant } from '../src/client/bus-transport.js';
 import type { Participant } from '../src/client/transport.js';
 import { isTkeyTssError, ProtocolAbort } from '../src/errors.js';
@@ -24,19 +24,14 @@ import { WorkerBusPartyTransport } from '../workers/bus-transport.js';
 import { createNodePartyHost } from '../workers/node.js';
 import type { PartyHost } from '../workers/party-host.js';
 import { auxFixtures } from './helpers/aux-fixtures.js';
+import { duplicateAndReorder, linkedNodes } from './helpers/bus-links.js';
 import { nobleVerify } from './helpers/verify-signature.js';
 
 const KEY_A = new Uint8Array(32).fill(0x31);
 const KEY_B = new Uint8Array(32).fill(0x42);
 const digest = sha256(utf8ToBytes('device rounds in a worker'));
 
-function nodes(ta: FrameTransport, tb: FrameTransport): { a: Promise<Link>; b: Link } {
-  const server = new LinkServer({ identityKey: KEY_A });
-  const a = new Promise<Link>((res) => server.onLink(res));
-  server.accept(ta);
-  const b = connectLink(tb, { identityKey: KEY_B, serverPub: server.self.publicKey });
-  return { a, b };
-}
+const nodes = (ta: FrameTransport, tb: FrameTransport) => linkedNodes(ta, tb, { keyA: KEY_A, keyB: KEY_B });
 
 function local<I, O>(id: number, input: I, sink: Map<number, O>, aborted?: (e: ProtocolAbort) => Promise<void>): Participant<I, O> {
   return { id, owns: [id], input, rng: cryptoRng, finish: async (o) => void sink.set(id, o), ...(aborted ? { aborted } : {}) };
@@ -53,22 +48,7 @@ describe('WorkerBusPartyTransport: the device party in a worker over the bus', (
   });
 
   it('keygen, presign, sign: the device rounds run in the worker (no device Session on this thread), frames duplicated and reordered; the signature verifies', async () => {
-    const held = new Map<string, Uint8Array>();
-    let k = 0;
-    const fault: MemoryFault = (f, dir) => {
-      const h = held.get(dir);
-      if (++k % 3 === 0 && !h) {
-        held.set(dir, f);
-        return [];
-      }
-      const out = [f, f];
-      if (h) {
-        out.push(h, h);
-        held.delete(dir);
-      }
-      return out;
-    };
-    const p = memoryPair({ fault });
+    const p = memoryPair({ fault: duplicateAndReorder() });
     const { a, b } = nodes(p.a, p.b);
     const linkA = await a;
     const service = new BusPartyTransport({ stallMs: 30_000, resendMs: 300 });

@@ -10,26 +10,18 @@ import * as fac from '../src/zk/fac.js';
 import { PROFILE_DEFAULT, PROFILE_HIGH, pow2 } from '../src/zk/params.js';
 import * as prm from '../src/zk/prm.js';
 import { sqrtBound } from '../src/zk/util.js';
-import { detPrime, tr, zkParty, type ZkParty } from './helpers/zk-fixtures.js';
+import { detPrime, prmFixture, tr, type ZkParty } from './helpers/zk-fixtures.js';
 
 const profile = PROFILE_DEFAULT;
 let P0: ZkParty;
 let P1: ZkParty;
-let p: bigint;
-let q: bigint;
-let N: bigint;
-let s: bigint;
-let t: bigint;
+let p: bigint, q: bigint, N: bigint, s: bigint, t: bigint, lambda: bigint;
 let prmProof: prm.PrmProof;
 let facProof: fac.FacProof;
 
 beforeAll(() => {
-  P0 = zkParty(0);
-  P1 = zkParty(1);
-  ({ p, q } = P0.sk.exportPrimes());
-  N = P0.sk.n;
-  ({ s, t } = P0.rp);
-  prmProof = prm.prove({ N, s, t, profile }, { lambda: P0.rpSecret.lambda, p, q }, tr(), seededRng('prm'));
+  ({ P0, P1, p, q, N, s, t, lambda } = prmFixture());
+  prmProof = prm.prove({ N, s, t, profile }, { lambda, p, q }, tr(), seededRng('prm'));
   facProof = fac.prove({ N0: N, rp: P1.rp, profile }, { p, q }, tr(), seededRng('fac'));
 });
 

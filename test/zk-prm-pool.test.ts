@@ -15,26 +15,15 @@ import { aux } from '../protocols/aux/index.js';
 import { Session } from '../protocols/session.js';
 import { auxInput, runAux } from './helpers/aux-run.js';
 import { testPrimePairs } from './helpers/test-primes.js';
-import { tr, zkParty, type ZkParty } from './helpers/zk-fixtures.js';
+import { prmFixture, tr, zkParty, type ZkParty } from './helpers/zk-fixtures.js';
 
 const profile = PROFILE_DEFAULT;
 const m = profile.m;
-let P0: ZkParty;
 let P1: ZkParty;
-let p: bigint;
-let q: bigint;
-let N: bigint;
-let s: bigint;
-let t: bigint;
-let lambda: bigint;
+let p: bigint, q: bigint, N: bigint, s: bigint, t: bigint, lambda: bigint;
 
 beforeAll(() => {
-  P0 = zkParty(0);
-  P1 = zkParty(1);
-  ({ p, q } = P0.sk.exportPrimes());
-  N = P0.sk.n;
-  ({ s, t } = P0.rp);
-  lambda = P0.rpSecret.lambda;
+  ({ P1, p, q, N, s, t, lambda } = prmFixture());
 });
 
 const prove = (pool?: PrmPool, sid = 'sid-A', seed = 'prm') => prm.prove({ N, s, t, profile }, { lambda, p, q }, tr(sid), seededRng(seed), pool);

@@ -17,10 +17,11 @@
  * @module
  */
 import { decodeMessage, encodeMessage, type Envelope } from '../src/bus/codec.js';
-import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../src/bus/session-link.js';
-import { abandonRuns, remoteLinkOf, type BusPartyTransportOptions } from '../src/client/bus-transport.js';
-import { assertBindings, type Participant, type PartyTransport, type SessionPlan } from '../src/client/transport.js';
-import { fail, ProtocolAbort, TkeyTssError } from '../src/errors.js';
+import { reportSessionFailure, type Link, type LocalSession, type SessionLike } from '../src/bus/session-link.js';
+import { abandonRuns, runTracked } from '../src/bus/tracked-run.js';
+import { splitPlan, type BusPartyTransportOptions } from '../src/client/bus-transport.js';
+import { assertPlan, type Participant, type PartyTransport, type SessionPlan } from '../src/client/transport.js';
+import { fail, ProtocolAbort, type TkeyTssError } from '../src/errors.js';
 import type { ProgressEvent } from '../protocols/session.js';
 import { engineProtocolOf } from './transport.js';
 import type { HostStep, PartyHost, PartySession } from './party-host.js';
@@ -77,13 +78,9 @@ export class WorkerBusPartyTransport implements PartyTransport {
   }
 
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
-    if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
-      fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
-    assertBindings(plan);
+    assertPlan(plan);
     const all = plan.participants as readonly Participant<unknown, unknown>[];
-    const local = all.filter((p) => !remoteLinkOf(p));
-    const remote = all.filter((p) => remoteLinkOf(p)).map((p) => ({ id: p.id, link: remoteLinkOf(p)! }));
-    if (local.length === 0) fail('INVALID_ARGUMENT', 'plan: no local participant');
+    const { local, remote } = splitPlan(plan as SessionPlan<unknown, unknown, unknown>);
     // the engine protocol from the local participants only (a remote one's extension input lives at its node)
     const proto = engineProtocolOf({ ...plan, participants: local } as SessionPlan<unknown, unknown, unknown>);
     const parties = all.map((p) => ({ id: p.id, owns: [...p.owns] }));
@@ -115,31 +112,11 @@ export class WorkerBusPartyTransport implements PartyTransport {
       await Promise.allSettled(created.map((s) => s.cancel()));
       throw e;
     }
-    const ctl = new AbortController();
-    const outer = this.#opts.signal;
-    const onOuter = (): void => ctl.abort(outer!.reason);
-    if (outer?.aborted) onOuter();
-    else outer?.addEventListener('abort', onOuter, { once: true });
-    this.#running.add(ctl);
-    try {
-      await runSessions({
-        sid: plan.sid,
-        protocol: proto,
-        local: sessions,
-        remote,
-        ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
-        ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
-        signal: ctl.signal,
-        ...(this.#opts.onDrop ? { onDrop: this.#opts.onDrop } : {}),
-      });
-    } catch (e) {
+    const onFailure = async (): Promise<void> => {
       await Promise.all(recording); // the owner's record of its own abort is in before the run ends
       await Promise.allSettled(created.filter((s) => !s.cancelled).map((s) => s.cancel()));
-      throw e;
-    } finally {
-      this.#running.delete(ctl);
-      outer?.removeEventListener('abort', onOuter);
-    }
+    };
+    await runTracked(this.#running, { sid: plan.sid, protocol: proto, local: sessions, remote, onFailure }, this.#opts);
   }
 
   /** End every run under way with `reason` (a typed error), like `BusPartyTransport.abandon`. Returns how many. */

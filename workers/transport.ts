@@ -14,7 +14,7 @@
  * @module
  */
 import { fail, InternalBug, InvalidInput } from '../src/errors.js';
-import { assertBindings, type PartyTransport, type SessionPlan } from '../src/client/transport.js';
+import { assertPlan, type PartyTransport, type SessionPlan } from '../src/client/transport.js';
 import { aux } from '../protocols/aux/index.js';
 import { keygen } from '../protocols/keygen/index.js';
 import { presign } from '../protocols/presign/index.js';
@@ -61,9 +61,7 @@ export class WorkerPartyTransport implements PartyTransport {
   }
 
   async run<I, S, O>(plan: SessionPlan<I, S, O>, opts: WorkerRunOptions = {}): Promise<void> {
-    if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
-      fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
-    assertBindings(plan);
+    assertPlan(plan);
     const signal = opts.signal ?? this.#defaults.signal;
     const onProgress = opts.onProgress ?? this.#defaults.onProgress;
     if (signal?.aborted) fail('SESSION_CANCELLED', 'the run was cancelled before it started');

@@ -14,3 +14,4 @@ export * from './handshake.js';
 export * from './control.js';
 export * from './frame-schema.js';
 export * from './session-link.js';
+export * from './tracked-run.js';

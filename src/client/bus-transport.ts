@@ -9,11 +9,12 @@
  * remote party reports ends the run but is not its own.
  * @module
  */
-import { fail, InternalBug, ProtocolAbort, TkeyTssError } from '../errors.js';
+import { fail, InternalBug, ProtocolAbort, type TkeyTssError } from '../errors.js';
 import type { Rng } from '../rng.js';
-import { reportSessionFailure, runSessions, type Link, type LocalSession, type SessionLike } from '../bus/session-link.js';
+import { reportSessionFailure, type Link, type LocalSession, type RemoteParty, type SessionLike } from '../bus/session-link.js';
+import { abandonRuns, runTracked } from '../bus/tracked-run.js';
 import { Session, type ProgressEvent, type RoundHooks } from '../../protocols/session.js';
-import { assertBindings, type Participant, type PartyTransport, type SessionPlan } from './transport.js';
+import { assertPlan, type Participant, type PartyTransport, type SessionPlan } from './transport.js';
 
 const REMOTE = Symbol.for('tkey-tss/bus/remote');
 
@@ -44,6 +45,19 @@ export function remoteLinkOf(p: Participant<unknown, unknown>): Link | null {
   return ((p as unknown as Record<symbol, unknown>)[REMOTE] as Link | undefined) ?? null;
 }
 
+/** The plan's local participants (at least one; INVALID_ARGUMENT) and its remote parties with their links. */
+export function splitPlan<I, S, O>(plan: SessionPlan<I, S, O>): { local: Participant<I, O>[]; remote: RemoteParty[] } {
+  const local: Participant<I, O>[] = [];
+  const remote: RemoteParty[] = [];
+  for (const p of plan.participants) {
+    const link = remoteLinkOf(p as Participant<unknown, unknown>);
+    if (link) remote.push({ id: p.id, link });
+    else local.push(p);
+  }
+  if (local.length === 0) fail('INVALID_ARGUMENT', 'plan: no local participant');
+  return { local, remote };
+}
+
 export interface BusPartyTransportOptions {
   /** No progress for this long → SESSION_STALLED naming the stalled peer (default 60 s). */
   stallMs?: number;
@@ -67,12 +81,8 @@ export class BusPartyTransport implements PartyTransport {
   }
 
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
-    if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
-      fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
-    assertBindings(plan);
-    const local = plan.participants.filter((p) => !remoteLinkOf(p as Participant<unknown, unknown>));
-    const remote = plan.participants.filter((p) => remoteLinkOf(p as Participant<unknown, unknown>)).map((p) => ({ id: p.id, link: remoteLinkOf(p as Participant<unknown, unknown>)! }));
-    if (local.length === 0) fail('INVALID_ARGUMENT', 'plan: no local participant');
+    assertPlan(plan);
+    const { local, remote } = splitPlan(plan);
     const protocol = typeof plan.protocol === 'function' ? plan.protocol((self) => local.find((p) => p.id === self)?.extensionInput) : plan.protocol;
     const parties = plan.participants.map((p) => ({ id: p.id, owns: [...p.owns] }));
     const sessions: LocalSession[] = [];
@@ -97,30 +107,8 @@ export class BusPartyTransport implements PartyTransport {
         : session;
       sessions.push({ id: p.id, session: watched, finish: () => p.finish(session.output as O) });
     }
-    const ctl = new AbortController();
-    const outer = this.#opts.signal;
-    const onOuter = (): void => ctl.abort(outer!.reason);
-    if (outer?.aborted) onOuter();
-    else outer?.addEventListener('abort', onOuter, { once: true });
-    this.#running.add(ctl);
-    try {
-      await runSessions({
-        sid: plan.sid,
-        protocol: protocol.name,
-        local: sessions,
-        remote,
-        ...(this.#opts.stallMs !== undefined ? { stallMs: this.#opts.stallMs } : {}),
-        ...(this.#opts.resendMs !== undefined ? { resendMs: this.#opts.resendMs } : {}),
-        signal: ctl.signal,
-        ...(this.#opts.onDrop ? { onDrop: this.#opts.onDrop } : {}),
-      });
-    } catch (e) {
-      await Promise.all(recording); // the owner's record of its own abort is in before the run ends
-      throw e;
-    } finally {
-      this.#running.delete(ctl);
-      outer?.removeEventListener('abort', onOuter);
-    }
+    // on failure the owner's record of its own abort is in before the run ends
+    await runTracked(this.#running, { sid: plan.sid, protocol: protocol.name, local: sessions, remote, onFailure: () => Promise.all(recording) }, this.#opts);
   }
 
   /**
@@ -133,14 +121,8 @@ export class BusPartyTransport implements PartyTransport {
   }
 }
 
-/** End every run in `running` with `reason` (a typed error) and forget them; how many there were. */
-export function abandonRuns(running: Set<AbortController>, reason: TkeyTssError): number {
-  if (!(reason instanceof TkeyTssError)) fail('INVALID_ARGUMENT', 'reason: expected a typed error');
-  const n = running.size;
-  for (const c of [...running]) c.abort(reason);
-  running.clear();
-  return n;
-}
+/** Re-exported: it moved to `src/bus/tracked-run.ts` (with `runTracked`, `abandonRunsOver`). */
+export { abandonRuns };
 
 /** `session`, reporting (once) the ProtocolAbort its own step raised — not one a peer reported. */
 function ownAborts(session: SessionLike, report: (e: ProtocolAbort) => void): SessionLike {

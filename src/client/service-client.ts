@@ -14,8 +14,9 @@
  *   4. after every reconnection, at once, `resume` with the service session (no new token); a new ID
  *      token only when the session expired or was refused. The answer names the server process
  *      (`ServiceGrant.node`): back on ANOTHER node (failover, restart), the sessions under way on
- *      `partyTransport` are gone with the old process and end at once with SERVER_UNAVAILABLE
- *      (`details.reason: 'node-changed'`; retry the operation) instead of stalling 60 s.
+ *      the link — on `partyTransport` or any other transport, e.g. a `WorkerBusPartyTransport` — are
+ *      gone with the old process and end at once with SERVER_UNAVAILABLE (`details.reason:
+ *      'node-changed'`; retry the operation) instead of stalling 60 s (`abandonRunsOver`).
  *
  * Errors are typed: AUTH_REQUIRED, AUTH_INVALID (`details.reason`), FORBIDDEN (the account belongs
  * to another login), RATE_LIMITED (`details.retryAfterSeconds`), SERVER_UNAVAILABLE (no server
@@ -36,6 +37,7 @@ import { MAX_PROTOCOL_FRAME } from '../bus/frame-limits.js';
 import { Identity } from '../bus/secure-channel.js';
 import { connectLink, type Link } from '../bus/session-link.js';
 import { backoffMs, FailoverTransport, type Endpoint } from '../bus/failover-transport.js';
+import { abandonRunsOver } from '../bus/tracked-run.js';
 import { WebSocketTransport, type WebSocketLike } from '../bus/transport.js';
 import { BusPartyTransport, type BusPartyTransportOptions } from './bus-transport.js';
 import type { ServiceConnection } from './service-api.js';
@@ -166,8 +168,9 @@ export async function connectService(urls: string | readonly string[], opts: Con
   let node: string | undefined;
   const onNode = (g: ServiceGrant): void => {
     if (g.node === undefined) return;
+    // every run over this link ends — on `partyTransport` or any other transport (a worker's)
     if (node !== undefined && g.node !== node)
-      partyTransport.abandon(new InternalBug(`the service node running this session went away (the connection now reaches another server process, ${transport.url}); retry the operation`, { reason: 'node-changed', url: transport.url }, 'SERVER_UNAVAILABLE'));
+      abandonRunsOver(link, new InternalBug(`the service node running this session went away (the connection now reaches another server process, ${transport.url}); retry the operation`, { reason: 'node-changed', url: transport.url }, 'SERVER_UNAVAILABLE'));
     node = g.node;
   };
   const authenticate = async (rpc: { login(t: string): Promise<ServiceGrant>; resume(s: string): Promise<ServiceGrant> }): Promise<void> => {

@@ -70,6 +70,17 @@ export function assertBindings(plan: { sid: Uint8Array; threshold: number; parti
 }
 
 /**
+ * The named assert every transport's `run` starts with: `plan` has the shape of a `SessionPlan`
+ * (at least two participants; INVALID_ARGUMENT) and every bound participant is in its own session
+ * (`assertBindings`).
+ */
+export function assertPlan<I, S, O>(plan: SessionPlan<I, S, O>): void {
+  if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
+    fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
+  assertBindings(plan);
+}
+
+/**
  * A protocol, or — for a protocol whose extension takes party-private input — a factory that
  * builds it from each party's `extensionInput`. Where every party runs in its own process the
  * factory is called there with that party's input only.
@@ -112,9 +123,7 @@ export class SimulatorTransport implements PartyTransport {
   }
 
   async run<I, S, O>(plan: SessionPlan<I, S, O>): Promise<void> {
-    if (typeof plan !== 'object' || plan === null || !Array.isArray(plan.participants) || plan.participants.length < 2)
-      fail('INVALID_ARGUMENT', 'plan: expected {protocol, sid, threshold, participants (≥ 2)}');
-    assertBindings(plan);
+    assertPlan(plan);
     const hooks = this.#opts.hooks;
     const protocol = typeof plan.protocol === 'function' ? plan.protocol((self) => plan.participants.find((p) => p.id === self)?.extensionInput) : plan.protocol;
     const r = simulate(

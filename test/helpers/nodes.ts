@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect } from 'vitest';
+import { afterAll, expect } from 'vitest';
 import { bytesToHex, bytesToNumberBE } from '../../src/bytes.js';
 import { connectService, type ServiceClient } from '../../src/client/service-client.js';
 import type { Signature } from '../../src/client/signing.js';
@@ -17,11 +17,11 @@ import { cryptoRng } from '../../src/rng.js';
 import { HttpMetadataStorage } from '../../src/storage/http-storage.js';
 import type { MetadataStorage, RecordAddress, StorageBatch } from '../../src/storage/types.js';
 import { verifyDigest } from './openssl-verify.js';
-import { REPO_ROOT, spawnServer, type ServerProcess } from './server.js';
+import { spawnServer, type ServerProcess } from './server.js';
 import { testIssuer, type TestIssuer } from './service-server.js';
+import { suiteCluster } from './store-backends.js';
+import { PRIMES_FILE } from './test-primes.js';
 import { nobleVerify } from './verify-signature.js';
-
-export const PRIMES_FILE = join(REPO_ROOT, 'test-vectors/primes/safe-primes-1024.json');
 
 export interface NodeSet {
   issuer: TestIssuer;
@@ -70,6 +70,42 @@ export async function nodeSet(databaseUrl: string, env: Record<string, string> =
       await issuer.close();
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+export interface NodeSuite {
+  /** No PostgreSQL on this machine: skip the case (`ctx.skip(SKIP_NOTE)`). */
+  readonly unavailable: boolean;
+  /** A node set on a fresh database of the suite's cluster. */
+  nodeSet(env?: Record<string, string>): Promise<NodeSet>;
+  /** The service clients a case opened: closed after the suite, before its nodes stop. */
+  readonly clients: ServiceClient[];
+}
+
+/**
+ * Call at the top level of a test file: a throwaway PostgreSQL cluster started before the file's
+ * tests; after them the clients are closed, the node sets' processes killed and the cluster stopped.
+ */
+export function nodeSuite(): NodeSuite {
+  const cluster = suiteCluster(); // registered first: its afterAll runs last (vitest runs after-hooks as a stack)
+  const sets: NodeSet[] = [];
+  const clients: ServiceClient[] = [];
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    for (const s of sets) await s.close();
+  });
+  return {
+    get unavailable() {
+      return cluster() === undefined;
+    },
+    async nodeSet(env = {}) {
+      const pgc = cluster();
+      if (!pgc) throw new Error('nodeSuite: no PostgreSQL (check `unavailable` first)');
+      const set = await nodeSet(await pgc.createDatabase(), env);
+      sets.push(set);
+      return set;
+    },
+    clients,
   };
 }
 

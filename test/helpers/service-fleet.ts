@@ -15,8 +15,8 @@ import { TssAccount } from '../../src/client/account.js';
 import { connectService, type ServiceClient } from '../../src/client/service-client.js';
 import { cryptoRng } from '../../src/rng.js';
 import { HttpMetadataStorage } from '../../src/storage/http-storage.js';
-import { post, REPO_ROOT, spawnServer, type ServerProcess } from './server.js';
-import { testPaillierKey, testPrimePairs } from './test-primes.js';
+import { post, spawnServer, type ServerProcess } from './server.js';
+import { PRIMES_FILE, testPaillierKey, testPrimePairs } from './test-primes.js';
 
 /** Generous caps: a benchmark or load test signs far beyond a user's per-minute allowance. */
 const LOAD_ENV = {
@@ -47,7 +47,7 @@ export async function startServiceServer(opts: { databaseUrl?: string; env?: Rec
     ...LOAD_ENV,
     TKEY_DATA_DIR: dir,
     TKEY_SERVER_KEK: bytesToHex(cryptoRng.bytes(32)),
-    TKEY_SERVICE_PRIMES_FILE: join(REPO_ROOT, 'test-vectors', 'primes', 'safe-primes-1024.json'),
+    TKEY_SERVICE_PRIMES_FILE: PRIMES_FILE,
     ...(opts.databaseUrl ? { DATABASE_URL: opts.databaseUrl } : {}),
     ...opts.env,
   };

@@ -17,6 +17,9 @@ export interface PrimePair {
 }
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test-vectors', 'primes');
+
+/** The file of 1024-bit TEST prime pairs a server reads (`TKEY_SERVICE_PRIMES_FILE`, `openServiceState`'s `primesFile`). */
+export const PRIMES_FILE = join(DIR, 'safe-primes-1024.json');
 const cache = new Map<number, PrimePair[]>();
 
 /** The pregenerated safe-prime pairs of `bits` bits (1024: 8 pairs, 1536: 4 pairs), verified on load. */

@@ -119,3 +119,23 @@ export function forgeModProof(P: bigint, smalls: readonly bigint[], transcript: 
   }
   return proof;
 }
+
+/** Party 0's ring-Pedersen statement (N, s, t) and witness (λ; p, q: the factors of N), with parties 0 and 1. */
+export interface PrmFixture {
+  P0: ZkParty;
+  P1: ZkParty;
+  N: bigint;
+  s: bigint;
+  t: bigint;
+  lambda: bigint;
+  p: bigint;
+  q: bigint;
+}
+
+/** The Πprm / Πfac tests' fixture: parties 0 and 1 (`zkParty`) and party 0's statement and witness. */
+export function prmFixture(): PrmFixture {
+  const P0 = zkParty(0);
+  const P1 = zkParty(1);
+  const { p, q } = P0.sk.exportPrimes();
+  return { P0, P1, N: P0.sk.n, s: P0.rp.s, t: P0.rp.t, lambda: P0.rpSecret.lambda, p, q };
+}

@@ -31,9 +31,10 @@ import { cryptoRng } from '../../rng.js';
 import { errnoOf, fsyncDir, pidAlive } from '../../storage/durable-fs.js';
 import { RowState, StagedWrites } from './row-state.js';
 import { StagedState, StateTable, type StateChange, type StateOp, type StateResult } from './state-table.js';
-import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
+import type { StateListOptions, StatePutOptions, StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
-import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
+import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakePutArgs } from './state-args.js';
+import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
 
 const LOG = 'rows.log';
 const HEADER = 8;
@@ -360,66 +361,51 @@ export class EmbeddedStore implements ServerStore {
   // ---- service-state space (state-types.ts) ----
 
   async stateGet(kind: string, key: string): Promise<StateRow | undefined> {
-    return this.#table.get(assertStateKind(kind), assertStateKey(key));
+    const a = stateRowArgs(kind, key);
+    return this.#table.get(a.kind, a.key);
   }
 
   async statePut(kind: string, key: string, value: Uint8Array, opts: StatePutOptions = {}): Promise<number> {
-    const op: StateOp = {
-      op: 'put',
-      kind: assertStateKind(kind),
-      key: assertStateKey(key),
-      value: assertStateValue(value, MAX_STATE_VALUE).slice(),
-      epoch: assertStateEpoch(opts.epoch ?? 0),
-      expected: assertExpected(opts.expected),
-    };
+    const a = statePutArgs(kind, key, value, opts);
+    const op: StateOp = { op: 'put', ...a, value: a.value.slice() };
     return (await this.#enqueue({ k: 'state', op })) as number;
   }
 
   async stateDelete(kind: string, key: string, expected?: number): Promise<boolean> {
-    const e = assertExpected(expected);
-    return (await this.#enqueue({ k: 'state', op: { op: 'delete', kind: assertStateKind(kind), key: assertStateKey(key), expected: e ?? undefined } })) as boolean;
+    return (await this.#enqueue({ k: 'state', op: { op: 'delete', ...stateDeleteArgs(kind, key, expected) } })) as boolean;
   }
 
   async stateList(kind: string, opts: StateListOptions = {}): Promise<StateRow[]> {
-    assertStateKind(kind);
-    const prefix = assertStateKey(opts.prefix ?? '', 'prefix', true);
-    const after = opts.after === undefined ? undefined : assertStateKey(opts.after, 'after');
-    const limit = opts.limit ?? 1000;
-    if (!Number.isSafeInteger(limit) || limit < 1) fail('INVALID_ARGUMENT', 'limit: expected a positive integer');
+    const { prefix, after, limit } = stateListArgs(kind, opts);
     const keys = [...this.#table.keys(kind)].filter((k) => k.startsWith(prefix) && (after === undefined || k > after)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return keys.slice(0, limit).map((k) => this.#table.get(kind, k)!);
   }
 
   async stateCount(kind: string, prefix = ''): Promise<number> {
-    assertStateKind(kind);
-    assertStateKey(prefix, 'prefix', true);
+    stateCountArgs(kind, prefix);
     let n = 0;
     for (const k of this.#table.keys(kind)) if (k.startsWith(prefix)) n++;
     return n;
   }
 
   async stateTake(kind: string, key: string): Promise<StateRow | undefined> {
-    return (await this.#enqueue({ k: 'state', op: { op: 'take', kind: assertStateKind(kind), key: assertStateKey(key) } })) as StateRow | undefined;
+    return (await this.#enqueue({ k: 'state', op: { op: 'take', ...stateRowArgs(kind, key) } })) as StateRow | undefined;
   }
 
   async stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined> {
-    const op: StateOp = {
-      op: 'takePut',
-      take: { kind: assertStateKind(take?.kind), key: assertStateKey(take?.key) },
-      put: { kind: assertStateKind(put?.kind), key: assertStateKey(put?.key), value: assertStateValue(put?.value, MAX_STATE_VALUE).slice(), epoch: assertStateEpoch(put?.epoch ?? 0), expected: assertExpected(put?.expected) },
-    };
-    if (op.take.kind === op.put.kind && op.take.key === op.put.key) fail('INVALID_ARGUMENT', 'stateTakeAndPut: the row taken and the row written are the same');
+    const a = stateTakePutArgs(take, put);
+    const op: StateOp = { op: 'takePut', take: a.take, put: { ...a.put, value: a.put.value.slice() } };
     return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
   }
 
   async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {
-    const op: StateOp = { op: 'deleteBelow', kind: assertStateKind(kind), prefix: assertStateKey(prefix, 'prefix', true), epoch: assertStateEpoch(epoch) };
+    const op: StateOp = { op: 'deleteBelow', ...stateDeleteBelowArgs(kind, prefix, epoch) };
     return (await this.#enqueue({ k: 'state', op })) as number;
   }
 
   /** In-process: the embedded store is one process per directory, so a process-local queue per name is mutual exclusion. */
   withStateLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (typeof name !== 'string' || name.length === 0) fail('INVALID_ARGUMENT', 'lock name: expected a non-empty string');
+    assertLockName(name);
     const prev = this.#named.get(name) ?? Promise.resolve();
     const run = prev.then(fn, fn);
     const tail = run.then(

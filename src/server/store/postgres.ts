@@ -14,10 +14,11 @@ import { sha256 } from '../../hash.js';
 import { utf8ToBytes } from '../../bytes.js';
 import { migrate } from './migrate.js';
 import { watchConnection } from './pg-connection.js';
-import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
+import type { StateListOptions, StatePutOptions, StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
 import { filterReplays } from './replay-rule.js';
-import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
+import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakePutArgs } from './state-args.js';
+import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
 
 /** The advisory-lock key of a `withStateLock` name: the first 8 bytes of SHA-256("tkey-tss/state-lock/" ‖ name), signed. */
 export function stateLockKey(name: string): string {
@@ -227,16 +228,14 @@ export class PostgresStore implements ServerStore {
   }
 
   async stateGet(kind: string, key: string): Promise<StateRow | undefined> {
-    const r = await this.#q<StateDbRow>('SELECT kind, key, epoch, version, value FROM tkey_state WHERE kind = $1 AND key = $2', [assertStateKind(kind), assertStateKey(key)]);
+    const a = stateRowArgs(kind, key);
+    const r = await this.#q<StateDbRow>('SELECT kind, key, epoch, version, value FROM tkey_state WHERE kind = $1 AND key = $2', [a.kind, a.key]);
     return r.rows.length ? stateRow(r.rows[0]!) : undefined;
   }
 
   async statePut(kind: string, key: string, value: Uint8Array, opts: StatePutOptions = {}): Promise<number> {
-    assertStateKind(kind);
-    assertStateKey(key);
-    const v = Buffer.from(assertStateValue(value, MAX_STATE_VALUE));
-    const epoch = assertStateEpoch(opts.epoch ?? 0);
-    const expected = assertExpected(opts.expected);
+    const { epoch, expected, ...a } = statePutArgs(kind, key, value, opts);
+    const v = Buffer.from(a.value);
     let r: pg.QueryResult<{ version: string }>;
     if (expected === null) r = await this.#q('INSERT INTO tkey_state (kind, key, epoch, version, value) VALUES ($1, $2, $3, 1, $4) ON CONFLICT (kind, key) DO NOTHING RETURNING version', [kind, key, epoch, v]);
     else if (expected === undefined)
@@ -252,48 +251,43 @@ export class PostgresStore implements ServerStore {
   }
 
   async stateDelete(kind: string, key: string, expected?: number): Promise<boolean> {
-    const e = assertExpected(expected);
+    const a = stateDeleteArgs(kind, key, expected);
     const r =
-      typeof e === 'number'
-        ? await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 AND version = $3', [assertStateKind(kind), assertStateKey(key), e])
-        : await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2', [assertStateKind(kind), assertStateKey(key)]);
+      typeof a.expected === 'number'
+        ? await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 AND version = $3', [a.kind, a.key, a.expected])
+        : await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND key = $2', [a.kind, a.key]);
     return r.rowCount === 1;
   }
 
   async stateList(kind: string, opts: StateListOptions = {}): Promise<StateRow[]> {
-    assertStateKind(kind);
-    const prefix = assertStateKey(opts.prefix ?? '', 'prefix', true);
-    const after = opts.after === undefined ? null : assertStateKey(opts.after, 'after');
-    const limit = opts.limit ?? 1000;
-    if (!Number.isSafeInteger(limit) || limit < 1) fail('INVALID_ARGUMENT', 'limit: expected a positive integer');
+    const { prefix, after, limit } = stateListArgs(kind, opts);
     const r = await this.#q<StateDbRow>(
       `SELECT kind, key, epoch, version, value FROM tkey_state
         WHERE kind = $1 AND starts_with(key, $2) AND ($3::text IS NULL OR key COLLATE "C" > $3::text COLLATE "C")
         ORDER BY key COLLATE "C" LIMIT $4`,
-      [kind, prefix, after, limit],
+      [kind, prefix, after ?? null, limit],
     );
     return r.rows.map(stateRow);
   }
 
   async stateCount(kind: string, prefix = ''): Promise<number> {
-    const r = await this.#q<{ n: string }>('SELECT count(*) AS n FROM tkey_state WHERE kind = $1 AND starts_with(key, $2)', [assertStateKind(kind), assertStateKey(prefix, 'prefix', true)]);
+    const a = stateCountArgs(kind, prefix);
+    const r = await this.#q<{ n: string }>('SELECT count(*) AS n FROM tkey_state WHERE kind = $1 AND starts_with(key, $2)', [a.kind, a.prefix]);
     return Number(r.rows[0]!.n);
   }
 
   /** One statement: concurrent takes of one row (any number of processes) serialise on its row lock; the first deletes it, the others find nothing. */
   async stateTake(kind: string, key: string): Promise<StateRow | undefined> {
-    const r = await this.#q<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [assertStateKind(kind), assertStateKey(key)]);
+    const a = stateRowArgs(kind, key);
+    const r = await this.#q<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [a.kind, a.key]);
     return r.rows.length ? stateRow(r.rows[0]!) : undefined;
   }
 
   /** One transaction: the take's DELETE … RETURNING serialises concurrent takers on the row lock (exactly one gets it); the put runs only after it, and a failed precondition rolls the take back. */
   async stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined> {
-    const tk = { kind: assertStateKind(take?.kind), key: assertStateKey(take?.key) };
-    const pk = { kind: assertStateKind(put?.kind), key: assertStateKey(put?.key) };
-    if (tk.kind === pk.kind && tk.key === pk.key) fail('INVALID_ARGUMENT', 'stateTakeAndPut: the row taken and the row written are the same');
-    const v = Buffer.from(assertStateValue(put.value, MAX_STATE_VALUE));
-    const epoch = assertStateEpoch(put.epoch ?? 0);
-    const expected = assertExpected(put.expected);
+    const { take: tk, put: a } = stateTakePutArgs(take, put);
+    const { epoch, expected, ...pk } = a;
+    const v = Buffer.from(pk.value);
     return this.#tx(async (c) => {
       const t = await c.query<StateDbRow>('DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value', [tk.kind, tk.key]);
       if (t.rows.length === 0) return undefined;
@@ -316,7 +310,8 @@ export class PostgresStore implements ServerStore {
   }
 
   async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {
-    const r = await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND starts_with(key, $2) AND epoch < $3', [assertStateKind(kind), assertStateKey(prefix, 'prefix', true), assertStateEpoch(epoch)]);
+    const a = stateDeleteBelowArgs(kind, prefix, epoch);
+    const r = await this.#q('DELETE FROM tkey_state WHERE kind = $1 AND starts_with(key, $2) AND epoch < $3', [a.kind, a.prefix, a.epoch]);
     return r.rowCount ?? 0;
   }
 
@@ -327,8 +322,7 @@ export class PostgresStore implements ServerStore {
    * name, so one process waits with one client per name.
    */
   withStateLock<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    if (typeof name !== 'string' || name.length === 0) fail('INVALID_ARGUMENT', 'lock name: expected a non-empty string');
-    const key = stateLockKey(name);
+    const key = stateLockKey(assertLockName(name));
     const locked = async (): Promise<T> => {
       let client: pg.PoolClient;
       try {
