@@ -36,9 +36,17 @@ export function aString(value: unknown, title: string): string {
   return value;
 }
 
+// byte → two lower-case hex digits, and char code → nibble (−1 for a non-hex character)
+const HEX_OF = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 export function bytesToHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX_OF[b[i]!]!;
   return s;
 }
 
@@ -49,7 +57,8 @@ export function hexToBytes(hex: string, title = 'hex'): Uint8Array {
   if (!HEX_RE.test(h)) fail('INVALID_HEX', `${title}: not hex`);
   if (h.length % 2) h = '0' + h;
   const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  // HEX_RE passed, so every code is < 128 and a hex digit
+  for (let i = 0; i < out.length; i++) out[i] = (NIBBLE[h.charCodeAt(2 * i)]! << 4) | NIBBLE[h.charCodeAt(2 * i + 1)]!;
   return out;
 }
 

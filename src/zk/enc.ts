@@ -20,7 +20,7 @@ import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import { challengeBound, pow2 } from './params.js';
 import type { Transcript } from './transcript.js';
-import { encEquals, inSigned, isRpElement, isUnit, isUnitN2, randomSigned, randomUnit } from './util.js';
+import { allCoprime, encEquals, inSigned, isRpElement, randomSigned, randomUnit } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
 
 export const TAG = 'tkey-tss/zk/enc/v1';
@@ -107,12 +107,14 @@ export function verify(pub: EncPublic, proof: EncProof, transcript: Transcript):
   if (typeof key?.n !== 'bigint' || typeof rp?.N !== 'bigint' || typeof K !== 'bigint') return reject('STATEMENT_MALFORMED');
   const bad = shapeError(SCHEMA, proof);
   if (bad !== null) return reject('PROOF_MALFORMED', bad);
-  const N0 = key.n;
-  if (!isUnitN2(K, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'K');
-  if (!isUnitN2(proof.A, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
-  if (!isRpElement(proof.S, rp.N)) return reject('RP_NOT_UNIT', 'S');
-  if (!isRpElement(proof.C, rp.N)) return reject('RP_NOT_UNIT', 'C');
-  if (!isUnit(proof.z2, N0)) return reject('NONCE_NOT_UNIT', 'z2');
+  // one gcd per modulus when all are units (then each check below is a range test and a lookup)
+  key.areCoprimePublic([K, proof.A, proof.z2]);
+  const rpCoprime = allCoprime([proof.S, proof.C], rp.N);
+  if (!key.isValidCiphertext(K)) return reject('CIPHERTEXT_NOT_UNIT', 'K');
+  if (!key.isValidCiphertext(proof.A)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
+  if (!isRpElement(proof.S, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'S');
+  if (!isRpElement(proof.C, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'C');
+  if (!key.isValidPublicNonce(proof.z2)) return reject('NONCE_NOT_UNIT', 'z2');
   const { ell, epsilon } = key.profile;
   if (!inSigned(proof.z1, pow2(ell + epsilon))) return reject('Z1_RANGE');
   const e = challenge(pub, proof, transcript);

@@ -22,7 +22,7 @@ import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import { challengeBound, pow2 } from './params.js';
 import type { Transcript } from './transcript.js';
-import { encEquals, inSigned, isRpElement, isUnit, isUnitN2, randomSigned, randomUnit } from './util.js';
+import { allCoprime, encEquals, inSigned, isRpElement, randomSigned, randomUnit } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
 
 export const TAG = 'tkey-tss/zk/logstar/v1';
@@ -130,15 +130,17 @@ export function verify(pub: LogStarPublic, proof: LogStarProof, transcript: Tran
   const bad = shapeError(SCHEMA, proof);
   if (bad !== null) return reject('PROOF_MALFORMED', bad);
   const g = pub.g ?? G;
-  const N0 = key.n;
-  if (!isUnitN2(C, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'C');
-  if (!isUnitN2(proof.A, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
-  if (!isRpElement(proof.S, rp.N)) return reject('RP_NOT_UNIT', 'S');
-  if (!isRpElement(proof.D, rp.N)) return reject('RP_NOT_UNIT', 'D');
+  // one gcd per modulus when all are units (then each check below is a range test and a lookup)
+  key.areCoprimePublic([C, proof.A, proof.z2]);
+  const rpCoprime = allCoprime([proof.S, proof.D], rp.N);
+  if (!key.isValidCiphertext(C)) return reject('CIPHERTEXT_NOT_UNIT', 'C');
+  if (!key.isValidCiphertext(proof.A)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
+  if (!isRpElement(proof.S, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'S');
+  if (!isRpElement(proof.D, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'D');
   if (pub.X.is0()) return reject('POINT_IDENTITY', 'X');
   if (g.is0()) return reject('POINT_IDENTITY', 'g');
   if (proof.Y.is0()) return reject('POINT_IDENTITY', 'Y');
-  if (!isUnit(proof.z2, N0)) return reject('NONCE_NOT_UNIT', 'z2');
+  if (!key.isValidPublicNonce(proof.z2)) return reject('NONCE_NOT_UNIT', 'z2');
   const { ell, epsilon } = key.profile;
   if (!inSigned(proof.z1, pow2(ell + epsilon))) return reject('Z1_RANGE');
   const e = challenge(pub, proof, transcript);
