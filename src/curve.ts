@@ -156,6 +156,16 @@ export function mulSecret(p: Point, k: bigint): Point {
   return p.multiply(aScalar(k, 'k'));
 }
 
+/**
+ * a·P + b·Q for public scalars (any integers, reduced mod n); variable time. With P = G the two
+ * products run apart (G's precomputed table beats a shared chain); otherwise one Strauss–Shamir
+ * chain of doublings serves both (~0.6× two separate products).
+ */
+export function mulAddPublic(P: Point, a: bigint, Q: Point, b: bigint): Point {
+  if (P === G || P.equals(G)) return mulPublic(P, a).add(mulPublic(Q, b));
+  return P.mulAddUnsafe(modN(a), Q, modN(b));
+}
+
 /** Σ kᵢ·Pᵢ for public scalars. */
 export function msm(points: readonly Point[], scalars: readonly bigint[]): Point {
   if (points.length !== scalars.length) fail('INVALID_ARGUMENT', 'msm: length mismatch');
