@@ -36,20 +36,33 @@ export function aString(value: unknown, title: string): string {
   return value;
 }
 
+// byte → two lower-case hex digits, and char code → nibble (−1 for a non-hex character)
+const HEX_OF = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const NIBBLE = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  NIBBLE['0123456789abcdef'.charCodeAt(i)] = i;
+  NIBBLE['0123456789ABCDEF'.charCodeAt(i)] = i;
+}
+
 export function bytesToHex(b: Uint8Array): string {
   let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
+  for (let i = 0; i < b.length; i++) s += HEX_OF[b[i]!]!;
   return s;
 }
 
 /** Parse hex (optional `0x`, odd length left-padded with one zero). */
 export function hexToBytes(hex: string, title = 'hex'): Uint8Array {
   aString(hex, title);
-  let h = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
+  const h = hex.startsWith('0x') || hex.startsWith('0X') ? hex.slice(2) : hex;
   if (!HEX_RE.test(h)) fail('INVALID_HEX', `${title}: not hex`);
-  if (h.length % 2) h = '0' + h;
+  return hexDigitsToBytes(h);
+}
+
+/** Hex digits only (checked, or written by `toString(16)`), odd length left-padded with one zero. */
+function hexDigitsToBytes(hex: string): Uint8Array {
+  const h = hex.length % 2 ? '0' + hex : hex;
   const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.slice(2 * i, 2 * i + 2), 16);
+  for (let i = 0; i < out.length; i++) out[i] = (NIBBLE[h.charCodeAt(2 * i)]! << 4) | NIBBLE[h.charCodeAt(2 * i + 1)]!;
   return out;
 }
 
@@ -61,17 +74,19 @@ export function bytesToNumberBE(b: Uint8Array): bigint {
 
 /** bigint → big-endian bytes of exactly `len` bytes (throws if it does not fit). */
 export function numberToBytesBE(n: bigint, len: number): Uint8Array {
+  if (typeof n !== 'bigint') fail('INVALID_ARGUMENT', 'numberToBytesBE: expected bigint');
   if (n < 0n) fail('OUT_OF_RANGE', 'numberToBytesBE: negative');
   const hex = n.toString(16);
   if (hex.length > len * 2) fail('OUT_OF_RANGE', `numberToBytesBE: does not fit in ${len} bytes`);
-  return hexToBytes(hex.padStart(len * 2, '0'));
+  return hexDigitsToBytes(hex.padStart(len * 2, '0'));
 }
 
 /** bigint → minimal big-endian bytes (0 → empty). */
 export function numberToBytesMin(n: bigint): Uint8Array {
+  if (typeof n !== 'bigint') fail('INVALID_ARGUMENT', 'numberToBytesMin: expected bigint');
   if (n < 0n) fail('OUT_OF_RANGE', 'numberToBytesMin: negative');
   if (n === 0n) return new Uint8Array(0);
-  return hexToBytes(n.toString(16));
+  return hexDigitsToBytes(n.toString(16));
 }
 
 /** bigint → lower-case unpadded hex, as bn.js `toString('hex')` writes it ("0" for zero). */

@@ -68,16 +68,30 @@ function checkPoint(p: Point, title: string): Point {
   return p;
 }
 
+/**
+ * Recently decoded points by their SEC1 hex: a protocol decodes the same public points (Γ, X_j,
+ * Δ_j, R…) in several rounds, and each decoding of a compressed point costs a square root mod p.
+ * Only points that passed the checks are kept (points are immutable); bounded, cleared when full.
+ */
+const decoded = new Map<string, Point>();
+const DECODED_MAX = 256;
+
 /** SEC1 (33 or 65 bytes) → point; rejects off-curve and the identity. */
 export function pointFromBytes(b: Uint8Array, title = 'point'): Point {
   abytes(b, title, [33, 65]);
+  const key = bytesToHex(b);
+  const hit = decoded.get(key);
+  if (hit !== undefined) return hit;
   let p: Point;
   try {
     p = PointCons.fromBytes(b);
   } catch {
     return fail('INVALID_POINT', `${title}: invalid SEC1 encoding`);
   }
-  return checkPoint(p, title);
+  checkPoint(p, title);
+  if (decoded.size >= DECODED_MAX) decoded.clear();
+  decoded.set(key, p);
+  return p;
 }
 export function pointFromHex(hex: string, title = 'point'): Point {
   return pointFromBytes(hexToBytes(hex, title), title);
@@ -140,6 +154,16 @@ export function mulPublic(p: Point, k: bigint): Point {
 /** k·P for a secret k in [1, n−1] (constant-time ladder). */
 export function mulSecret(p: Point, k: bigint): Point {
   return p.multiply(aScalar(k, 'k'));
+}
+
+/**
+ * a·P + b·Q for public scalars (any integers, reduced mod n); variable time. With P = G the two
+ * products run apart (G's precomputed table beats a shared chain); otherwise one Strauss–Shamir
+ * chain of doublings serves both (~0.6× two separate products).
+ */
+export function mulAddPublic(P: Point, a: bigint, Q: Point, b: bigint): Point {
+  if (P === G || P.equals(G)) return mulPublic(P, a).add(mulPublic(Q, b));
+  return P.mulAddUnsafe(modN(a), Q, modN(b));
 }
 
 /** Σ kᵢ·Pᵢ for public scalars. */

@@ -17,6 +17,9 @@ import { generatePrime, isSafePrime } from '../bigint/primes.js';
 import { assertModulusSize, getProfile, type ProfileName, type SecurityProfile } from './profiles.js';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+/** Bounds of a public key's memos (cleared when full): a presign touches ~20 values per key. */
+const UNIT_MEMO = 256;
+const INVERSE_MEMO = 16;
 
 function abig(x: unknown, title: string): bigint {
   if (typeof x !== 'bigint') fail('INVALID_ARGUMENT', `${title}: expected bigint`);
@@ -39,6 +42,14 @@ export class PaillierPublicKey {
   readonly n2Bytes: number;
   /** ρ ↦ ρ^N mod N² (a reusable OpenSSL context in Node, built on first use). */
   #nth: FixedExponent | undefined;
+  /**
+   * PUBLIC values x already shown to have gcd(x, N) = 1 (ciphertexts, verifiers' proof values),
+   * so the checks a value meets again (decode, verifier membership, `powPublic`, `mul`) cost a
+   * lookup instead of a gcd. Bounded; only public values are ever added (never a prover's nonce).
+   */
+  readonly #units = new Set<bigint>();
+  /** c → c⁻¹ mod N² for recent PUBLIC ciphertexts of `mul` (the same K_j is raised ~4 times per presign). */
+  readonly #inverses = new Map<bigint, bigint>();
 
   /**
    * Checks: N odd, within the profile's size bounds, without prime factors below 2000, not a
@@ -62,7 +73,46 @@ export class PaillierPublicKey {
 
   /** True when c ∈ Z*_{N²}: 0 < c < N² and gcd(c, N) = 1. */
   isValidCiphertext(c: unknown): c is bigint {
-    return typeof c === 'bigint' && c > 0n && c < this.n2 && gcd(c, this.n) === 1n;
+    return typeof c === 'bigint' && c > 0n && c < this.n2 && this.#coprimePublic(c);
+  }
+
+  /** True when a PUBLIC value w ∈ Z*_N (a proof's nonce response): 0 < w < N and gcd(w, N) = 1. */
+  isValidPublicNonce(w: unknown): w is bigint {
+    return typeof w === 'bigint' && w > 0n && w < this.n && this.#coprimePublic(w);
+  }
+
+  /**
+   * True when gcd(x, N) = 1 for every PUBLIC x in `xs` (any sign and size): one gcd of the product
+   * Π x mod N (a prime r | N divides the product iff it divides some x). On true every x is
+   * remembered, so the membership checks that follow are lookups; on false nothing is, and the
+   * caller's checks run one by one as before (they find the first offender). Exact: no check
+   * is replaced by a probabilistic one.
+   */
+  areCoprimePublic(xs: readonly bigint[]): boolean {
+    let acc = 1n;
+    let fresh = 0;
+    for (const x of xs) {
+      if (typeof x !== 'bigint') return false;
+      if (this.#units.has(x)) continue;
+      acc = (acc * (x % this.n)) % this.n;
+      fresh++;
+    }
+    if (fresh > 0 && gcd(acc, this.n) !== 1n) return false;
+    for (const x of xs) this.#remember(x);
+    return true;
+  }
+
+  #remember(x: bigint): void {
+    if (this.#units.size >= UNIT_MEMO) this.#units.clear();
+    this.#units.add(x);
+  }
+
+  /** gcd(x, N) = 1 for a public x, through the memo. */
+  #coprimePublic(x: bigint): boolean {
+    if (this.#units.has(x)) return true;
+    if (gcd(x, this.n) !== 1n) return false;
+    this.#remember(x);
+    return true;
   }
 
   /** Throws PAILLIER_INVALID_CIPHERTEXT unless c ∈ Z*_{N²}. */
@@ -76,7 +126,8 @@ export class PaillierPublicKey {
   validateNonce(rho: unknown, title = 'nonce'): bigint {
     abig(rho, title);
     const r = rho as bigint;
-    if (r <= 0n || r >= this.n || gcd(r, this.n) !== 1n) fail('PAILLIER_PLAINTEXT_RANGE', `${title}: not in Z*_N`);
+    // a memo hit is a public value checked before; a secret nonce is looked up, never added
+    if (r <= 0n || r >= this.n || (!this.#units.has(r) && gcd(r, this.n) !== 1n)) fail('PAILLIER_PLAINTEXT_RANGE', `${title}: not in Z*_N`);
     return r;
   }
 
@@ -170,8 +221,19 @@ export class PaillierPublicKey {
     this.validateCiphertext(c, 'c');
     abig(k, 'k');
     if (k <= -this.n2 || k >= this.n2) fail('PAILLIER_PLAINTEXT_RANGE', 'k: must satisfy |k| < N²');
-    const inv = modInv(c, this.n2);
+    const inv = this.#inverse(c);
     return k < 0n ? modPowSecret(inv, -k, this.n2) : modPowSecret(c, k, this.n2);
+  }
+
+  /** c⁻¹ mod N² for a public ciphertext, remembered for the next few calls. */
+  #inverse(c: bigint): bigint {
+    let inv = this.#inverses.get(c);
+    if (inv === undefined) {
+      inv = modInv(c, this.n2);
+      if (this.#inverses.size >= INVERSE_MEMO) this.#inverses.clear();
+      this.#inverses.set(c, inv);
+    }
+    return inv;
   }
 
   /**

@@ -28,7 +28,7 @@ import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import { challengeBound, pow2 } from './params.js';
 import type { Transcript } from './transcript.js';
-import { encEquals, inSigned, isRpElement, isUnit, isUnitN2, randomSigned, randomUnit } from './util.js';
+import { allCoprime, encEquals, inSigned, isRpElement, randomSigned, powsEqual, randomUnit } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
 
 export const TAG = 'tkey-tss/zk/affg/v1';
@@ -183,29 +183,31 @@ export function verify(pub: AffgPublic, proof: AffgProof, transcript: Transcript
   }
   const bad = shapeError(SCHEMA, proof);
   if (bad !== null) return reject('PROOF_MALFORMED', bad);
-  const N0 = key0.n;
-  const N1 = key1.n;
+  // one gcd per modulus when all are units (then each check below is a range test and a lookup)
+  key0.areCoprimePublic([pub.C, pub.D, proof.A, proof.w]);
+  key1.areCoprimePublic([pub.Y, proof.By, proof.wy]);
+  const rpCoprime = allCoprime([proof.E, proof.S, proof.F, proof.T], rp.N);
   for (const [v, name] of [
     [pub.C, 'C'],
     [pub.D, 'D'],
     [proof.A, 'A'],
   ] as const) {
-    if (!isUnitN2(v, N0, key0.n2)) return reject('CIPHERTEXT_NOT_UNIT', name);
+    if (!key0.isValidCiphertext(v)) return reject('CIPHERTEXT_NOT_UNIT', name);
   }
-  if (!isUnitN2(pub.Y, N1, key1.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'Y');
-  if (!isUnitN2(proof.By, N1, key1.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'By');
+  if (!key1.isValidCiphertext(pub.Y)) return reject('CIPHERTEXT_NOT_UNIT', 'Y');
+  if (!key1.isValidCiphertext(proof.By)) return reject('CIPHERTEXT_NOT_UNIT', 'By');
   if (pub.X.is0()) return reject('POINT_IDENTITY', 'X');
   if (proof.Bx.is0()) return reject('POINT_IDENTITY', 'Bx');
-  for (const k of ['E', 'S', 'F', 'T'] as const) if (!isRpElement(proof[k], rp.N)) return reject('RP_NOT_UNIT', k);
-  if (!isUnit(proof.w, N0)) return reject('NONCE_NOT_UNIT', 'w');
-  if (!isUnit(proof.wy, N1)) return reject('NONCE_NOT_UNIT', 'wy');
+  for (const k of ['E', 'S', 'F', 'T'] as const) if (!isRpElement(proof[k], rp.N, rpCoprime)) return reject('RP_NOT_UNIT', k);
+  if (!key0.isValidPublicNonce(proof.w)) return reject('NONCE_NOT_UNIT', 'w');
+  if (!key1.isValidPublicNonce(proof.wy)) return reject('NONCE_NOT_UNIT', 'wy');
   const { ell, ellPrime, epsilon } = key0.profile;
   if (!inSigned(proof.z1, pow2(ell + epsilon))) return reject('Z1_RANGE');
   if (!inSigned(proof.z2, pow2(ellPrime + epsilon))) return reject('Z2_RANGE');
   const e = challenge(pub, proof, transcript);
   // C^z1 · enc_N0(z2; w) = A · D^e (mod N0²)
-  const lhs0 = (key0.powPublic(pub.C, proof.z1) * key0.encryptWithNonce(proof.z2, proof.w)) % key0.n2;
-  if (lhs0 !== (proof.A * key0.powPublic(pub.D, e)) % key0.n2) return reject('PAILLIER_EQUATION', 'N0');
+  const enc0 = key0.encryptWithNonce(proof.z2, proof.w);
+  if (!powsEqual(key0, enc0, [[pub.C, proof.z1]], proof.A, [[pub.D, e]])) return reject('PAILLIER_EQUATION', 'N0');
   // z1·G = B_x + e·X
   if (!mulPublic(G, proof.z1).equals(proof.Bx.add(mulPublic(pub.X, e)))) return reject('POINT_EQUATION');
   // enc_N1(z2; w_y) = B_y · Y^e (mod N1²)

@@ -10,17 +10,15 @@
  *             enc_N0(z1; z2) = A·K^e (mod N0²); s^z1 t^z3 = C·S^e (mod N̂)
  * @module
  */
-import { modPowSecret } from '../bigint/modexp.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
-import type { NoncePair } from '../paillier/nonce-pool.js';
-import { checkMask, type Mask } from './mask-pool.js';
+import { type CommitPre, encCommit, encResponses } from './commit.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import { challengeBound, pow2 } from './params.js';
 import type { Transcript } from './transcript.js';
-import { encEquals, inSigned, isRpElement, isUnit, isUnitN2, randomSigned, randomUnit } from './util.js';
+import { allCoprime, encEquals, inSigned, isRpElement } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
 
 export const TAG = 'tkey-tss/zk/enc/v1';
@@ -70,30 +68,13 @@ function challenge(pub: EncPublic, c: Pick<EncProof, 'S' | 'A' | 'C'>, transcrip
     .challengeSigned('e', challengeBound(pub.key.profile));
 }
 
-/**
- * Optional precomputed parts (single use): r, a `NoncePool` pair under N0 for A; `mu`, `gamma`,
- * `MaskPool` masks under the verifier's N̂ for t^μ (of S) and (α, γ, C).
- */
-export interface EncPre {
-  r?: NoncePair | undefined;
-  mu?: Mask | undefined;
-  gamma?: Mask | undefined;
-}
+/** Optional precomputed parts (single use), see `CommitPre`. */
+export type EncPre = CommitPre;
 
 function proveUnchecked(pub: EncPublic, priv: EncPrivate, transcript: Transcript, rng: Rng, pre: EncPre = {}): EncProof {
-  const { key, rp } = pub;
-  const { ell, epsilon } = key.profile;
-  const mg = pre.gamma && checkMask(pre.gamma, rp, 'gamma', 'Πenc γ');
-  const mm = pre.mu && checkMask(pre.mu, rp, 'mu', 'Πenc μ');
-  const alpha = mg ? mg.x : randomSigned(rng, pow2(ell + epsilon));
-  const mu = mm ? mm.y : randomSigned(rng, pow2(ell) * rp.N);
-  const r = pre.r ? key.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key.n);
-  const gamma = mg ? mg.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const S = mm ? (rp.commit(priv.k, 0n) * mm.c) % rp.N : rp.commit(priv.k, mu); // s^k · t^μ
-  const A = pre.r ? key.encryptWithNoncePower(alpha, pre.r) : key.encryptWithNonce(alpha, r);
-  const C = mg ? mg.c : rp.commit(alpha, gamma);
-  const e = challenge(pub, { S, A, C }, transcript);
-  return { S, A, C, z1: alpha + e * priv.k, z2: (r * modPowSecret(priv.rho, e, key.n)) % key.n, z3: gamma + e * mu };
+  const c = encCommit(pub.key, pub.rp, priv.k, rng, pre, 'Πenc', false);
+  const e = challenge(pub, c, transcript);
+  return { S: c.S, A: c.A, C: c.C, ...encResponses(pub.key, c, e, priv.k, priv.rho) };
 }
 
 /** `pre`: precomputed nonce power and masks replacing the corresponding draws (the proof is the same in kind). */
@@ -107,12 +88,14 @@ export function verify(pub: EncPublic, proof: EncProof, transcript: Transcript):
   if (typeof key?.n !== 'bigint' || typeof rp?.N !== 'bigint' || typeof K !== 'bigint') return reject('STATEMENT_MALFORMED');
   const bad = shapeError(SCHEMA, proof);
   if (bad !== null) return reject('PROOF_MALFORMED', bad);
-  const N0 = key.n;
-  if (!isUnitN2(K, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'K');
-  if (!isUnitN2(proof.A, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
-  if (!isRpElement(proof.S, rp.N)) return reject('RP_NOT_UNIT', 'S');
-  if (!isRpElement(proof.C, rp.N)) return reject('RP_NOT_UNIT', 'C');
-  if (!isUnit(proof.z2, N0)) return reject('NONCE_NOT_UNIT', 'z2');
+  // one gcd per modulus when all are units (then each check below is a range test and a lookup)
+  key.areCoprimePublic([K, proof.A, proof.z2]);
+  const rpCoprime = allCoprime([proof.S, proof.C], rp.N);
+  if (!key.isValidCiphertext(K)) return reject('CIPHERTEXT_NOT_UNIT', 'K');
+  if (!key.isValidCiphertext(proof.A)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
+  if (!isRpElement(proof.S, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'S');
+  if (!isRpElement(proof.C, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'C');
+  if (!key.isValidPublicNonce(proof.z2)) return reject('NONCE_NOT_UNIT', 'z2');
   const { ell, epsilon } = key.profile;
   if (!inSigned(proof.z1, pow2(ell + epsilon))) return reject('Z1_RANGE');
   const e = challenge(pub, proof, transcript);

@@ -11,18 +11,16 @@
  *             enc_N0(z1; z2) = A·C^e; z1·g = Y + e·X; s^z1 t^z3 = D·S^e
  * @module
  */
-import { modPowSecret } from '../bigint/modexp.js';
-import { G, mulPublic, mulSecret, modN, type Point } from '../curve.js';
+import { G, mulAddPublic, mulSecret, modN, type Point } from '../curve.js';
 import { fail } from '../errors.js';
 import type { PaillierPublicKey } from '../paillier/keys.js';
-import type { NoncePair } from '../paillier/nonce-pool.js';
-import { checkMask, type Mask } from './mask-pool.js';
+import { type CommitPre, encCommit, encResponses } from './commit.js';
 import type { RingPedersenParams } from '../paillier/ring-pedersen.js';
 import type { Rng } from '../rng.js';
 import { codecFor, type Schema, shapeError } from './codec.js';
 import { challengeBound, pow2 } from './params.js';
 import type { Transcript } from './transcript.js';
-import { encEquals, inSigned, isRpElement, isUnit, isUnitN2, randomSigned, randomUnit } from './util.js';
+import { allCoprime, encEquals, inSigned, isRpElement } from './util.js';
 import { OK, reject, type Verdict } from './verdict.js';
 
 export const TAG = 'tkey-tss/zk/logstar/v1';
@@ -81,38 +79,14 @@ function challenge(pub: LogStarPublic, c: Pick<LogStarProof, 'S' | 'A' | 'Y' | '
     .challengeSigned('e', challengeBound(pub.key.profile));
 }
 
-/**
- * Optional precomputed parts (single use): r, a `NoncePool` pair under N0 for A; `mu`, `gamma`,
- * `MaskPool` masks under the verifier's N̂ for t^μ (of S) and (α, γ, D).
- */
-export interface LogStarPre {
-  r?: NoncePair | undefined;
-  mu?: Mask | undefined;
-  gamma?: Mask | undefined;
-}
+/** Optional precomputed parts (single use), see `CommitPre`. */
+export type LogStarPre = CommitPre;
 
 function proveUnchecked(pub: LogStarPublic, priv: LogStarPrivate, transcript: Transcript, rng: Rng, pre: LogStarPre = {}): LogStarProof {
-  const { key, rp } = pub;
-  const g = pub.g ?? G;
-  const { ell, epsilon } = key.profile;
-  // a mask with α ≡ 0 (mod q) is discarded, as a drawn α would be
-  const mg = pre.gamma && modN(checkMask(pre.gamma, rp, 'gamma', 'Πlog* γ').x) !== 0n ? pre.gamma : undefined;
-  const mm = pre.mu && checkMask(pre.mu, rp, 'mu', 'Πlog* μ');
-  let alpha: bigint;
-  if (mg) alpha = mg.x;
-  else {
-    do alpha = randomSigned(rng, pow2(ell + epsilon));
-    while (modN(alpha) === 0n);
-  }
-  const mu = mm ? mm.y : randomSigned(rng, pow2(ell) * rp.N);
-  const r = pre.r ? key.validateNonce(pre.r.nonce, 'r') : randomUnit(rng, key.n);
-  const gamma = mg ? mg.y : randomSigned(rng, pow2(ell + epsilon) * rp.N);
-  const S = mm ? (rp.commit(priv.x, 0n) * mm.c) % rp.N : rp.commit(priv.x, mu); // s^x · t^μ
-  const A = pre.r ? key.encryptWithNoncePower(alpha, pre.r) : key.encryptWithNonce(alpha, r);
-  const Y = mulSecret(g, modN(alpha));
-  const D = mg ? mg.c : rp.commit(alpha, gamma);
-  const e = challenge(pub, { S, A, Y, D }, transcript);
-  return { S, A, Y, D, z1: alpha + e * priv.x, z2: (r * modPowSecret(priv.rho, e, key.n)) % key.n, z3: gamma + e * mu };
+  const c = encCommit(pub.key, pub.rp, priv.x, rng, pre, 'Πlog*', true);
+  const Y = mulSecret(pub.g ?? G, modN(c.alpha));
+  const e = challenge(pub, { S: c.S, A: c.A, Y, D: c.C }, transcript);
+  return { S: c.S, A: c.A, Y, D: c.C, ...encResponses(pub.key, c, e, priv.x, priv.rho) };
 }
 
 /** `pre`: precomputed nonce power and masks replacing the corresponding draws. */
@@ -130,21 +104,23 @@ export function verify(pub: LogStarPublic, proof: LogStarProof, transcript: Tran
   const bad = shapeError(SCHEMA, proof);
   if (bad !== null) return reject('PROOF_MALFORMED', bad);
   const g = pub.g ?? G;
-  const N0 = key.n;
-  if (!isUnitN2(C, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'C');
-  if (!isUnitN2(proof.A, N0, key.n2)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
-  if (!isRpElement(proof.S, rp.N)) return reject('RP_NOT_UNIT', 'S');
-  if (!isRpElement(proof.D, rp.N)) return reject('RP_NOT_UNIT', 'D');
+  // one gcd per modulus when all are units (then each check below is a range test and a lookup)
+  key.areCoprimePublic([C, proof.A, proof.z2]);
+  const rpCoprime = allCoprime([proof.S, proof.D], rp.N);
+  if (!key.isValidCiphertext(C)) return reject('CIPHERTEXT_NOT_UNIT', 'C');
+  if (!key.isValidCiphertext(proof.A)) return reject('CIPHERTEXT_NOT_UNIT', 'A');
+  if (!isRpElement(proof.S, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'S');
+  if (!isRpElement(proof.D, rp.N, rpCoprime)) return reject('RP_NOT_UNIT', 'D');
   if (pub.X.is0()) return reject('POINT_IDENTITY', 'X');
   if (g.is0()) return reject('POINT_IDENTITY', 'g');
   if (proof.Y.is0()) return reject('POINT_IDENTITY', 'Y');
-  if (!isUnit(proof.z2, N0)) return reject('NONCE_NOT_UNIT', 'z2');
+  if (!key.isValidPublicNonce(proof.z2)) return reject('NONCE_NOT_UNIT', 'z2');
   const { ell, epsilon } = key.profile;
   if (!inSigned(proof.z1, pow2(ell + epsilon))) return reject('Z1_RANGE');
   const e = challenge(pub, proof, transcript);
   if (!encEquals(key, proof.z1, proof.z2, proof.A, C, e)) return reject('PAILLIER_EQUATION');
-  // z1·g = Y + e·X
-  if (!mulPublic(g, proof.z1).equals(proof.Y.add(mulPublic(pub.X, e)))) return reject('POINT_EQUATION');
+  // z1·g = Y + e·X, as z1·g − e·X = Y (one shared chain when g ≠ G)
+  if (!mulAddPublic(g, proof.z1, pub.X, -e).equals(proof.Y)) return reject('POINT_EQUATION');
   if (rp.commitTimes(proof.z1, proof.z3, [[proof.S, -e]]) !== proof.D) return reject('RP_EQUATION');
   return OK;
 }

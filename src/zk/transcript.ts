@@ -23,7 +23,7 @@
  * @module
  */
 import { shake256 } from '@noble/hashes/sha3.js';
-import { abytes, aInt, aString, bytesToNumberBE, utf8ToBytes } from '../bytes.js';
+import { abytes, aInt, aString, bytesToNumberBE, numberToBytesMin, utf8ToBytes } from '../bytes.js';
 import { type Point, pointToBytes } from '../curve.js';
 import { fail } from '../errors.js';
 
@@ -40,11 +40,6 @@ const T_CHALLENGE = 7;
 /** Version tag absorbed first; bump it when the encoding changes. */
 export const TRANSCRIPT_DOMAIN = 'tkey-tss/transcript/v1';
 
-function u32(n: number): Uint8Array {
-  const b = new Uint8Array(4);
-  new DataView(b.buffer).setUint32(0, n, false);
-  return b;
-}
 function u64(n: number): Uint8Array {
   const b = new Uint8Array(8);
   new DataView(b.buffer).setBigUint64(0, BigInt(n), false);
@@ -55,12 +50,10 @@ function u64(n: number): Uint8Array {
 export function encodeInt(x: bigint): Uint8Array {
   if (typeof x !== 'bigint') fail('INVALID_ARGUMENT', 'transcript: expected bigint');
   const neg = x < 0n;
-  const mag = neg ? -x : x;
-  let hex = mag === 0n ? '' : mag.toString(16);
-  if (hex.length % 2) hex = '0' + hex;
-  const out = new Uint8Array(1 + hex.length / 2);
+  const mag = numberToBytesMin(neg ? -x : x); // 0 → empty
+  const out = new Uint8Array(1 + mag.length);
   out[0] = neg ? 1 : 0;
-  for (let i = 0; i < hex.length / 2; i++) out[1 + i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  out.set(mag, 1);
   return out;
 }
 
@@ -114,11 +107,15 @@ export class Transcript {
   }
 
   #item(type: number, label: string, data: Uint8Array): this {
+    // type ‖ len(label) ‖ label ‖ len(data) in one header, then data
     const l = utf8ToBytes(label);
-    this.#h.update(new Uint8Array([type]));
-    this.#h.update(u32(l.length));
-    this.#h.update(l);
-    this.#h.update(u32(data.length));
+    const head = new Uint8Array(9 + l.length);
+    const v = new DataView(head.buffer);
+    head[0] = type;
+    v.setUint32(1, l.length, false);
+    head.set(l, 5);
+    v.setUint32(5 + l.length, data.length, false);
+    this.#h.update(head);
     this.#h.update(data);
     return this;
   }

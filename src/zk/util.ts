@@ -17,9 +17,25 @@ export function isUnit(x: bigint, N: bigint): boolean {
 export function isUnitN2(x: bigint, N: bigint, N2: bigint): boolean {
   return typeof x === 'bigint' && x > 0n && x < N2 && gcd(x, N) === 1n;
 }
-/** A ring-Pedersen commitment: a unit in (1, N̂). */
-export function isRpElement(x: bigint, N: bigint): boolean {
-  return x !== 1n && isUnit(x, N);
+/**
+ * A ring-Pedersen commitment: a unit in (1, N̂). `coprime`: the caller's `allCoprime(list, N)`
+ * over a list holding x returned true, so gcd(x, N) = 1 is already known (the range is still checked).
+ */
+export function isRpElement(x: bigint, N: bigint, coprime = false): boolean {
+  return x !== 1n && (coprime ? typeof x === 'bigint' && x > 0n && x < N : isUnit(x, N));
+}
+
+/**
+ * gcd(x, N) = 1 for every x in `xs`, by one gcd of Π x mod N (a prime r | N divides the product
+ * iff it divides some x). Exact; on false the caller checks one by one to name the offender.
+ */
+export function allCoprime(xs: readonly bigint[], N: bigint): boolean {
+  let acc = 1n;
+  for (const x of xs) {
+    if (typeof x !== 'bigint') return false;
+    acc = (acc * (x % N)) % N;
+  }
+  return gcd(acc, N) === 1n;
 }
 /** |x| ≤ bound. */
 export function inSigned(x: bigint, bound: bigint): boolean {
@@ -116,6 +132,31 @@ export function firstNonUnit(xs: readonly bigint[], N: bigint): number {
  */
 export function encEquals(key: PaillierPublicKey, z: bigint, w: bigint, A: bigint, C: bigint, e: bigint): boolean {
   const n = key.n;
-  const lhs = key.encryptWithNonce(((z % n) + n) % n, w);
-  return lhs === (A * key.powPublic(C, e)) % key.n2;
+  return powsEqual(key, key.encryptWithNonce(((z % n) + n) % n, w), [], A, [[C, e]]);
+}
+
+/**
+ * L · Π b_i^x_i ≟ R · Π c_j^y_j (mod N²) for L, R ∈ [0, N²) and bases in Z*_{N²} (checked by the
+ * caller), public exponents. A negative exponent changes side (b^x = R' ⇔ 1 = R'·b^|x| for a unit
+ * b): the same equation, with no inverse mod N² (a 4096-bit extended gcd) ever computed.
+ */
+export function powsEqual(
+  key: PaillierPublicKey,
+  L: bigint,
+  left: readonly (readonly [bigint, bigint])[],
+  R: bigint,
+  right: readonly (readonly [bigint, bigint])[],
+): boolean {
+  const n2 = key.n2;
+  let l = L;
+  let r = R;
+  for (const [b, x] of left) {
+    if (x < 0n) r = (r * key.powPublic(b, -x)) % n2;
+    else l = (l * key.powPublic(b, x)) % n2;
+  }
+  for (const [c, y] of right) {
+    if (y < 0n) l = (l * key.powPublic(c, -y)) % n2;
+    else r = (r * key.powPublic(c, y)) % n2;
+  }
+  return l === r;
 }
