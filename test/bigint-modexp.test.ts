@@ -12,6 +12,8 @@ import {
   multiModPow,
   nativeAvailable,
   setModexpBackend,
+  setModexpObserver,
+  type ModexpSample,
 } from '../src/bigint/modexp.js';
 import { dhModulus, dhPkcs8Pow, dhPow, rsaFeasible, rsaPow, setNativeForTesting } from '../src/bigint/native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from '../src/bigint/portable.js';
@@ -340,5 +342,38 @@ describe('CRT', () => {
     expect(() => new CrtContext([[p, 1], [p, 2]])).toThrow(/INVALID_MODULUS/);
     expect(() => new CrtContext([[p, 0], [q, 1]])).toThrow(/OUT_OF_RANGE/);
     expect(() => new CrtContext([[p, 1]])).toThrow(/INVALID_ARGUMENT/);
+  });
+});
+
+describe('the profiling observer', () => {
+  afterEach(() => {
+    setModexpObserver(undefined);
+    setModexpBackend('auto');
+  });
+  it('reports each exponentiation with its route, sizes and secrecy; the BigInt ladder runs over the exponent word length', () => {
+    const seen: ModexpSample[] = [];
+    setModexpObserver((x) => seen.push(x));
+    const m = (1n << 2048n) - 159n;
+    const e = (1n << 255n) + 7n;
+    setModexpBackend('portable');
+    expect(modPow(5n, m - 2n, m)).toBe(modPowPortable(5n, m - 2n, m));
+    expect(modPowSecret(5n, e, m)).toBe(modPowPortable(5n, e, m));
+    setModexpBackend('bigint');
+    expect(modPowSecret(5n, e, m)).toBe(modPowPortable(5n, e, m));
+    expect(multiModPow([[3n, 1000n], [5n, 77n]], m)).toBe((modPowPortable(3n, 1000n, m) * modPowPortable(5n, 77n, m)) % m);
+    setModexpBackend('auto');
+    modPowSecret(5n, e, m);
+    expect(seen.map(({ route, mBits, eBits, secret }) => [route, mBits, eBits, secret])).toEqual([
+      ['wasm', 2048, 2048, false],
+      ['wasm', 2048, 256, true],
+      ['ladder', 2048, 256, true],
+      ['bigint-multi', 2048, 10, false],
+      ['native-dh', 2048, 256, true],
+    ]);
+    expect(seen.every((x) => x.ms >= 0)).toBe(true);
+    setModexpObserver(undefined);
+    modPow(5n, m - 2n, m);
+    expect(seen).toHaveLength(5);
+    expect(() => setModexpObserver(42 as never)).toThrow(/expected a function/);
   });
 });

@@ -114,22 +114,44 @@ describe.each([false, true])('wasm kernel (scalar build: %s) agrees with BigInt'
 });
 
 describe('wasm kernel: constant-time form', () => {
-  it('the secret form takes the same number of Montgomery products for every exponent of the same size', () => {
+  // products of the secret form over nbits exponent bits: 2^w table entries, ⌈nbits / w⌉ windows × (w squarings + 1 product), 1 out of Montgomery form
+  const secretProducts = (nbits: number): number => {
+    const w = fixedWindow(nbits);
+    return (1 << w) + Math.ceil(nbits / w) * (w + 1) + 1;
+  };
+  it('the secret form takes the same number of Montgomery products for every exponent of the same word length', () => {
     const k = kernel(false);
     const m = (1n << 2048n) - 159n;
-    const counts = new Set<number>();
-    for (const e of [1n, 2n, 1n << 2000n, (1n << 2048n) - 1n, m - 2n, 0x5555n << 1000n]) {
-      k.pow(7n, e, m, true);
-      counts.add(k.lastProducts);
+    for (const [nbits, exps] of [
+      [2048, [(1n << 1984n) + 1n, 1n << 2000n, (1n << 2048n) - 1n, m - 2n, 0x5555n << 2030n]],
+      [64, [1n, 2n, 3n, 1n << 63n, (1n << 64n) - 1n]],
+      [2112, [1n << 2048n, (1n << 2112n) - 1n]],
+    ] as const) {
+      const counts = new Set<number>();
+      for (const e of exps) {
+        k.pow(7n, e, m, true);
+        counts.add(k.lastProducts);
+      }
+      expect(counts.size, `${nbits}-bit exponents`).toBe(1);
+      expect([...counts][0]).toBe(secretProducts(nbits));
     }
-    expect(counts.size).toBe(1);
-    // 2^6 − 1 table products + 1 into the table, 342 windows × (6 squarings + 1 product), 1 out
-    expect([...counts][0]).toBe(64 + 342 * 7 + 1);
+    expect(secretProducts(2048)).toBe(64 + 342 * 7 + 1);
     // the public form skips zero digits: a sparse exponent takes fewer products
     k.pow(7n, 1n << 2000n, m, false);
     const sparse = k.lastProducts;
     k.pow(7n, (1n << 2048n) - 1n, m, false);
     expect(sparse).toBeLessThan(k.lastProducts);
+  });
+
+  it('a short secret exponent costs its own word length, not the modulus length (a 256-bit scalar mod a 4096-bit N²)', () => {
+    for (const scalar of [false, true]) {
+      const k = kernel(scalar);
+      const m = (1n << 4096n) - 1557n; // odd
+      const e = (1n << 255n) + 12345n;
+      expect(k.pow(3n, e, m, true)).toBe(modPowPortable(3n, e, m));
+      expect(k.lastProducts).toBe(secretProducts(256));
+      expect(k.lastProducts * 10).toBeLessThan(secretProducts(4096));
+    }
   });
 });
 

@@ -16,11 +16,40 @@ import { fail } from '../errors.js';
 import { modInv } from './arith.js';
 import { DH_MAX_BITS, DH_MIN_BITS, dhModulus, dhPkcs8Pow, dhPow, nativeAvailable, NativeFixedBase, NativeFixedExp, rsaFeasible, rsaPow } from './native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from './portable.js';
-import { wasmKernel } from './wasm/kernel.js';
+import { secretBits, wasmKernel } from './wasm/kernel.js';
 
 export { enableNativeBackend, nativeAvailable } from './native.js';
 
 export type ModexpBackend = 'auto' | 'portable' | 'native' | 'bigint';
+
+/** One exponentiation as a route served it (profiling: `setModexpObserver`). */
+export interface ModexpSample {
+  route: 'native-rsa' | 'native-dh' | 'wasm' | 'bigint' | 'ladder' | 'bigint-multi' | 'bigint-table';
+  /** Modulus bits and exponent bits (multi-exponentiation: the longest exponent). */
+  mBits: number;
+  eBits: number;
+  secret: boolean;
+  ms: number;
+}
+let observer: ((s: ModexpSample) => void) | undefined;
+
+/**
+ * Profiling hook: `fn` is called after every exponentiation with its route, sizes and duration
+ * (benchmarks; `undefined` removes it). Costs one test per call when unset.
+ */
+export function setModexpObserver(fn: ((s: ModexpSample) => void) | undefined): void {
+  if (fn !== undefined && typeof fn !== 'function') fail('INVALID_ARGUMENT', 'setModexpObserver: expected a function or undefined');
+  observer = fn;
+}
+
+function observed<T>(route: ModexpSample['route'], mBits: number, eBits: number, secret: boolean, f: () => T): T {
+  const o = observer;
+  if (!o) return f();
+  const t0 = performance.now();
+  const r = f();
+  o({ route, mBits, eBits, secret, ms: performance.now() - t0 });
+  return r;
+}
 
 let forced: ModexpBackend = 'auto';
 
@@ -81,18 +110,25 @@ function useWasm(m: bigint, mBits: number, eBits: number, secret: boolean): bool
 
 /** The portable route for public data: the kernel's fixed window, or BigInt's sliding window. b ∈ [2, m), e ≥ 2. */
 function portablePow(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
-  return useWasm(m, mBits, eBits, false) ? wasmKernel()!.pow(b, e, m, false) : modPowPortable(b, e, m);
+  if (useWasm(m, mBits, eBits, false)) return observed('wasm', mBits, eBits, false, () => wasmKernel()!.pow(b, e, m, false));
+  return observed('bigint', mBits, eBits, false, () => modPowPortable(b, e, m));
 }
 
-/** The portable route for a secret exponent: the kernel's constant-time form, or the BigInt ladder. */
+/**
+ * The portable route for a secret exponent: the kernel's constant-time form, or the BigInt ladder,
+ * both over the exponent's length rounded up to 64-bit words (what OpenSSL's constant-time route
+ * does in Node; a modulus-length padding cost a 256-bit Paillier scalar 16× its work mod N²).
+ */
 function portablePowSecret(b: bigint, e: bigint, m: bigint, mBits: number): bigint {
-  return useWasm(m, mBits, 0, true) ? wasmKernel()!.pow(b, e, m, true) : modPowLadder(b, e, m, mBits);
+  if (useWasm(m, mBits, 0, true)) return observed('wasm', mBits, observer ? bits(e) : 0, true, () => wasmKernel()!.pow(b, e, m, true));
+  const eBits = bits(e);
+  return observed('ladder', mBits, eBits, true, () => modPowLadder(b, e, m, secretBits(eBits)));
 }
 
 /** The constant-time DH route, in whichever form is faster for the sizes. */
-function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
-  if (mBits >= THRESHOLDS.pkcs8MinModBits && eBits >= THRESHOLDS.pkcs8MinExpBits && dhModulus(m, mBits) !== m) return dhPkcs8Pow(b, e, m);
-  return dhPow(b, e, m, mBits);
+function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number, secret: boolean): bigint {
+  if (mBits >= THRESHOLDS.pkcs8MinModBits && eBits >= THRESHOLDS.pkcs8MinExpBits && dhModulus(m, mBits) !== m) return observed('native-dh', mBits, eBits, secret, () => dhPkcs8Pow(b, e, m));
+  return observed('native-dh', mBits, eBits, secret, () => dhPow(b, e, m, mBits));
 }
 
 function bits(x: bigint): number {
@@ -172,15 +208,15 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   const mBits = bits(m);
   const eBits = bits(e);
   if (!useNative(mBits, eBits, m)) return portablePow(b, e, m, mBits, eBits);
-  if (rsaFeasible(e, m, mBits, eBits)) return rsaPow(b, e, m, mBits, eBits);
-  return dhBest(b, e, m, mBits, eBits);
+  if (rsaFeasible(e, m, mBits, eBits)) return observed('native-rsa', mBits, eBits, false, () => rsaPow(b, e, m, mBits, eBits));
+  return dhBest(b, e, m, mBits, eBits, false);
 }
 
 /**
  * base^exp mod m for a SECRET exponent: only constant-time routes — OpenSSL's
  * BN_mod_exp_mont_consttime (DH route) in Node; elsewhere the WebAssembly kernel's constant-time
- * fixed window (odd moduli in its sizes), else the BigInt Montgomery ladder (both padded to the
- * modulus length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
+ * fixed window (odd moduli in its sizes), else the BigInt Montgomery ladder (all three run over the
+ * exponent's word length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
  * exp 0, modulus 1) return directly.
  */
 export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
@@ -193,7 +229,7 @@ export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
   if (b <= 1n) return b;
   const mBits = bits(m);
   if (secretNative(m, mBits)) {
-    return dhBest(b, e, m, mBits, bits(e));
+    return dhBest(b, e, m, mBits, bits(e), true);
   }
   return portablePowSecret(b, e, m, mBits);
 }
@@ -214,7 +250,10 @@ export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bi
   });
   const mBits = bits(m);
   const anyNative = norm.some(([, e]) => useNative(mBits, bits(e), m));
-  if (!anyNative) return norm.length === 1 ? modPow(norm[0]![0], norm[0]![1], m) : multiModPowPortable(norm, m);
+  if (!anyNative) {
+    if (norm.length === 1) return modPow(norm[0]![0], norm[0]![1], m);
+    return observed('bigint-multi', mBits, observer ? Math.max(0, ...norm.map(([, e]) => bits(e))) : 0, false, () => multiModPowPortable(norm, m));
+  }
   let r = 1n;
   for (const [b, e] of norm) r = (r * modPow(b, e, m)) % m;
   return r;
@@ -289,7 +328,7 @@ export class FixedBaseTable {
     const n = this.#nativePow(exp);
     if (n !== undefined) return n;
     if (bits(exp) > this.maxBits) return modPow(this.base, exp, this.m);
-    return this.precompute().#table!.pow(exp);
+    return observed('bigint-table', bits(this.m), observer ? bits(exp) : 0, false, () => this.precompute().#table!.pow(exp));
   }
   /** base^exp mod m for a SECRET exponent (constant-time route; the sign picks the inverse base). */
   powSecret(exp: bigint): bigint {

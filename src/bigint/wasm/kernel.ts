@@ -61,6 +61,14 @@ export function fixedWindow(bits: number): number {
   return best;
 }
 
+/**
+ * The bits a secret exponent of `eBits` bits is processed over: its length rounded up to 64-bit
+ * words (at least one word). The value's bits below its word length never change the work.
+ */
+export function secretBits(eBits: number): number {
+  return Math.max(64, Math.ceil(eBits / 64) * 64);
+}
+
 /** x ≥ 0 into s limbs of L bits at byte offset ptr (u32 words). */
 function writeLimbs(u32: Uint32Array, ptr: number, x: bigint, s: number, L: number): void {
   const hex = x.toString(16);
@@ -147,15 +155,17 @@ export class WasmModexp {
     if (this.#u32.buffer !== mem.buffer) this.#u32 = new Uint32Array(mem.buffer);
   }
   /**
-   * base^exp mod m for odd m ≥ 3, 0 ≤ base < m, exp ≥ 1. `secret`: a fixed window over
-   * max(bits(m), bits(exp)) bits with a masked table scan (the sequence of operations depends on
-   * the sizes only); otherwise zero digits are skipped.
+   * base^exp mod m for odd m ≥ 3, 0 ≤ base < m, exp ≥ 1. `secret`: a fixed window over the
+   * exponent's length rounded up to 64-bit words (`secretBits`; as OpenSSL's
+   * BN_mod_exp_mont_consttime, Node's route, runs over the exponent's word length) with a masked
+   * table scan: the sequence of operations depends on the modulus size and the exponent's word
+   * length only; otherwise zero digits are skipped.
    */
   pow(base: bigint, exp: bigint, m: bigint, secret: boolean): bigint {
     const c = this.#context(m);
     const { s, L } = c;
     const eBits = bitLen(exp);
-    const nbits = secret ? Math.max(c.bits, eBits) : eBits;
+    const nbits = secret ? secretBits(eBits) : eBits;
     const w = fixedWindow(nbits);
     const limb = 4 * s;
     const words = Math.ceil(nbits / 32);
