@@ -247,6 +247,28 @@ describe('fixed-base tables', () => {
       expect(t.pow(0n)).toBe(1n);
     }
   });
+  it('powSecret matches the reference for signed exponents on every backend; the portable route takes the kernel comb up to maxBits', () => {
+    const m = (1n << 2048n) - 159n;
+    const base = 0xfeedfacen ** 40n % m;
+    const seen: string[] = [];
+    setModexpObserver((x) => seen.push(x.route));
+    for (const backend of ['auto', 'portable', 'bigint'] as const) {
+      setModexpBackend(backend);
+      const t = new FixedBaseTable(base, m, 900, 4);
+      if (backend === 'portable') t.precompute();
+      fc.assert(
+        fc.property(fc.bigInt({ min: -(1n << 1000n), max: 1n << 1000n }), (e) => {
+          expect(t.powSecret(e)).toBe(ref(base, e, m));
+        }),
+        { numRuns: 20 },
+      );
+      expect(t.powSecret(0n)).toBe(1n);
+      expect(t.powSecret((1n << 900n) - 1n)).toBe(ref(base, (1n << 900n) - 1n, m));
+    }
+    expect(seen).toContain('wasm-comb'); // portable, |e| ≤ 900 bits
+    expect(seen).toContain('wasm'); // portable, |e| > 900 bits: modPowSecret
+    expect(seen).toContain('ladder'); // 'bigint'
+  });
   it('portable table directly, several windows', () => {
     const m = (1n << 521n) - 1n;
     for (const w of [1, 3, 4, 6]) {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modInv } from '../src/bigint/arith.js';
 import { choosePortable, modPow, modPowSecret, multiModPow, setModexpBackend } from '../src/bigint/modexp.js';
 import { modPowPortable } from '../src/bigint/portable.js';
-import { fixedWindow, limbBits, resetWasmKernel, wasmKernel, wasmVariant, type WasmModexp } from '../src/bigint/wasm/kernel.js';
+import { FIXED_TABLES_MAX_BYTES, fixedWindow, limbBits, resetWasmKernel, secretBits, wasmKernel, wasmVariant, type WasmModexp } from '../src/bigint/wasm/kernel.js';
 import { bytesModule, KERNELS, WASM_DIR } from '../scripts/build-wasm.js';
 
 const oddModulus = (minBits: number, maxBits: number) =>
@@ -152,6 +152,56 @@ describe('wasm kernel: constant-time form', () => {
       expect(k.lastProducts).toBe(secretProducts(256));
       expect(k.lastProducts * 10).toBeLessThan(secretProducts(4096));
     }
+  });
+});
+
+describe('wasm kernel: resident fixed-base tables (comb)', () => {
+  for (const scalar of [false, true]) {
+    it(`${scalar ? 'scalar' : 'v128'}: combPow = BigInt on random 512–4200-bit odd moduli, bases and exponents up to the table, windows 1–6, between pow calls on other moduli`, () => {
+      const k = kernel(scalar);
+      fc.assert(
+        fc.property(oddModulus(512, 4200), fc.bigInt({ min: 2n, max: 1n << 4200n }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1200 }), (m, b0, w, maxBits) => {
+          const b = 2n + (b0 % (m - 3n));
+          const t = k.fixedBase(b, m, maxBits, w)!;
+          expect(t.maxBits).toBeGreaterThanOrEqual(secretBits(maxBits));
+          const m2 = (1n << 1031n) + 2021n;
+          for (const e of [1n, 2n, (1n << BigInt(maxBits)) - 1n, b0 % (1n << BigInt(maxBits)) || 3n]) {
+            expect(k.combPow(t, e), `${b}^${e} mod ${m}, w ${w}`).toBe(modPowPortable(b, e, m));
+            expect(k.pow(3n, e, m2, true)).toBe(modPowPortable(3n, e, m2)); // another modulus in between
+          }
+        }),
+        { numRuns: 12 },
+      );
+    });
+  }
+  it('one masked row scan and one product per w bits of the exponent word length, the same for every exponent of that length', () => {
+    const k = kernel(false);
+    const m = (1n << 2048n) - 159n;
+    const t = k.fixedBase(0xabcdefn, m, 2880, 4)!;
+    expect(t.rows).toBe(720);
+    for (const [nbits, exps] of [
+      [2816, [(1n << 2752n) + 1n, (1n << 2816n) - 1n, 0x5555n << 2790n]],
+      [64, [1n, 2n, (1n << 64n) - 1n]],
+    ] as const) {
+      const counts = new Set<number>();
+      for (const e of exps) {
+        expect(k.combPow(t, e)).toBe(modPowPortable(0xabcdefn, e, m));
+        counts.add(k.lastProducts);
+      }
+      expect([...counts]).toEqual([nbits / 4 + 1]);
+    }
+    expect(() => k.combPow(t, 1n << 2880n)).toThrow(/longer than the table/);
+    expect(() => kernel(false).combPow(t, 5n)).toThrow(/another kernel instance/);
+  });
+  it('refuses a table that would pass the memory cap (the caller then uses pow)', () => {
+    const k = kernel(false);
+    const m = (1n << 4096n) - 1557n;
+    // 4096-bit modulus: 608-byte entries; rows of 64 entries over 16 384 bits ≈ 1.06 MB per 1000 rows
+    const bytesFor = (bits: number): number => Math.ceil(secretBits(bits) / 6) * 64 * 608;
+    let made = 0;
+    while (k.fixedBase(3n + BigInt(made), m, 16384, 6)) made++;
+    expect(made).toBe(Math.floor(FIXED_TABLES_MAX_BYTES / bytesFor(16384)));
+    expect(k.fixedBase(3n, (1n << 521n) - 1n, 64, 1)).toBeDefined(); // a small one still fits
   });
 });
 

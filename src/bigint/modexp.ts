@@ -16,7 +16,7 @@ import { fail } from '../errors.js';
 import { modInv } from './arith.js';
 import { DH_MAX_BITS, DH_MIN_BITS, dhModulus, dhPkcs8Pow, dhPow, nativeAvailable, NativeFixedBase, NativeFixedExp, rsaFeasible, rsaPow } from './native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from './portable.js';
-import { secretBits, wasmKernel } from './wasm/kernel.js';
+import { secretBits, wasmKernel, type WasmFixedTable, type WasmModexp } from './wasm/kernel.js';
 
 export { enableNativeBackend, nativeAvailable } from './native.js';
 
@@ -24,7 +24,7 @@ export type ModexpBackend = 'auto' | 'portable' | 'native' | 'bigint';
 
 /** One exponentiation as a route served it (profiling: `setModexpObserver`). */
 export interface ModexpSample {
-  route: 'native-rsa' | 'native-dh' | 'wasm' | 'bigint' | 'ladder' | 'bigint-multi' | 'bigint-table';
+  route: 'native-rsa' | 'native-dh' | 'wasm' | 'wasm-comb' | 'bigint' | 'ladder' | 'bigint-multi' | 'bigint-table';
   /** Modulus bits and exponent bits (multi-exponentiation: the longest exponent). */
   mBits: number;
   eBits: number;
@@ -275,7 +275,9 @@ function reusableNative(m: bigint): boolean {
  *   full exponentiation for a composite modulus, 64 for a prime — meant for composite moduli).
  * - Portable: `pow` uses a windowed BigInt table built on first use (⌈bits / w⌉ − 1 products,
  *   variable time, public exponents, up to `maxBits`; larger ones use `modPow`); `powSecret` uses
- *   the ladder.
+ *   a comb over a table resident in the WebAssembly kernel's memory (rows of 2^w Montgomery-form
+ *   powers, w ≤ 6, built on first use: ⌈bits/w⌉·2^w products; then one masked row scan and one
+ *   product per w bits of the exponent's word length, no squaring), else `modPowSecret`.
  * A negative exponent uses the inverse base (NOT_INVERTIBLE if there is none).
  */
 export class FixedBaseTable {
@@ -285,6 +287,9 @@ export class FixedBaseTable {
   readonly #window: number;
   #table: PortableFixedBase | undefined;
   #native: NativeFixedBase | undefined;
+  /** The kernel's resident table (undefined: not built, or refused by the kernel's memory cap) and the kernel instance it was asked of. */
+  #comb: WasmFixedTable | undefined;
+  #combKernel: WasmModexp | undefined;
   #inverse: FixedBaseTable | undefined;
   constructor(base: bigint, m: bigint, maxBits: number, window = FIXED_BASE_WINDOW) {
     abig(base, 'base');
@@ -296,10 +301,23 @@ export class FixedBaseTable {
     this.maxBits = maxBits;
     this.#window = window;
   }
-  /** Build the BigInt table now (e.g. in a worker before it is needed). */
+  /** Build the portable tables now (e.g. in a worker, or at start, before they are needed): the BigInt one, and the kernel's where `powSecret` would use it. */
   precompute(): this {
     if (!this.#table) this.#table = new PortableFixedBase(this.base, this.m, this.maxBits, this.#window);
+    if (this.#trivial(2n) === undefined) this.#combTable();
     return this;
+  }
+  /** The kernel's resident table for secret exponents, where the portable route takes the kernel (undefined otherwise). */
+  #combTable(): WasmFixedTable | undefined {
+    if (reusableNative(this.m)) return undefined;
+    const mb = bits(this.m);
+    if (!useWasm(this.m, mb, 0, true)) return undefined;
+    const k = wasmKernel()!;
+    if (this.#combKernel !== k) {
+      this.#combKernel = k;
+      this.#comb = k.fixedBase(this.base, this.m, this.maxBits, Math.min(this.#window, 6));
+    }
+    return this.#comb;
   }
   #inv(): FixedBaseTable {
     if (!this.#inverse) this.#inverse = new FixedBaseTable(modInv(this.base, this.m), this.m, this.maxBits, this.#window);
@@ -328,7 +346,8 @@ export class FixedBaseTable {
     const n = this.#nativePow(exp);
     if (n !== undefined) return n;
     if (bits(exp) > this.maxBits) return modPow(this.base, exp, this.m);
-    return observed('bigint-table', bits(this.m), observer ? bits(exp) : 0, false, () => this.precompute().#table!.pow(exp));
+    const table = (this.#table ??= new PortableFixedBase(this.base, this.m, this.maxBits, this.#window));
+    return observed('bigint-table', bits(this.m), observer ? bits(exp) : 0, false, () => table.pow(exp));
   }
   /** base^exp mod m for a SECRET exponent (constant-time route; the sign picks the inverse base). */
   powSecret(exp: bigint): bigint {
@@ -338,6 +357,8 @@ export class FixedBaseTable {
     if (t !== undefined) return t;
     const n = this.#nativePow(exp);
     if (n !== undefined) return n;
+    const comb = bits(exp) <= this.maxBits ? this.#combTable() : undefined;
+    if (comb) return observed('wasm-comb', bits(this.m), observer ? bits(exp) : 0, true, () => comb.kernel.combPow(comb, exp));
     return modPowSecret(this.base, exp, this.m);
   }
 }
