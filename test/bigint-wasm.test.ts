@@ -196,11 +196,15 @@ describe('wasm kernel: resident fixed-base tables (comb)', () => {
   it('refuses a table that would pass the memory cap (the caller then uses pow)', () => {
     const k = kernel(false);
     const m = (1n << 4096n) - 1557n;
-    // 4096-bit modulus: 608-byte entries; rows of 64 entries over 16 384 bits ≈ 1.06 MB per 1000 rows
+    // 4096-bit modulus: 608-byte entries, rows of 64 over 4096 bits: 683 rows ≈ 26.6 MB per table
     const bytesFor = (bits: number): number => Math.ceil(secretBits(bits) / 6) * 64 * 608;
-    let made = 0;
-    while (k.fixedBase(3n + BigInt(made), m, 16384, 6)) made++;
-    expect(made).toBe(Math.floor(FIXED_TABLES_MAX_BYTES / bytesFor(16384)));
+    const first = k.fixedBase(3n, m, 4096, 6);
+    expect(first?.bytes).toBe(bytesFor(4096));
+    expect(k.fixedBase(3n, m, 4096, 6)).toBe(first); // the same parameters share one table
+    let made = 1;
+    while (k.fixedBase(3n + BigInt(made), m, 4096, 6)) made++;
+    expect(made).toBe(Math.floor(FIXED_TABLES_MAX_BYTES / bytesFor(4096)));
+    expect(k.fixedBase(3n, m, 16384, 6)).toBeUndefined(); // 106 MB alone
     expect(k.fixedBase(3n, (1n << 521n) - 1n, 64, 1)).toBeDefined(); // a small one still fits
   });
 });

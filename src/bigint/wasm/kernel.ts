@@ -196,6 +196,7 @@ export class WasmModexp {
   /** Where the per-call work areas start: above the resident fixed-base tables. */
   #heap = 0;
   #tables: WasmFixedTable[] = [];
+  #byKey = new Map<string, WasmFixedTable>();
 
   /** The per-call work areas from byte `base` (16-byte aligned): A, B, M, N', T (the kernel's), n, r2, one, base, acc, sel, out, then e. */
   #layout(base: number, s: number): Layout {
@@ -244,12 +245,17 @@ export class WasmModexp {
   /**
    * A fixed-base table for base^e mod m (odd m in the kernel's sizes, 1 < base < m) with exponents
    * of up to `maxBits` bits, in windows of w ≤ 6 bits, built now (rows · 2^w products) and kept in
-   * this instance's linear memory for its lifetime; undefined when the resident tables would pass
-   * `FIXED_TABLES_MAX_BYTES` (the caller then uses `pow`).
+   * this instance's linear memory for its lifetime (the same parameters again return the same
+   * table); undefined when the resident tables would pass `FIXED_TABLES_MAX_BYTES` (the caller then
+   * uses `pow`).
    */
   fixedBase(base: bigint, m: bigint, maxBits: number, w: number): WasmFixedTable | undefined {
-    const c = this.#context(m);
     const rows = Math.ceil(secretBits(maxBits) / w);
+    // one table per (base, m, w, rows) in an instance: objects re-created for the same parameters share it
+    const key = `${m.toString(16)}:${base.toString(16)}:${w}:${rows}`;
+    const known = this.#byKey.get(key);
+    if (known) return known;
+    const c = this.#context(m);
     const size = 1 << w;
     const stride = (4 * c.s + 15) & ~15;
     const bytes = rows * size * stride;
@@ -273,6 +279,7 @@ export class WasmModexp {
     this.#heap = heap;
     const t: WasmFixedTable = { kernel: this, m, ptr, rows, w, maxBits: rows * w, bytes };
     this.#tables.push(t);
+    this.#byKey.set(key, t);
     return t;
   }
 
