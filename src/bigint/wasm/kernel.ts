@@ -9,6 +9,7 @@
  * to 3584-bit moduli (74 limbs at 2048), 27 bits to 13 824 (152 at 4096), then 26.
  * @module
  */
+import { fail } from '../../errors.js';
 import { MODEXP_WASM_SCALAR_BASE64, MODEXP_WASM_SIMD_BASE64 } from './modexp-wasm.bytes.js';
 
 interface Exports {
@@ -289,10 +290,10 @@ export class WasmModexp {
    * (`secretBits`) — the operations depend on the sizes only. Work areas are zeroed afterwards.
    */
   combPow(t: WasmFixedTable, exp: bigint): bigint {
-    if (t.kernel !== this) throw new Error('combPow: a table of another kernel instance');
+    if (t.kernel !== this) fail('INVALID_ARGUMENT', 'combPow: a table of another kernel instance');
     const c = this.#context(t.m);
     const nbits = secretBits(bitLen(exp));
-    if (nbits > t.maxBits) throw new Error('combPow: the exponent is longer than the table');
+    if (nbits > t.maxBits) fail('OUT_OF_RANGE', 'combPow: the exponent is longer than the table');
     const words = Math.ceil(nbits / 32);
     const l = this.#layout(this.#heap, c.s);
     const end = l.E + 4 * (words + 2);
