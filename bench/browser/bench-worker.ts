@@ -7,7 +7,11 @@
  * - `connect` + `session`: the DEVICE party of keygen / aux / presign / sign, run here with its own
  *   bus link (WebSocket on loopback, the secure channel) to the Node process, which runs the other
  *   party (the deployment's shape: the service is remote). The worker keeps its key share,
- *   aux info and presignatures between calls, as a device would.
+ *   aux info and presignatures between calls, as a device would;
+ * - `prepare`: fill the device's presign pools (nonce pairs, masks) ahead of a session with a math
+ *   pool this worker owns (nested workers; the pools live in the thread the sessions run in);
+ * - `profile`: with it on, each session also returns the device's exponentiations per round
+ *   (`setModexpObserver`).
  * @module
  */
 import { hexToBytes } from '../../src/bytes.js';
