@@ -351,6 +351,34 @@ describe('CRT', () => {
       { numRuns: 15 },
     );
   });
+  it('portable route: a base repeated in secret powers takes the kernel comb from its second use (the own trapdoor t), same results, units and non-units', () => {
+    const n = p * q;
+    const crt = new CrtContext([
+      [p, 1],
+      [q, 1],
+    ]);
+    const routes: string[] = [];
+    setModexpObserver((x) => routes.push(x.route));
+    setModexpBackend('portable');
+    const t = (0x1234567n ** 50n) % n;
+    const bases = [t, t, 5n, t, 7n, p * 3n, p * 3n, p * 3n, t];
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 2900n), max: 1n << 2900n }), (e) => {
+        for (const b of bases) {
+          if (e < 0n && b % p === 0n) continue;
+          expect(crt.pow(b, e, { secret: true }), `${b}^${e}`).toBe(ref(b, e, n));
+        }
+      }),
+      { numRuns: 6 },
+    );
+    expect(routes.filter((r) => r === 'wasm-comb').length).toBeGreaterThan(0);
+    // the first use of each base went to the windowed secret power
+    expect(routes.slice(0, 2)).toEqual(['wasm', 'wasm']);
+    setModexpBackend('auto');
+    routes.length = 0;
+    expect(crt.pow(t, 12345n, { secret: true })).toBe(ref(t, 12345n, n));
+    expect(routes).toEqual(['native-dh', 'native-dh']); // Node: OpenSSL's constant-time route, no tables
+  });
   it('non-units: multiples of p keep their zero component', () => {
     const n2 = p * p * q * q;
     const c2 = new CrtContext([

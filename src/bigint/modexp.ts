@@ -417,9 +417,22 @@ export class FixedExponent {
  * φ(p_i^k_i) = p_i^(k_i−1)(p_i − 1) and each half runs on the constant-time route. Otherwise the
  * (public) exponent is used unreduced on the fastest route.
  */
+/** Bases a CrtContext remembers per part for the repeated-base comb (a few: the own trapdoor's t). */
+const CRT_SEEN_MAX = 8;
+const CRT_TABLES_MAX = 2;
+
+/** One prime power of a CrtContext, with the bases seen for secret powers and their tables. */
+interface CrtPart {
+  p: bigint;
+  mod: bigint;
+  phi: bigint;
+  seen: Map<bigint, number>;
+  tables: Map<bigint, FixedBaseTable>;
+}
+
 export class CrtContext {
   readonly m: bigint;
-  readonly #parts: { p: bigint; mod: bigint; phi: bigint }[];
+  readonly #parts: CrtPart[];
   readonly #coef: bigint; // (m1)^{-1} mod m2 for two parts
   constructor(factors: readonly (readonly [p: bigint, k: number])[]) {
     if (factors.length !== 2) fail('INVALID_ARGUMENT', 'CrtContext: expected exactly two prime powers');
@@ -428,7 +441,7 @@ export class CrtContext {
       if (p < 2n) fail('INVALID_MODULUS', `factors[${i}]: prime must be ≥ 2`);
       if (!Number.isSafeInteger(k) || k < 1) fail('OUT_OF_RANGE', `factors[${i}]: exponent must be ≥ 1`);
       const pk1 = p ** BigInt(k - 1);
-      return { p, mod: pk1 * p, phi: pk1 * (p - 1n) };
+      return { p, mod: pk1 * p, phi: pk1 * (p - 1n), seen: new Map<bigint, number>(), tables: new Map<bigint, FixedBaseTable>() };
     });
     const a = this.#parts[0]!;
     const b = this.#parts[1]!;
@@ -465,7 +478,31 @@ export class CrtContext {
     } else if (e < 0n) {
       fail('NOT_INVERTIBLE', 'CrtContext: negative power of a non-unit');
     }
-    return modPowSecret(b, e, part.mod);
+    const table = this.#repeatedBase(part, b);
+    return table ? table.powSecret(e) : modPowSecret(b, e, part.mod);
+  }
+  /**
+   * Portable route only: a base seen twice for secret powers of one part (the own trapdoor's t in
+   * t^(λz₁+z₃) mod p, q, once per verified commitment) gets a `FixedBaseTable` over φ(p^k)'s length,
+   * so its later powers take the kernel's comb (no squarings). At most `CRT_TABLES_MAX` per part.
+   */
+  #repeatedBase(part: CrtPart, b: bigint): FixedBaseTable | undefined {
+    const mb = bits(part.mod);
+    // the route is chosen per call (a backend may be forced in between): only the kernel's, never a native DH object on a prime
+    if (secretNative(part.mod, mb) || !useWasm(part.mod, mb, 0, true)) return undefined;
+    const hit = part.tables.get(b);
+    if (hit) return hit;
+    if (part.tables.size >= CRT_TABLES_MAX) return undefined;
+    const n = (part.seen.get(b) ?? 0) + 1;
+    if (n < 2) {
+      if (part.seen.size >= CRT_SEEN_MAX) part.seen.clear();
+      part.seen.set(b, n);
+      return undefined;
+    }
+    part.seen.delete(b);
+    const t = new FixedBaseTable(b, part.mod, bits(part.phi), 4);
+    part.tables.set(b, t);
+    return t;
   }
   /** base^exp mod m (exp may be negative for units). */
   pow(base: bigint, exp: bigint, opts: { secret?: boolean } = {}): bigint {
