@@ -26,6 +26,13 @@ describe.skipIf(!RUN)('bench:browser harness', () => {
       expect(Number.isFinite(entry.meanMs)).toBe(true);
       expect(result.longTasks).toBe(0); // the loop ran in the worker, not on the page's main thread
       await expect(bench.run({ name: 'browser/no-such-case', iterations: 1, time: 0, warmup: 0 })).rejects.toThrow(/unknown browser case/);
+      // one prepared presign (the device's pools filled by its own math pool), profiled: every exponentiation of the device, per round
+      const pre = await bench.run({ name: 'browser/presign:device:prepared', iterations: 1, time: 0, warmup: 0 }, { profile: true });
+      expect(pre.entry.samples).toBe(1);
+      expect(pre.result.modexp?.sessions).toBe(1);
+      const r2 = pre.result.modexp!.rows.filter((r) => r.round === 2);
+      expect(r2.some((r) => r.route === 'wasm' && r.secret && r.mBits === 4096)).toBe(true); // the MtA scalar products mod N_j²
+      expect(r2.every((r) => r.count >= 1 && r.ms >= 0)).toBe(true);
     } finally {
       await bench.close();
     }
@@ -38,7 +45,8 @@ describe.skipIf(!RUN)('bench:browser harness', () => {
       'browser/paillier/encrypt',
       'browser/setup-aux',
       'browser/presign:device',
+      'browser/presign:device:prepared',
       'browser/sign-pooled',
     ]);
-  }, 180_000);
+  }, 300_000);
 });

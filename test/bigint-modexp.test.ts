@@ -12,6 +12,8 @@ import {
   multiModPow,
   nativeAvailable,
   setModexpBackend,
+  setModexpObserver,
+  type ModexpSample,
 } from '../src/bigint/modexp.js';
 import { dhModulus, dhPkcs8Pow, dhPow, rsaFeasible, rsaPow, setNativeForTesting } from '../src/bigint/native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from '../src/bigint/portable.js';
@@ -245,6 +247,28 @@ describe('fixed-base tables', () => {
       expect(t.pow(0n)).toBe(1n);
     }
   });
+  it('powSecret matches the reference for signed exponents on every backend; the portable route takes the kernel comb up to maxBits', () => {
+    const m = (1n << 2048n) - 159n;
+    const base = 0xfeedfacen ** 40n % m;
+    const seen: string[] = [];
+    setModexpObserver((x) => seen.push(x.route));
+    for (const backend of ['auto', 'portable', 'bigint'] as const) {
+      setModexpBackend(backend);
+      const t = new FixedBaseTable(base, m, 900, 4);
+      if (backend === 'portable') t.precompute();
+      fc.assert(
+        fc.property(fc.bigInt({ min: -(1n << 1000n), max: 1n << 1000n }), (e) => {
+          expect(t.powSecret(e)).toBe(ref(base, e, m));
+        }),
+        { numRuns: 20 },
+      );
+      expect(t.powSecret(0n)).toBe(1n);
+      expect(t.powSecret((1n << 900n) - 1n)).toBe(ref(base, (1n << 900n) - 1n, m));
+    }
+    expect(seen).toContain('wasm-comb'); // portable, |e| ≤ 900 bits
+    expect(seen).toContain('wasm'); // portable, |e| > 900 bits: modPowSecret
+    expect(seen).toContain('ladder'); // 'bigint'
+  });
   it('portable table directly, several windows', () => {
     const m = (1n << 521n) - 1n;
     for (const w of [1, 3, 4, 6]) {
@@ -327,6 +351,34 @@ describe('CRT', () => {
       { numRuns: 15 },
     );
   });
+  it('portable route: a base repeated in secret powers takes the kernel comb from its second use (the own trapdoor t), same results, units and non-units', () => {
+    const n = p * q;
+    const crt = new CrtContext([
+      [p, 1],
+      [q, 1],
+    ]);
+    const routes: string[] = [];
+    setModexpObserver((x) => routes.push(x.route));
+    setModexpBackend('portable');
+    const t = (0x1234567n ** 50n) % n;
+    const bases = [t, t, 5n, t, 7n, p * 3n, p * 3n, p * 3n, t];
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(1n << 2900n), max: 1n << 2900n }), (e) => {
+        for (const b of bases) {
+          if (e < 0n && b % p === 0n) continue;
+          expect(crt.pow(b, e, { secret: true }), `${b}^${e}`).toBe(ref(b, e, n));
+        }
+      }),
+      { numRuns: 6 },
+    );
+    expect(routes.filter((r) => r === 'wasm-comb').length).toBeGreaterThan(0);
+    // the first use of each base went to the windowed secret power
+    expect(routes.slice(0, 2)).toEqual(['wasm', 'wasm']);
+    setModexpBackend('auto');
+    routes.length = 0;
+    expect(crt.pow(t, 12345n, { secret: true })).toBe(ref(t, 12345n, n));
+    expect(routes).toEqual(['native-dh', 'native-dh']); // Node: OpenSSL's constant-time route, no tables
+  });
   it('non-units: multiples of p keep their zero component', () => {
     const n2 = p * p * q * q;
     const c2 = new CrtContext([
@@ -340,5 +392,38 @@ describe('CRT', () => {
     expect(() => new CrtContext([[p, 1], [p, 2]])).toThrow(/INVALID_MODULUS/);
     expect(() => new CrtContext([[p, 0], [q, 1]])).toThrow(/OUT_OF_RANGE/);
     expect(() => new CrtContext([[p, 1]])).toThrow(/INVALID_ARGUMENT/);
+  });
+});
+
+describe('the profiling observer', () => {
+  afterEach(() => {
+    setModexpObserver(undefined);
+    setModexpBackend('auto');
+  });
+  it('reports each exponentiation with its route, sizes and secrecy; the BigInt ladder runs over the exponent word length', () => {
+    const seen: ModexpSample[] = [];
+    setModexpObserver((x) => seen.push(x));
+    const m = (1n << 2048n) - 159n;
+    const e = (1n << 255n) + 7n;
+    setModexpBackend('portable');
+    expect(modPow(5n, m - 2n, m)).toBe(modPowPortable(5n, m - 2n, m));
+    expect(modPowSecret(5n, e, m)).toBe(modPowPortable(5n, e, m));
+    setModexpBackend('bigint');
+    expect(modPowSecret(5n, e, m)).toBe(modPowPortable(5n, e, m));
+    expect(multiModPow([[3n, 1000n], [5n, 77n]], m)).toBe((modPowPortable(3n, 1000n, m) * modPowPortable(5n, 77n, m)) % m);
+    setModexpBackend('auto');
+    modPowSecret(5n, e, m);
+    expect(seen.map(({ route, mBits, eBits, secret }) => [route, mBits, eBits, secret])).toEqual([
+      ['wasm', 2048, 2048, false],
+      ['wasm', 2048, 256, true],
+      ['ladder', 2048, 256, true],
+      ['bigint-multi', 2048, 10, false],
+      ['native-dh', 2048, 256, true],
+    ]);
+    expect(seen.every((x) => x.ms >= 0)).toBe(true);
+    setModexpObserver(undefined);
+    modPow(5n, m - 2n, m);
+    expect(seen).toHaveLength(5);
+    expect(() => setModexpObserver(42 as never)).toThrow(/expected a function/);
   });
 });

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { modInv } from '../src/bigint/arith.js';
 import { choosePortable, modPow, modPowSecret, multiModPow, setModexpBackend } from '../src/bigint/modexp.js';
 import { modPowPortable } from '../src/bigint/portable.js';
-import { fixedWindow, limbBits, resetWasmKernel, wasmKernel, wasmVariant, type WasmModexp } from '../src/bigint/wasm/kernel.js';
+import { FIXED_TABLES_MAX_BYTES, fixedWindow, limbBits, resetWasmKernel, secretBits, wasmKernel, wasmVariant, type WasmModexp } from '../src/bigint/wasm/kernel.js';
 import { bytesModule, KERNELS, WASM_DIR } from '../scripts/build-wasm.js';
 
 const oddModulus = (minBits: number, maxBits: number) =>
@@ -114,22 +114,98 @@ describe.each([false, true])('wasm kernel (scalar build: %s) agrees with BigInt'
 });
 
 describe('wasm kernel: constant-time form', () => {
-  it('the secret form takes the same number of Montgomery products for every exponent of the same size', () => {
+  // products of the secret form over nbits exponent bits: 2^w table entries, ⌈nbits / w⌉ windows × (w squarings + 1 product), 1 out of Montgomery form
+  const secretProducts = (nbits: number): number => {
+    const w = fixedWindow(nbits);
+    return (1 << w) + Math.ceil(nbits / w) * (w + 1) + 1;
+  };
+  it('the secret form takes the same number of Montgomery products for every exponent of the same word length', () => {
     const k = kernel(false);
     const m = (1n << 2048n) - 159n;
-    const counts = new Set<number>();
-    for (const e of [1n, 2n, 1n << 2000n, (1n << 2048n) - 1n, m - 2n, 0x5555n << 1000n]) {
-      k.pow(7n, e, m, true);
-      counts.add(k.lastProducts);
+    for (const [nbits, exps] of [
+      [2048, [(1n << 1984n) + 1n, 1n << 2000n, (1n << 2048n) - 1n, m - 2n, 0x5555n << 2030n]],
+      [64, [1n, 2n, 3n, 1n << 63n, (1n << 64n) - 1n]],
+      [2112, [1n << 2048n, (1n << 2112n) - 1n]],
+    ] as const) {
+      const counts = new Set<number>();
+      for (const e of exps) {
+        k.pow(7n, e, m, true);
+        counts.add(k.lastProducts);
+      }
+      expect(counts.size, `${nbits}-bit exponents`).toBe(1);
+      expect([...counts][0]).toBe(secretProducts(nbits));
     }
-    expect(counts.size).toBe(1);
-    // 2^6 − 1 table products + 1 into the table, 342 windows × (6 squarings + 1 product), 1 out
-    expect([...counts][0]).toBe(64 + 342 * 7 + 1);
+    expect(secretProducts(2048)).toBe(64 + 342 * 7 + 1);
     // the public form skips zero digits: a sparse exponent takes fewer products
     k.pow(7n, 1n << 2000n, m, false);
     const sparse = k.lastProducts;
     k.pow(7n, (1n << 2048n) - 1n, m, false);
     expect(sparse).toBeLessThan(k.lastProducts);
+  });
+
+  it('a short secret exponent costs its own word length, not the modulus length (a 256-bit scalar mod a 4096-bit N²)', () => {
+    for (const scalar of [false, true]) {
+      const k = kernel(scalar);
+      const m = (1n << 4096n) - 1557n; // odd
+      const e = (1n << 255n) + 12345n;
+      expect(k.pow(3n, e, m, true)).toBe(modPowPortable(3n, e, m));
+      expect(k.lastProducts).toBe(secretProducts(256));
+      expect(k.lastProducts * 10).toBeLessThan(secretProducts(4096));
+    }
+  });
+});
+
+describe('wasm kernel: resident fixed-base tables (comb)', () => {
+  for (const scalar of [false, true]) {
+    it(`${scalar ? 'scalar' : 'v128'}: combPow = BigInt on random 512–4200-bit odd moduli, bases and exponents up to the table, windows 1–6, between pow calls on other moduli`, () => {
+      const k = kernel(scalar);
+      fc.assert(
+        fc.property(oddModulus(512, 4200), fc.bigInt({ min: 2n, max: 1n << 4200n }), fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 1200 }), (m, b0, w, maxBits) => {
+          const b = 2n + (b0 % (m - 3n));
+          const t = k.fixedBase(b, m, maxBits, w)!;
+          expect(t.maxBits).toBeGreaterThanOrEqual(secretBits(maxBits));
+          const m2 = (1n << 1031n) + 2021n;
+          for (const e of [1n, 2n, (1n << BigInt(maxBits)) - 1n, b0 % (1n << BigInt(maxBits)) || 3n]) {
+            expect(k.combPow(t, e), `${b}^${e} mod ${m}, w ${w}`).toBe(modPowPortable(b, e, m));
+            expect(k.pow(3n, e, m2, true)).toBe(modPowPortable(3n, e, m2)); // another modulus in between
+          }
+        }),
+        { numRuns: 12 },
+      );
+    });
+  }
+  it('one masked row scan and one product per w bits of the exponent word length, the same for every exponent of that length', () => {
+    const k = kernel(false);
+    const m = (1n << 2048n) - 159n;
+    const t = k.fixedBase(0xabcdefn, m, 2880, 4)!;
+    expect(t.rows).toBe(720);
+    for (const [nbits, exps] of [
+      [2816, [(1n << 2752n) + 1n, (1n << 2816n) - 1n, 0x5555n << 2790n]],
+      [64, [1n, 2n, (1n << 64n) - 1n]],
+    ] as const) {
+      const counts = new Set<number>();
+      for (const e of exps) {
+        expect(k.combPow(t, e)).toBe(modPowPortable(0xabcdefn, e, m));
+        counts.add(k.lastProducts);
+      }
+      expect([...counts]).toEqual([nbits / 4 + 1]);
+    }
+    expect(() => k.combPow(t, 1n << 2880n)).toThrow(/OUT_OF_RANGE.*longer than the table|longer than the table/);
+    expect(() => kernel(false).combPow(t, 5n)).toThrow(/another kernel instance/);
+  });
+  it('refuses a table that would pass the memory cap (the caller then uses pow)', () => {
+    const k = kernel(false);
+    const m = (1n << 4096n) - 1557n;
+    // 4096-bit modulus: 608-byte entries, rows of 64 over 4096 bits: 683 rows ≈ 26.6 MB per table
+    const bytesFor = (bits: number): number => Math.ceil(secretBits(bits) / 6) * 64 * 608;
+    const first = k.fixedBase(3n, m, 4096, 6);
+    expect(first?.bytes).toBe(bytesFor(4096));
+    expect(k.fixedBase(3n, m, 4096, 6)).toBe(first); // the same parameters share one table
+    let made = 1;
+    while (k.fixedBase(3n + BigInt(made), m, 4096, 6)) made++;
+    expect(made).toBe(Math.floor(FIXED_TABLES_MAX_BYTES / bytesFor(4096)));
+    expect(k.fixedBase(3n, m, 16384, 6)).toBeUndefined(); // 106 MB alone
+    expect(k.fixedBase(3n, (1n << 521n) - 1n, 64, 1)).toBeDefined(); // a small one still fits
   });
 });
 

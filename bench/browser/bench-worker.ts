@@ -7,11 +7,15 @@
  * - `connect` + `session`: the DEVICE party of keygen / aux / presign / sign, run here with its own
  *   bus link (WebSocket on loopback, the secure channel) to the Node process, which runs the other
  *   party (the deployment's shape: the service is remote). The worker keeps its key share,
- *   aux info and presignatures between calls, as a device would.
+ *   aux info and presignatures between calls, as a device would;
+ * - `prepare`: fill the device's presign pools (nonce pairs, masks) ahead of a session with a math
+ *   pool this worker owns (nested workers; the pools live in the thread the sessions run in);
+ * - `profile`: with it on, each session also returns the device's exponentiations per round
+ *   (`setModexpObserver`).
  * @module
  */
 import { hexToBytes } from '../../src/bytes.js';
-import { modPow, modPowSecret } from '../../src/bigint/modexp.js';
+import { modPow, modPowSecret, setModexpObserver, type ModexpSample } from '../../src/bigint/modexp.js';
 import { pow2Secret } from '../../src/bigint/primes.js';
 import { connectWebSocket } from '../../src/bus/transport.js';
 import { connectLink, runSessions, type Link } from '../../src/bus/session-link.js';
@@ -20,13 +24,14 @@ import { getProfile } from '../../src/paillier/profiles.js';
 import { cryptoRng, randomBelow, seededRng } from '../../src/rng.js';
 import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js';
 import { inputFromPlain } from '../../workers/protocols.js';
+import { createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { keygen, type KeygenOutput } from '../../protocols/keygen/index.js';
 import { presign, type PresignOutput } from '../../protocols/presign/index.js';
 import { Session, type ProgressEvent } from '../../protocols/session.js';
 import { sign } from '../../protocols/sign/index.js';
 import type { Protocol } from '../../protocols/types.js';
-import { auxFromJson, DEVICE, PARTIES, SERVICE, type AuxJson, type SessionKind, type SessionTiming, type WorkerReply, type WorkerRequest } from './protocol.js';
+import { auxFromJson, DEVICE, PARTIES, SERVICE, type AuxJson, type ModexpRow, type SessionKind, type SessionTiming, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 const big = (h: string): bigint => BigInt('0x' + h);
 
@@ -36,6 +41,8 @@ let auxInfo: AuxInfo | undefined;
 const presigs = new Map<string, PresignOutput>();
 let prepared: AuxInput | undefined;
 let digest: Uint8Array = new Uint8Array(32);
+let profiling = false;
+let mathPool: MathPool | undefined;
 
 /** Samples (ms) of `fn`: `warmup` unmeasured runs, then until ≥ `iterations` samples and ≥ `time` ms. */
 async function sample(fn: () => unknown, iterations: number, time: number, warmup: number): Promise<number[]> {
@@ -113,30 +120,50 @@ async function session(kind: SessionKind, sidHex: string, presignSid?: string): 
   const sid = hexToBytes(sidHex);
   const t0 = performance.now();
   const rounds: Record<number, number> = {};
-  const onProgress = (e: ProgressEvent): void => void (e.phase === 'end' && (rounds[e.round] = e.ms ?? 0));
+  // with profiling on, every exponentiation is filed under the round that is running (0: outside a round)
+  let current = 0;
+  const rows = new Map<string, ModexpRow>();
+  const onProgress = (e: ProgressEvent): void => {
+    if (e.phase === 'end') rounds[e.round] = e.ms ?? 0;
+    current = e.phase === 'start' ? e.round : 0;
+  };
+  if (profiling) {
+    setModexpObserver((x: ModexpSample) => {
+      const eBits = Math.ceil(x.eBits / 64) * 64;
+      const k = `${current}|${x.route}|${x.secret}|${x.mBits}|${eBits}`;
+      const r = rows.get(k) ?? { round: current, route: x.route, secret: x.secret, mBits: x.mBits, eBits, count: 0, ms: 0 };
+      r.count++;
+      r.ms += x.ms;
+      rows.set(k, r);
+    });
+  }
   const s = Session.create(protocolOf(kind), { sid, self: DEVICE, parties: PARTIES, threshold: 2 }, inputOf(kind, presignSid), { rng: cryptoRng, onProgress });
-  await runSessions({
-    sid,
-    protocol: protocolOf(kind).name,
-    local: [
-      {
-        id: DEVICE,
-        session: s,
-        finish: async () => {
-          const out = s.output;
-          if (kind === 'keygen') key = out as KeygenOutput;
-          else if (kind === 'presign') presigs.set(sidHex, out as PresignOutput);
-          else if (kind === 'aux') {
-            const a = out as AuxInfo;
-            if (a.parties.length !== 2) throw new Error('aux: expected two parties');
-          }
+  try {
+    await runSessions({
+      sid,
+      protocol: protocolOf(kind).name,
+      local: [
+        {
+          id: DEVICE,
+          session: s,
+          finish: async () => {
+            const out = s.output;
+            if (kind === 'keygen') key = out as KeygenOutput;
+            else if (kind === 'presign') presigs.set(sidHex, out as PresignOutput);
+            else if (kind === 'aux') {
+              const a = out as AuxInfo;
+              if (a.parties.length !== 2) throw new Error('aux: expected two parties');
+            }
+          },
         },
-      },
-    ],
-    remote: [{ id: SERVICE, link }],
-    stallMs: 600_000,
-  });
-  return { ms: performance.now() - t0, rounds };
+      ],
+      remote: [{ id: SERVICE, link }],
+      stallMs: 600_000,
+    });
+  } finally {
+    setModexpObserver(undefined);
+  }
+  return { ms: performance.now() - t0, rounds, ...(profiling ? { modexp: [...rows.values()] } : {}) };
 }
 
 async function handle(req: WorkerRequest): Promise<unknown> {
@@ -159,6 +186,14 @@ async function handle(req: WorkerRequest): Promise<unknown> {
     }
     case 'session':
       return session(req.kind, req.sid, req.presignSid);
+    case 'profile':
+      profiling = req.on;
+      return true;
+    case 'prepare': {
+      if (!auxInfo) throw new Error('connect first');
+      mathPool ??= createBrowserMathPool(req.poolWorkerUrl, { size: req.size });
+      return mathPool.preparePresign(auxInfo, { presigns: req.presigns, signers: [SERVICE, DEVICE] });
+    }
   }
 }
 

@@ -45,7 +45,8 @@ export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--
 export interface BrowserBench {
   /** navigator.hardwareConcurrency in the page (the math pool's size for setup-aux). */
   readonly workers: number;
-  run(c: Pick<BrowserCase, 'name' | 'iterations' | 'time' | 'warmup'>): Promise<{ entry: Entry; result: CaseResult }>;
+  /** `profile`: record the device's exponentiations per round (CaseResult.modexp). */
+  run(c: Pick<BrowserCase, 'name' | 'iterations' | 'time' | 'warmup'>, opts?: { profile?: boolean }): Promise<{ entry: Entry; result: CaseResult }>;
   close(): Promise<void>;
 }
 
@@ -182,10 +183,10 @@ export async function startBrowserBench(opts: { pool?: boolean; chromium?: strin
     const { workers } = (await page.evaluate((o) => (globalThis as unknown as { benchBrowser: { init(o: InitOptions): Promise<{ workers: number }> } }).benchBrowser.init(o), init)) as { workers: number };
     return {
       workers,
-      async run(c) {
+      async run(c, ro = {}) {
         const result = (await page.evaluate(
-          (a) => (globalThis as unknown as { benchBrowser: { runCase(n: string, i: number, t: number, w: number): Promise<CaseResult> } }).benchBrowser.runCase(a.name, a.iterations, a.time, a.warmup),
-          { name: c.name, iterations: c.iterations, time: c.time, warmup: c.warmup },
+          (a) => (globalThis as unknown as { benchBrowser: { runCase(n: string, i: number, t: number, w: number, p: boolean): Promise<CaseResult> } }).benchBrowser.runCase(a.name, a.iterations, a.time, a.warmup, a.profile),
+          { name: c.name, iterations: c.iterations, time: c.time, warmup: c.warmup, profile: ro.profile === true },
         )) as CaseResult;
         if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
         return { entry: entryOf(c.name, result.samples), result };

@@ -10,7 +10,7 @@ import { bytesToHex } from '../../src/bytes.js';
 import { cryptoRng } from '../../src/rng.js';
 import { AuxPreparation, coreCount, createBrowserMathPool, type MathPool } from '../../workers/browser/index.js';
 import { inputToPlain } from '../../workers/protocols.js';
-import type { SessionKind, SessionTiming, WorkerReply, WorkerRequest } from './protocol.js';
+import type { ModexpRow, SessionKind, SessionTiming, WorkerReply, WorkerRequest } from './protocol.js';
 
 type NodeParty = (kind: SessionKind, sid: string, presignSid?: string) => Promise<SessionTiming>;
 declare const tkeyNodeParty: NodeParty;
@@ -27,12 +27,24 @@ export interface CaseResult {
   phases?: { primes: number[]; session: number[] };
   /** Sessions: per round, each sample's compute ms of the device (bench worker) and of the service (Node); the rest of the wall time is waiting and transport. */
   rounds?: { device: Record<number, number[]>; service: Record<number, number[]> };
+  /** With profiling on: the device's exponentiations summed over the measured sessions, and how many sessions. */
+  modexp?: { sessions: number; rows: ModexpRow[] };
 }
 
 /** Per-round compute times of the measured sessions (reset per case). */
 let roundLog: { device: Record<number, number[]>; service: Record<number, number[]> } = { device: {}, service: {} };
+let modexpLog: { sessions: number; rows: Map<string, ModexpRow> } = { sessions: 0, rows: new Map() };
 function logRounds(side: 'device' | 'service', t: SessionTiming): void {
   for (const [r, ms] of Object.entries(t.rounds)) (roundLog[side][Number(r)] ??= []).push(ms);
+  if (!t.modexp) return;
+  modexpLog.sessions++;
+  for (const x of t.modexp) {
+    const k = `${x.round}|${x.route}|${x.secret}|${x.mBits}|${x.eBits}`;
+    const r = modexpLog.rows.get(k) ?? { ...x, count: 0, ms: 0 };
+    r.count += x.count;
+    r.ms += x.ms;
+    modexpLog.rows.set(k, r);
+  }
 }
 
 export interface InitOptions {
@@ -51,6 +63,7 @@ let worker: Worker;
 let nextId = 1;
 const waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let pool: MathPool | undefined;
+let poolWorkerUrl = '';
 let primes: { p: string; q: string } = { p: '', q: '' };
 let expected: Record<string, string> = {};
 const longTasks: PerformanceEntry[] = [];
@@ -65,6 +78,7 @@ function call<T>(req: WorkerRequest): Promise<T> {
 
 async function init(o: InitOptions): Promise<{ workers: number }> {
   primes = o.primes;
+  poolWorkerUrl = o.poolWorkerUrl;
   expected = o.expect;
   new PerformanceObserver((list) => longTasks.push(...list.getEntries())).observe({ type: 'longtask', buffered: true });
   worker = new Worker(o.benchWorkerUrl, { type: 'module', name: 'tkey-tss-bench' });
@@ -114,10 +128,13 @@ async function loop(iterations: number, time: number, warmup: number, one: () =>
   return out;
 }
 
-async function runCase(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
+async function runCase(name: string, iterations: number, time: number, warmup: number, profile = false): Promise<CaseResult> {
   roundLog = { device: {}, service: {} };
+  modexpLog = { sessions: 0, rows: new Map() };
+  await call({ op: 'profile', on: profile });
   const r = await runOne(name, iterations, time, warmup);
-  return Object.keys(roundLog.device).length ? { ...r, rounds: roundLog } : r;
+  const withRounds = Object.keys(roundLog.device).length ? { ...r, rounds: roundLog } : r;
+  return modexpLog.sessions ? { ...withRounds, modexp: { sessions: modexpLog.sessions, rows: [...modexpLog.rows.values()] } } : withRounds;
 }
 
 async function runOne(name: string, iterations: number, time: number, warmup: number): Promise<CaseResult> {
@@ -125,6 +142,15 @@ async function runOne(name: string, iterations: number, time: number, warmup: nu
     return measured(() => call({ op: 'micro', name, p: primes.p, q: primes.q, iterations, time, warmup, expect: expected[name] ?? '' }));
   }
   if (name === 'browser/presign:device') return measured(() => loop(iterations, time, warmup, async () => (await both('presign')).ms));
+  if (name === 'browser/presign:device:prepared') {
+    return measured(() =>
+      loop(iterations, time, warmup, async () => {
+        // untimed: the device's pools for one session, filled by its own math pool (navigator.hardwareConcurrency workers)
+        await call({ op: 'prepare', poolWorkerUrl, size: coreCount(), presigns: 1 });
+        return (await both('presign')).ms;
+      }),
+    );
+  }
   if (name === 'browser/sign-pooled') {
     return measured(() =>
       loop(iterations, time, warmup, async () => {

@@ -19,12 +19,29 @@ export type WorkerRequest =
   | { op: 'micro'; name: string; p: string; q: string; iterations: number; time: number; warmup: number; /** modexp: Node's result (hex), checked once first. */ expect: string }
   | { op: 'connect'; url: string; identityKey: string; serverPub: string; aux: AuxJson; digest: string }
   | { op: 'prepared'; p: string; q: string; /** the whole prepared input in the party-worker plain form (ring-Pedersen + Πprm pool entries) */ input?: unknown }
-  | { op: 'session'; kind: SessionKind; sid: string; presignSid?: string };
+  | { op: 'session'; kind: SessionKind; sid: string; presignSid?: string }
+  /** Record every exponentiation of the device's sessions (route, sizes, ms) per round (`--profile`). */
+  | { op: 'profile'; on: boolean }
+  /** Fill the device's presign pools (nonce pairs, masks) for `presigns` sessions in a math pool of this worker's own (`MathPool.preparePresign`), as a wallet does at app start. */
+  | { op: 'prepare'; poolWorkerUrl: string; size: number; presigns: number };
+
+/** Exponentiations of one kind within a round: count and total ms (sizes: modulus bits, exponent bits rounded up to 64). */
+export interface ModexpRow {
+  round: number;
+  route: string;
+  secret: boolean;
+  mBits: number;
+  eBits: number;
+  count: number;
+  ms: number;
+}
 
 /** One party's side of a session: wall ms, and the compute ms of each of its rounds (Session progress events). */
 export interface SessionTiming {
   ms: number;
   rounds: Record<number, number>;
+  /** With `profile` on: the device's exponentiations, per round. */
+  modexp?: ModexpRow[];
 }
 
 export type WorkerReply = { id: number; ok: true; value: unknown } | { id: number; ok: false; error: string };
@@ -77,6 +94,8 @@ export const BROWSER_CASES: readonly BrowserCase[] = [
   // the real safe-prime search (JS sieve in every worker of the pool) + the device's aux session: few samples
   { name: 'browser/setup-aux', iterations: 3, time: 0, warmup: 0, baselines: ['aux/default'] },
   { name: 'browser/presign:device', iterations: 5, time: 0, warmup: 1, baselines: ['presign/2of2'] },
+  // the same session with the device's nonce/mask pools filled ahead (untimed) by a math pool in the device's thread
+  { name: 'browser/presign:device:prepared', iterations: 5, time: 0, warmup: 1, baselines: ['presign/2of2', 'presign/2of2:prepared'] },
   { name: 'browser/sign-pooled', iterations: 10, time: 0, warmup: 1, baselines: ['sign/online'] },
 ];
 

@@ -1,14 +1,16 @@
 /**
- * `npm run bench:browser -- [--json FILE] [--filter S]`: the browser cases (bench/browser/protocol.ts)
- * whose names contain S, run in Web Workers inside headless Chromium (bench/browser/harness.ts),
+ * `npm run bench:browser -- [--json FILE] [--filter S[,S2…]] [--profile]`: the browser cases
+ * (bench/browser/protocol.ts) whose names contain one of the S, run in Web Workers inside headless Chromium (bench/browser/harness.ts),
  * then — same command, same machine state — the Node cases they are compared with (`npm run bench`
  * names: OpenSSL-backed `:native`, the BigInt `:portable`, the whole-protocol cases) and the DKLs23
  * peer. Prints both side by side and writes `[{name, medianMs, meanMs, samples}]` (browser cases and
- * baselines) to FILE.
+ * baselines) to FILE. `--profile`: the session cases also record every exponentiation of the device
+ * (route, modulus and exponent size, secret or public, ms) per round and print the table.
  */
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import type { BenchSuite } from '../registry.js';
+import type { CaseResult } from './page.js';
 import { casesOf, type Entry, entryOf, formatEntry, measureCase, parseBenchArgs } from '../measure.js';
 import { startBrowserBench } from './harness.js';
 import { BROWSER_CASES, PEER_BASELINE } from './protocol.js';
@@ -37,9 +39,30 @@ async function baselines(names: string[]): Promise<Map<string, Entry>> {
   return out;
 }
 
+/** The device's exponentiations per session, by round, heaviest first. */
+function printProfile(m: NonNullable<CaseResult['modexp']>): void {
+  const rows = [...m.rows].sort((a, b) => a.round - b.round || b.ms - a.ms);
+  let round = -1;
+  for (const r of rows) {
+    if (r.round !== round) {
+      round = r.round;
+      const total = rows.filter((x) => x.round === round).reduce((a, x) => a + x.ms, 0) / m.sessions;
+      console.log(`    round ${round}: ${total.toFixed(1)} ms in exponentiations per session`);
+    }
+    const per = r.count / m.sessions;
+    console.log(`      ${r.route.padEnd(12)} ${r.secret ? 'secret' : 'public'} mod ${String(r.mBits).padStart(4)} exp ≤${String(r.eBits).padStart(4)}: ${per.toFixed(1).padStart(5)} × ${(r.ms / r.count).toFixed(2).padStart(6)} ms = ${(r.ms / m.sessions).toFixed(1).padStart(6)} ms`);
+  }
+}
+
 async function main(): Promise<void> {
-  const { json, filter } = parseBenchArgs(process.argv.slice(2), 'npm run bench:browser -- [--json FILE] [--filter S]');
-  const cases = BROWSER_CASES.filter((c) => !filter || c.name.includes(filter));
+  const argv = process.argv.slice(2);
+  const profile = argv.includes('--profile');
+  const { json, filter } = parseBenchArgs(
+    argv.filter((a) => a !== '--profile'),
+    'npm run bench:browser -- [--json FILE] [--filter S[,S2…]] [--profile]',
+  );
+  const filters = filter ? filter.split(',').filter((f) => f !== '') : [];
+  const cases = BROWSER_CASES.filter((c) => filters.length === 0 || filters.some((f) => c.name.includes(f)));
   if (cases.length === 0) {
     console.error(`no browser benchmark matches ${JSON.stringify(filter)}; cases: ${BROWSER_CASES.map((c) => c.name).join(', ')}`);
     process.exitCode = 1;
@@ -51,7 +74,7 @@ async function main(): Promise<void> {
   try {
     console.log(`Chromium: navigator.hardwareConcurrency = ${bench.workers}`);
     for (const c of cases) {
-      const { entry, result } = await bench.run(c);
+      const { entry, result } = await bench.run(c, { profile });
       browser.push(entry);
       const med = (xs: number[]): string => entryOf('', xs).medianMs.toFixed(0);
       const extra = result.workers !== undefined ? `, ${result.workers} pool workers, ${result.progressEvents} progress events` : '';
@@ -64,6 +87,10 @@ async function main(): Promise<void> {
             .map(([r, xs]) => `r${r} ${med(xs)}`)
             .join(', ');
         console.log(`    rounds, median compute ms — device (Chromium worker): ${per(result.rounds.device)}; service (Node): ${per(result.rounds.service)}`);
+      }
+      if (result.modexp) {
+        console.log(`    device exponentiations (${result.modexp.sessions} sessions, warmup included):`);
+        printProfile(result.modexp);
       }
     }
   } finally {

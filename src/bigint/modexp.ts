@@ -16,11 +16,40 @@ import { fail } from '../errors.js';
 import { modInv } from './arith.js';
 import { DH_MAX_BITS, DH_MIN_BITS, dhModulus, dhPkcs8Pow, dhPow, nativeAvailable, NativeFixedBase, NativeFixedExp, rsaFeasible, rsaPow } from './native.js';
 import { modPowLadder, modPowPortable, multiModPowPortable, PortableFixedBase } from './portable.js';
-import { wasmKernel } from './wasm/kernel.js';
+import { secretBits, wasmKernel, type WasmFixedTable, type WasmModexp } from './wasm/kernel.js';
 
 export { enableNativeBackend, nativeAvailable } from './native.js';
 
 export type ModexpBackend = 'auto' | 'portable' | 'native' | 'bigint';
+
+/** One exponentiation as a route served it (profiling: `setModexpObserver`). */
+export interface ModexpSample {
+  route: 'native-rsa' | 'native-dh' | 'wasm' | 'wasm-comb' | 'bigint' | 'ladder' | 'bigint-multi' | 'bigint-table';
+  /** Modulus bits and exponent bits (multi-exponentiation: the longest exponent). */
+  mBits: number;
+  eBits: number;
+  secret: boolean;
+  ms: number;
+}
+let observer: ((s: ModexpSample) => void) | undefined;
+
+/**
+ * Profiling hook: `fn` is called after every exponentiation with its route, sizes and duration
+ * (benchmarks; `undefined` removes it). Costs one test per call when unset.
+ */
+export function setModexpObserver(fn: ((s: ModexpSample) => void) | undefined): void {
+  if (fn !== undefined && typeof fn !== 'function') fail('INVALID_ARGUMENT', 'setModexpObserver: expected a function or undefined');
+  observer = fn;
+}
+
+function observed<T>(route: ModexpSample['route'], mBits: number, eBits: number, secret: boolean, f: () => T): T {
+  const o = observer;
+  if (!o) return f();
+  const t0 = performance.now();
+  const r = f();
+  o({ route, mBits, eBits, secret, ms: performance.now() - t0 });
+  return r;
+}
 
 let forced: ModexpBackend = 'auto';
 
@@ -81,18 +110,25 @@ function useWasm(m: bigint, mBits: number, eBits: number, secret: boolean): bool
 
 /** The portable route for public data: the kernel's fixed window, or BigInt's sliding window. b ∈ [2, m), e ≥ 2. */
 function portablePow(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
-  return useWasm(m, mBits, eBits, false) ? wasmKernel()!.pow(b, e, m, false) : modPowPortable(b, e, m);
+  if (useWasm(m, mBits, eBits, false)) return observed('wasm', mBits, eBits, false, () => wasmKernel()!.pow(b, e, m, false));
+  return observed('bigint', mBits, eBits, false, () => modPowPortable(b, e, m));
 }
 
-/** The portable route for a secret exponent: the kernel's constant-time form, or the BigInt ladder. */
+/**
+ * The portable route for a secret exponent: the kernel's constant-time form, or the BigInt ladder,
+ * both over the exponent's length rounded up to 64-bit words (what OpenSSL's constant-time route
+ * does in Node; a modulus-length padding cost a 256-bit Paillier scalar 16× its work mod N²).
+ */
 function portablePowSecret(b: bigint, e: bigint, m: bigint, mBits: number): bigint {
-  return useWasm(m, mBits, 0, true) ? wasmKernel()!.pow(b, e, m, true) : modPowLadder(b, e, m, mBits);
+  if (useWasm(m, mBits, 0, true)) return observed('wasm', mBits, observer ? bits(e) : 0, true, () => wasmKernel()!.pow(b, e, m, true));
+  const eBits = bits(e);
+  return observed('ladder', mBits, eBits, true, () => modPowLadder(b, e, m, secretBits(eBits)));
 }
 
 /** The constant-time DH route, in whichever form is faster for the sizes. */
-function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number): bigint {
-  if (mBits >= THRESHOLDS.pkcs8MinModBits && eBits >= THRESHOLDS.pkcs8MinExpBits && dhModulus(m, mBits) !== m) return dhPkcs8Pow(b, e, m);
-  return dhPow(b, e, m, mBits);
+function dhBest(b: bigint, e: bigint, m: bigint, mBits: number, eBits: number, secret: boolean): bigint {
+  if (mBits >= THRESHOLDS.pkcs8MinModBits && eBits >= THRESHOLDS.pkcs8MinExpBits && dhModulus(m, mBits) !== m) return observed('native-dh', mBits, eBits, secret, () => dhPkcs8Pow(b, e, m));
+  return observed('native-dh', mBits, eBits, secret, () => dhPow(b, e, m, mBits));
 }
 
 function bits(x: bigint): number {
@@ -172,15 +208,15 @@ export function modPow(base: bigint, exp: bigint, m: bigint): bigint {
   const mBits = bits(m);
   const eBits = bits(e);
   if (!useNative(mBits, eBits, m)) return portablePow(b, e, m, mBits, eBits);
-  if (rsaFeasible(e, m, mBits, eBits)) return rsaPow(b, e, m, mBits, eBits);
-  return dhBest(b, e, m, mBits, eBits);
+  if (rsaFeasible(e, m, mBits, eBits)) return observed('native-rsa', mBits, eBits, false, () => rsaPow(b, e, m, mBits, eBits));
+  return dhBest(b, e, m, mBits, eBits, false);
 }
 
 /**
  * base^exp mod m for a SECRET exponent: only constant-time routes — OpenSSL's
  * BN_mod_exp_mont_consttime (DH route) in Node; elsewhere the WebAssembly kernel's constant-time
- * fixed window (odd moduli in its sizes), else the BigInt Montgomery ladder (both padded to the
- * modulus length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
+ * fixed window (odd moduli in its sizes), else the BigInt Montgomery ladder (all three run over the
+ * exponent's word length; BigInt itself is not constant-time, see README). Degenerate inputs (base 0/1,
  * exp 0, modulus 1) return directly.
  */
 export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
@@ -193,7 +229,7 @@ export function modPowSecret(base: bigint, exp: bigint, m: bigint): bigint {
   if (b <= 1n) return b;
   const mBits = bits(m);
   if (secretNative(m, mBits)) {
-    return dhBest(b, e, m, mBits, bits(e));
+    return dhBest(b, e, m, mBits, bits(e), true);
   }
   return portablePowSecret(b, e, m, mBits);
 }
@@ -214,7 +250,10 @@ export function multiModPow(pairs: readonly (readonly [bigint, bigint])[], m: bi
   });
   const mBits = bits(m);
   const anyNative = norm.some(([, e]) => useNative(mBits, bits(e), m));
-  if (!anyNative) return norm.length === 1 ? modPow(norm[0]![0], norm[0]![1], m) : multiModPowPortable(norm, m);
+  if (!anyNative) {
+    if (norm.length === 1) return modPow(norm[0]![0], norm[0]![1], m);
+    return observed('bigint-multi', mBits, observer ? Math.max(0, ...norm.map(([, e]) => bits(e))) : 0, false, () => multiModPowPortable(norm, m));
+  }
   let r = 1n;
   for (const [b, e] of norm) r = (r * modPow(b, e, m)) % m;
   return r;
@@ -236,7 +275,9 @@ function reusableNative(m: bigint): boolean {
  *   full exponentiation for a composite modulus, 64 for a prime — meant for composite moduli).
  * - Portable: `pow` uses a windowed BigInt table built on first use (⌈bits / w⌉ − 1 products,
  *   variable time, public exponents, up to `maxBits`; larger ones use `modPow`); `powSecret` uses
- *   the ladder.
+ *   a comb over a table resident in the WebAssembly kernel's memory (rows of 2^w Montgomery-form
+ *   powers, w ≤ 6, built on first use: ⌈bits/w⌉·2^w products; then one masked row scan and one
+ *   product per w bits of the exponent's word length, no squaring), else `modPowSecret`.
  * A negative exponent uses the inverse base (NOT_INVERTIBLE if there is none).
  */
 export class FixedBaseTable {
@@ -246,6 +287,9 @@ export class FixedBaseTable {
   readonly #window: number;
   #table: PortableFixedBase | undefined;
   #native: NativeFixedBase | undefined;
+  /** The kernel's resident table (undefined: not built, or refused by the kernel's memory cap) and the kernel instance it was asked of. */
+  #comb: WasmFixedTable | undefined;
+  #combKernel: WasmModexp | undefined;
   #inverse: FixedBaseTable | undefined;
   constructor(base: bigint, m: bigint, maxBits: number, window = FIXED_BASE_WINDOW) {
     abig(base, 'base');
@@ -257,10 +301,23 @@ export class FixedBaseTable {
     this.maxBits = maxBits;
     this.#window = window;
   }
-  /** Build the BigInt table now (e.g. in a worker before it is needed). */
+  /** Build the portable tables now (e.g. in a worker, or at start, before they are needed): the BigInt one, and the kernel's where `powSecret` would use it. */
   precompute(): this {
     if (!this.#table) this.#table = new PortableFixedBase(this.base, this.m, this.maxBits, this.#window);
+    if (this.#trivial(2n) === undefined) this.#combTable();
     return this;
+  }
+  /** The kernel's resident table for secret exponents, where the portable route takes the kernel (undefined otherwise). */
+  #combTable(): WasmFixedTable | undefined {
+    if (reusableNative(this.m)) return undefined;
+    const mb = bits(this.m);
+    if (!useWasm(this.m, mb, 0, true)) return undefined;
+    const k = wasmKernel()!;
+    if (this.#combKernel !== k) {
+      this.#combKernel = k;
+      this.#comb = k.fixedBase(this.base, this.m, this.maxBits, Math.min(this.#window, 6));
+    }
+    return this.#comb;
   }
   #inv(): FixedBaseTable {
     if (!this.#inverse) this.#inverse = new FixedBaseTable(modInv(this.base, this.m), this.m, this.maxBits, this.#window);
@@ -289,7 +346,8 @@ export class FixedBaseTable {
     const n = this.#nativePow(exp);
     if (n !== undefined) return n;
     if (bits(exp) > this.maxBits) return modPow(this.base, exp, this.m);
-    return this.precompute().#table!.pow(exp);
+    const table = (this.#table ??= new PortableFixedBase(this.base, this.m, this.maxBits, this.#window));
+    return observed('bigint-table', bits(this.m), observer ? bits(exp) : 0, false, () => table.pow(exp));
   }
   /** base^exp mod m for a SECRET exponent (constant-time route; the sign picks the inverse base). */
   powSecret(exp: bigint): bigint {
@@ -299,6 +357,8 @@ export class FixedBaseTable {
     if (t !== undefined) return t;
     const n = this.#nativePow(exp);
     if (n !== undefined) return n;
+    const comb = bits(exp) <= this.maxBits ? this.#combTable() : undefined;
+    if (comb) return observed('wasm-comb', bits(this.m), observer ? bits(exp) : 0, true, () => comb.kernel.combPow(comb, exp));
     return modPowSecret(this.base, exp, this.m);
   }
 }
@@ -357,9 +417,22 @@ export class FixedExponent {
  * φ(p_i^k_i) = p_i^(k_i−1)(p_i − 1) and each half runs on the constant-time route. Otherwise the
  * (public) exponent is used unreduced on the fastest route.
  */
+/** Bases a CrtContext remembers per part for the repeated-base comb (a few: the own trapdoor's t). */
+const CRT_SEEN_MAX = 8;
+const CRT_TABLES_MAX = 2;
+
+/** One prime power of a CrtContext, with the bases seen for secret powers and their tables. */
+interface CrtPart {
+  p: bigint;
+  mod: bigint;
+  phi: bigint;
+  seen: Map<bigint, number>;
+  tables: Map<bigint, FixedBaseTable>;
+}
+
 export class CrtContext {
   readonly m: bigint;
-  readonly #parts: { p: bigint; mod: bigint; phi: bigint }[];
+  readonly #parts: CrtPart[];
   readonly #coef: bigint; // (m1)^{-1} mod m2 for two parts
   constructor(factors: readonly (readonly [p: bigint, k: number])[]) {
     if (factors.length !== 2) fail('INVALID_ARGUMENT', 'CrtContext: expected exactly two prime powers');
@@ -368,7 +441,7 @@ export class CrtContext {
       if (p < 2n) fail('INVALID_MODULUS', `factors[${i}]: prime must be ≥ 2`);
       if (!Number.isSafeInteger(k) || k < 1) fail('OUT_OF_RANGE', `factors[${i}]: exponent must be ≥ 1`);
       const pk1 = p ** BigInt(k - 1);
-      return { p, mod: pk1 * p, phi: pk1 * (p - 1n) };
+      return { p, mod: pk1 * p, phi: pk1 * (p - 1n), seen: new Map<bigint, number>(), tables: new Map<bigint, FixedBaseTable>() };
     });
     const a = this.#parts[0]!;
     const b = this.#parts[1]!;
@@ -405,7 +478,31 @@ export class CrtContext {
     } else if (e < 0n) {
       fail('NOT_INVERTIBLE', 'CrtContext: negative power of a non-unit');
     }
-    return modPowSecret(b, e, part.mod);
+    const table = this.#repeatedBase(part, b);
+    return table ? table.powSecret(e) : modPowSecret(b, e, part.mod);
+  }
+  /**
+   * Portable route only: a base seen twice for secret powers of one part (the own trapdoor's t in
+   * t^(λz₁+z₃) mod p, q, once per verified commitment) gets a `FixedBaseTable` over φ(p^k)'s length,
+   * so its later powers take the kernel's comb (no squarings). At most `CRT_TABLES_MAX` per part.
+   */
+  #repeatedBase(part: CrtPart, b: bigint): FixedBaseTable | undefined {
+    const mb = bits(part.mod);
+    // the route is chosen per call (a backend may be forced in between): only the kernel's, never a native DH object on a prime
+    if (secretNative(part.mod, mb) || !useWasm(part.mod, mb, 0, true)) return undefined;
+    const hit = part.tables.get(b);
+    if (hit) return hit;
+    if (part.tables.size >= CRT_TABLES_MAX) return undefined;
+    const n = (part.seen.get(b) ?? 0) + 1;
+    if (n < 2) {
+      if (part.seen.size >= CRT_SEEN_MAX) part.seen.clear();
+      part.seen.set(b, n);
+      return undefined;
+    }
+    part.seen.delete(b);
+    const t = new FixedBaseTable(b, part.mod, bits(part.phi), 4);
+    part.tables.set(b, t);
+    return t;
   }
   /** base^exp mod m (exp may be negative for units). */
   pow(base: bigint, exp: bigint, opts: { secret?: boolean } = {}): bigint {

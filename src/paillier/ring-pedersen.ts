@@ -59,7 +59,8 @@ export class RingPedersenParams {
 
   /**
    * s^x · t^y mod N̂ for SECRET signed exponents (prover side): each power on the constant-time
-   * route (in Node a reusable OpenSSL DH object per base); the sign picks the inverse base.
+   * route (in Node a reusable OpenSSL DH object per base; portable: the WebAssembly kernel's comb
+   * over a table resident per base, src/bigint/README.md); the sign picks the inverse base.
    */
   commit(x: bigint, y: bigint): bigint {
     abig(x, 'x');
@@ -87,7 +88,8 @@ export class RingPedersenParams {
   /**
    * Fixed-base contexts for s and t (their inverses are built inside on the first negative
    * exponent). Portable tables cover exponents of up to bits(N̂) + ℓ + ε + 64 bits (window 4:
-   * ~3 MB per table at 2048 bits; larger exponents use modPow).
+   * ~3 MB per BigInt table for public exponents and ~3.5 MB per kernel table for secret ones at
+   * 2048 bits; larger exponents use modPow / modPowSecret).
    */
   tables(): { s: FixedBaseTable; t: FixedBaseTable } {
     if (!this.#tables) {

@@ -1,9 +1,11 @@
 /**
  * Web Worker of `test/bigint-wasm-browser.test.ts`: the WebAssembly kernel (both builds) against
- * BigInt on seeded random operands, 512–4200-bit odd moduli, public and secret forms, and the
- * route `modPow` / `modPowSecret` take in a worker (no node:crypto: the portable route).
+ * BigInt on seeded random operands, 512–4200-bit odd moduli, public and secret forms, resident
+ * fixed-base tables (`combPow`), and the route `modPow` / `modPowSecret` / `FixedBaseTable.powSecret`
+ * take in a worker (no node:crypto: the portable route).
  */
-import { choosePortable, modPow, modPowSecret } from '../../src/bigint/modexp.js';
+import { modInv } from '../../src/bigint/arith.js';
+import { choosePortable, FixedBaseTable, modPow, modPowSecret, setModexpObserver } from '../../src/bigint/modexp.js';
 import { modPowPortable } from '../../src/bigint/portable.js';
 import { resetWasmKernel, wasmKernel, wasmVariant } from '../../src/bigint/wasm/kernel.js';
 import { randomBelow, seededRng } from '../../src/rng.js';
@@ -34,6 +36,11 @@ function run(runs: number): WasmWorkerResult {
       const want = modPowPortable(b, e, m);
       if (k.pow(b, e, m, false) !== want) out.mismatches.push(`public ${bits} bits (scalar ${scalar})`);
       if (k.pow(b, e, m, true) !== want) out.mismatches.push(`secret ${bits} bits (scalar ${scalar})`);
+      // a resident fixed-base table for b (window 1–6, exponents up to e's length)
+      if (b > 1n) {
+        const t = k.fixedBase(b, m, Math.max(64, e.toString(2).length), 1 + (i % 6));
+        if (!t || k.combPow(t, e) !== want) out.mismatches.push(`comb ${bits} bits (scalar ${scalar})`);
+      }
       out.checked++;
     }
   }
@@ -42,6 +49,13 @@ function run(runs: number): WasmWorkerResult {
   out.route = choosePortable(m - 2n, m);
   const want = modPowPortable(3n, m - 2n, m);
   if (modPow(3n, m - 2n, m) !== want || modPowSecret(3n, m - 2n, m) !== want) out.mismatches.push('modPow / modPowSecret');
+  const routes: string[] = [];
+  setModexpObserver((x) => routes.push(x.route));
+  const fixed = new FixedBaseTable(3n, m, 2048, 4);
+  if (fixed.powSecret(m - 2n) !== want || fixed.powSecret(-(m - 2n)) !== modPowPortable(modInv(3n, m), m - 2n, m) || routes.join() !== 'wasm-comb,wasm-comb') {
+    out.mismatches.push(`FixedBaseTable.powSecret (routes ${routes.join()})`);
+  }
+  setModexpObserver(undefined);
   return out;
 }
 

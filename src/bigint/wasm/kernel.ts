@@ -9,6 +9,7 @@
  * to 3584-bit moduli (74 limbs at 2048), 27 bits to 13 824 (152 at 4096), then 26.
  * @module
  */
+import { fail } from '../../errors.js';
 import { MODEXP_WASM_SCALAR_BASE64, MODEXP_WASM_SIMD_BASE64 } from './modexp-wasm.bytes.js';
 
 interface Exports {
@@ -17,7 +18,28 @@ interface Exports {
   mont(dst: number, a: number, b: number): void;
   count(): number;
   pow(out: number, base: number, e: number, nbits: number, w: number, secret: number, tab: number, acc: number, sel: number, r2: number, one: number): void;
+  comb(out: number, e: number, nrows: number, w: number, tab: number, acc: number, sel: number, one: number): void;
 }
+
+/**
+ * A fixed-base table resident in one kernel instance's linear memory (`WasmModexp.fixedBase`):
+ * rows × 2^w Montgomery-form entries g^(d·2^(w·i))·R mod m. Its entries are powers of a public
+ * base (ring-Pedersen s, t); secret exponents only choose among them under a mask.
+ */
+export interface WasmFixedTable {
+  readonly kernel: WasmModexp;
+  readonly m: bigint;
+  readonly ptr: number;
+  readonly rows: number;
+  readonly w: number;
+  /** Exponents up to this many bits (rows · w). */
+  readonly maxBits: number;
+  /** Linear memory it takes. */
+  readonly bytes: number;
+}
+
+/** Linear memory the resident fixed-base tables of one instance may take in all (beyond: no table, the caller uses `pow`). */
+export const FIXED_TABLES_MAX_BYTES = 64 << 20;
 
 const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 function fromBase64(s: string): Uint8Array<ArrayBuffer> {
@@ -59,6 +81,14 @@ export function fixedWindow(bits: number): number {
     }
   }
   return best;
+}
+
+/**
+ * The bits a secret exponent of `eBits` bits is processed over: its length rounded up to 64-bit
+ * words (at least one word). The value's bits below its word length never change the work.
+ */
+export function secretBits(eBits: number): number {
+  return Math.max(64, Math.ceil(eBits / 64) * 64);
 }
 
 /** x ≥ 0 into s limbs of L bits at byte offset ptr (u32 words). */
@@ -115,6 +145,24 @@ interface ModCtx {
   r2: bigint;
 }
 
+/** Byte offsets of one call's work areas (`WasmModexp.#layout`). */
+interface Layout {
+  stride: number;
+  A: number;
+  B: number;
+  M: number;
+  Nr: number;
+  T: number;
+  N: number;
+  R2: number;
+  ONE: number;
+  BASE: number;
+  ACC: number;
+  SEL: number;
+  OUT: number;
+  E: number;
+}
+
 /** The kernel bound to one WebAssembly instance. Calls are synchronous and not re-entrant. */
 export class WasmModexp {
   readonly #ex: Exports;
@@ -146,48 +194,116 @@ export class WasmModexp {
     if (mem.buffer.byteLength < bytes) mem.grow(Math.ceil((bytes - mem.buffer.byteLength) / 65536));
     if (this.#u32.buffer !== mem.buffer) this.#u32 = new Uint32Array(mem.buffer);
   }
+  /** Where the per-call work areas start: above the resident fixed-base tables. */
+  #heap = 0;
+  #tables: WasmFixedTable[] = [];
+  #byKey = new Map<string, WasmFixedTable>();
+
+  /** The per-call work areas from byte `base` (16-byte aligned): A, B, M, N', T (the kernel's), n, r2, one, base, acc, sel, out, then e. */
+  #layout(base: number, s: number): Layout {
+    const stride = (4 * s + 15) & ~15;
+    const at = (k: number): number => base + k * stride;
+    return { stride, A: at(0), B: at(1), M: at(2), Nr: at(3), T: at(4), N: at(5), R2: at(6), ONE: at(7), BASE: at(8), ACC: at(9), SEL: at(10), OUT: at(11), E: at(12) };
+  }
+
+  /** Write m, R² and 1 and point the kernel at modulus m (areas of `#layout`). */
+  #setup(c: ModCtx, l: Layout): void {
+    const u32 = this.#u32;
+    writeLimbs(u32, l.N, c.m, c.s, c.L);
+    writeLimbs(u32, l.R2, c.r2, c.s, c.L);
+    writeLimbs(u32, l.ONE, 1n, c.s, c.L);
+    this.#ex.setup(c.s, c.L, c.ninv, l.N, l.A, l.B, l.M, l.Nr, l.T);
+  }
+
   /**
-   * base^exp mod m for odd m ≥ 3, 0 ≤ base < m, exp ≥ 1. `secret`: a fixed window over
-   * max(bits(m), bits(exp)) bits with a masked table scan (the sequence of operations depends on
-   * the sizes only); otherwise zero digits are skipped.
+   * base^exp mod m for odd m ≥ 3, 0 ≤ base < m, exp ≥ 1. `secret`: a fixed window over the
+   * exponent's length rounded up to 64-bit words (`secretBits`; as OpenSSL's
+   * BN_mod_exp_mont_consttime, Node's route, runs over the exponent's word length) with a masked
+   * table scan: the sequence of operations depends on the modulus size and the exponent's word
+   * length only; otherwise zero digits are skipped.
    */
   pow(base: bigint, exp: bigint, m: bigint, secret: boolean): bigint {
     const c = this.#context(m);
     const { s, L } = c;
     const eBits = bitLen(exp);
-    const nbits = secret ? Math.max(c.bits, eBits) : eBits;
+    const nbits = secret ? secretBits(eBits) : eBits;
     const w = fixedWindow(nbits);
-    const limb = 4 * s;
     const words = Math.ceil(nbits / 32);
-    // layout (16-byte aligned): A, B, M, N', T (the kernel's work areas), n, r2, one, base, acc, sel, out, e, table
-    const stride = (limb + 15) & ~15;
-    const A = 0;
-    const B = A + stride;
-    const M = B + stride;
-    const Nr = M + stride;
-    const T = Nr + stride;
-    const N = T + stride;
-    const R2 = N + stride;
-    const ONE = R2 + stride;
-    const BASE = ONE + stride;
-    const ACC = BASE + stride;
-    const SEL = ACC + stride;
-    const OUT = SEL + stride;
-    const E = OUT + stride;
-    const TAB = (E + 4 * (words + 2) + 15) & ~15;
-    this.#ensure(TAB + (stride << w));
-    const u32 = this.#u32;
-    writeLimbs(u32, N, m, s, L);
-    writeLimbs(u32, R2, c.r2, s, L);
-    writeLimbs(u32, ONE, 1n, s, L);
-    writeLimbs(u32, BASE, base, s, L);
-    writeWords(u32, E, exp, words);
-    this.#ex.setup(s, L, c.ninv, N, A, B, M, Nr, T);
-    this.#ex.pow(OUT, BASE, E, nbits, w, secret ? 1 : 0, TAB, ACC, SEL, R2, ONE);
-    const r = readLimbs(this.#u32, OUT, s, L);
+    const l = this.#layout(this.#heap, s);
+    const TAB = (l.E + 4 * (words + 2) + 15) & ~15;
+    this.#ensure(TAB + (l.stride << w));
+    this.#setup(c, l);
+    writeLimbs(this.#u32, l.BASE, base, s, L);
+    writeWords(this.#u32, l.E, exp, words);
+    this.#ex.pow(l.OUT, l.BASE, l.E, nbits, w, secret ? 1 : 0, TAB, l.ACC, l.SEL, l.R2, l.ONE);
+    const r = readLimbs(this.#u32, l.OUT, s, L);
     this.lastProducts = this.#ex.count();
     // the secret window's table and accumulator are not left behind in linear memory
-    if (secret) new Uint8Array(this.#ex.memory.buffer, 0, TAB + (stride << w)).fill(0);
+    if (secret) new Uint8Array(this.#ex.memory.buffer, this.#heap, TAB + (l.stride << w) - this.#heap).fill(0);
+    return r;
+  }
+
+  /**
+   * A fixed-base table for base^e mod m (odd m in the kernel's sizes, 1 < base < m) with exponents
+   * of up to `maxBits` bits, in windows of w ≤ 6 bits, built now (rows · 2^w products) and kept in
+   * this instance's linear memory for its lifetime (the same parameters again return the same
+   * table); undefined when the resident tables would pass `FIXED_TABLES_MAX_BYTES` (the caller then
+   * uses `pow`).
+   */
+  fixedBase(base: bigint, m: bigint, maxBits: number, w: number): WasmFixedTable | undefined {
+    const rows = Math.ceil(secretBits(maxBits) / w);
+    // one table per (base, m, w, rows) in an instance: objects re-created for the same parameters share it
+    const key = `${m.toString(16)}:${base.toString(16)}:${w}:${rows}`;
+    const known = this.#byKey.get(key);
+    if (known) return known;
+    const c = this.#context(m);
+    const size = 1 << w;
+    const stride = (4 * c.s + 15) & ~15;
+    const bytes = rows * size * stride;
+    const used = this.#tables.reduce((a, t) => a + t.bytes, 0);
+    if (used + bytes > FIXED_TABLES_MAX_BYTES) return undefined;
+    const ptr = this.#heap;
+    const heap = (ptr + bytes + 15) & ~15;
+    const l = this.#layout(heap, c.s);
+    this.#ensure(l.E + 16);
+    this.#setup(c, l);
+    writeLimbs(this.#u32, l.BASE, base, c.s, c.L);
+    const ex = this.#ex;
+    const entry = (i: number, d: number): number => ptr + (i * size + d) * stride;
+    // row i: entry 0 = R mod n, entry 1 = g_i·R with g_0 = base, entry d = entry(d − 1)·entry 1; g_{i+1} = g_i^(2^w)
+    ex.mont(entry(0, 1), l.BASE, l.R2);
+    for (let i = 0; i < rows; i++) {
+      ex.mont(entry(i, 0), l.R2, l.ONE);
+      if (i > 0) ex.mont(entry(i, 1), entry(i - 1, size - 1), entry(i - 1, 1));
+      for (let d = 2; d < size; d++) ex.mont(entry(i, d), entry(i, d - 1), entry(i, 1));
+    }
+    this.#heap = heap;
+    const t: WasmFixedTable = { kernel: this, m, ptr, rows, w, maxBits: rows * w, bytes };
+    this.#tables.push(t);
+    this.#byKey.set(key, t);
+    return t;
+  }
+
+  /**
+   * base^exp mod m from a resident table, for a SECRET exponent 0 < exp < 2^t.maxBits: one masked
+   * row scan and one product per w bits of the exponent's length rounded up to 64-bit words
+   * (`secretBits`) — the operations depend on the sizes only. Work areas are zeroed afterwards.
+   */
+  combPow(t: WasmFixedTable, exp: bigint): bigint {
+    if (t.kernel !== this) fail('INVALID_ARGUMENT', 'combPow: a table of another kernel instance');
+    const c = this.#context(t.m);
+    const nbits = secretBits(bitLen(exp));
+    if (nbits > t.maxBits) fail('OUT_OF_RANGE', 'combPow: the exponent is longer than the table');
+    const words = Math.ceil(nbits / 32);
+    const l = this.#layout(this.#heap, c.s);
+    const end = l.E + 4 * (words + 2);
+    this.#ensure(end);
+    this.#setup(c, l);
+    writeWords(this.#u32, l.E, exp, words);
+    this.#ex.comb(l.OUT, l.E, Math.ceil(nbits / t.w), t.w, t.ptr, l.ACC, l.SEL, l.ONE);
+    const r = readLimbs(this.#u32, l.OUT, c.s, c.L);
+    this.lastProducts = this.#ex.count();
+    new Uint8Array(this.#ex.memory.buffer, this.#heap, end - this.#heap).fill(0);
     return r;
   }
 }

@@ -292,4 +292,25 @@
           (br $win)))))
     ;; out of Montgomery form: acc·1·R^−1
     (call $mont (local.get $out) (local.get $acc) (local.get $one)))
+
+  ;; out = Π_i row_i[d_i] mod n, then out of Montgomery form: the fixed-base comb. tab holds nrows rows
+  ;; of 2^w entries, row i entry d = g^(d·2^(w·i))·R mod n (entry 0 = R mod n), stride as in pow;
+  ;; d_i = the w-bit digit of e at bit w·i. Every row takes one masked scan of all its entries and
+  ;; one product, whatever the digits: nrows + 1 products, no squaring, no index from the exponent.
+  (func (export "comb") (param $out i32) (param $e i32) (param $nrows i32) (param $w i32) (param $tab i32)
+        (param $acc i32) (param $sel i32) (param $one i32)
+    (local $i i32) (local $size i32) (local $stride i32) (local $row i32) (local $bytes i32)
+    (local.set $bytes (i32.shl (global.get $s) (i32.const 2)))
+    (local.set $stride (i32.and (i32.add (local.get $bytes) (i32.const 15)) (i32.const -16)))
+    (local.set $size (i32.shl (i32.const 1) (local.get $w)))
+    (local.set $row (i32.mul (local.get $size) (local.get $stride)))
+    (memory.copy (local.get $acc) (local.get $tab) (local.get $bytes))
+    (loop $rows
+      (call $select (local.get $sel) (local.get $tab)
+        (call $digit (local.get $e) (i32.mul (local.get $i) (local.get $w)) (local.get $w))
+        (local.get $size) (local.get $stride))
+      (call $mont (local.get $acc) (local.get $acc) (local.get $sel))
+      (local.set $tab (i32.add (local.get $tab) (local.get $row)))
+      (br_if $rows (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $nrows))))
+    (call $mont (local.get $out) (local.get $acc) (local.get $one)))
 )
