@@ -17,6 +17,7 @@ import type { Verdict } from '../src/zk/verdict.js';
 import { type ProgressEvent, refuseReplayMode, Session, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
 import { encodeMessage } from '../protocols/wire.js';
+import { runRoundTask, type RoundTask } from '../protocols/tasks.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
 import { preparePresign } from '../protocols/presign/precompute.js';
 import { paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../protocols/aux/materialize.js';
@@ -298,6 +299,19 @@ export class PartyEngine {
       const pool = new MaskPool(ringPedersenOf(a, task.id), task.count);
       pool.fillSync(task.mask, task.count);
       return Array.from({ length: task.count }, () => pool.take(task.mask)!);
+    });
+  }
+
+  /**
+   * One round task (protocols/tasks.ts: a presign proof made or verified) for `MathPool.executor()`.
+   * Its aux info is interned by content, so the memoised keys and fixed-base tables of a signer
+   * group survive from task to task in this worker. A verdict is a value; only a task that cannot
+   * run (bad shape, unknown kind) is an error.
+   */
+  roundTask(task: RoundTask): Result<unknown> {
+    return wrap(() => {
+      if (typeof task !== 'object' || task === null || typeof task.aux !== 'object' || task.aux === null) fail('INVALID_ARGUMENT', 'roundTask: expected a round task');
+      return runRoundTask({ ...task, aux: internAux(task.aux) });
     });
   }
 

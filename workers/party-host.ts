@@ -18,6 +18,7 @@ import { fail, InternalBug, type TkeyTssError } from '../src/errors.js';
 import { SeededRng, type Rng } from '../src/rng.js';
 import { refuseReplayMode, type ProgressEvent, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
+import type { RoundTask } from '../protocols/tasks.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
@@ -193,6 +194,11 @@ export class PartyHost {
   /** One batch of presign material made in this worker (`MathPool.preparePresign`). */
   presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Promise<NoncePair[] | Mask[]> {
     return this.#result((api) => api.presignMaterial(aux, task));
+  }
+
+  /** One round task (protocols/tasks.ts) run in this worker (`MathPool.executor()`). */
+  roundTask(task: RoundTask): Promise<unknown> {
+    return this.#result((api) => api.roundTask(task));
   }
 
   /** One batch of Πprm commitments made in this worker (`MathPool.preparePrm`). */
