@@ -1,5 +1,5 @@
 /**
- * Issue 13: asynchronous rounds, presign rounds 1–3 fanning their independent proofs out to a
+ * Issue 13: asynchronous rounds, presign rounds 1–4 fanning their independent proofs out to a
  * `ParallelExecutor` — the in-thread executor and the real math pool (worker threads). Honest
  * runs (2-of-2, 2-of-3, 3-of-5; signatures verified), tamper cases naming the same culprit with
  * the same reason as the sequential rounds (Πenc, ψ, ψ̂, ψ', and the report order across peers),
@@ -73,13 +73,13 @@ function expectSigns(r: SimResult<PresignOutput>, signers: number[], seed: strin
 }
 
 describe('presign with a parallel executor: honest runs', () => {
-  it('2-of-2 in this thread: every round-1..3 proof is a task; the signature verifies', async () => {
+  it('2-of-2 in this thread: every round-1..4 proof is a task; the signature verifies', async () => {
     const c = counting();
     const r = await parallel(key2, [1, 2], 'h22', c.executor);
     expectSigns(r, [1, 2], 'h22');
-    // per party: 1 Πenc prove; 1 Πenc verify + ψ, ψ̂ (Πaff-g) + ψ' prove; ψ, ψ̂, ψ' verify + ψ'' prove
+    // per party: 1 Πenc prove; 1 Πenc verify + ψ, ψ̂ (Πaff-g) + ψ' prove; ψ, ψ̂, ψ' verify + ψ'' prove; ψ'' verify
     const count = (k: string) => c.kinds.filter((x) => x === k).length;
-    expect([count('presign/enc-prove'), count('presign/enc-verify'), count('presign/affg-prove'), count('presign/logstar-prove'), count('presign/affg-verify'), count('presign/logstar-verify')]).toEqual([2, 2, 4, 4, 4, 2]);
+    expect([count('presign/enc-prove'), count('presign/enc-verify'), count('presign/affg-prove'), count('presign/logstar-prove'), count('presign/affg-verify'), count('presign/logstar-verify')]).toEqual([2, 2, 4, 4, 4, 4]);
   });
   it('2-of-3 (signers 1, 3) in this thread', async () => expectSigns(await parallel(key23, [1, 3], 'h23', inThreadExecutor), [1, 3], 'h23'));
   it('3-of-5 (signers 2, 4, 5) in this thread', async () => {
@@ -118,7 +118,7 @@ describe('presign with a parallel executor: the same culprits as sequential', ()
   it('a bad Πaff-g ψ', () => sameAbort(key2, [1, 2], [1], 't-psi', () => [field(2, 2, 'psi')], { culprits: [2], reason: /EQUATION/, round: 2 }));
   it('a bad Πaff-g ψ̂', () => sameAbort(key2, [1, 2], [1], 't-psihat', () => [field(2, 2, 'psiHat')], { culprits: [2], reason: /EQUATION/, round: 2 }));
   it("a bad Πlog* ψ'", () => sameAbort(key2, [1, 2], [1], 't-psiprime', () => [field(2, 2, 'psiPrime')], { culprits: [2], reason: 'RP_EQUATION', round: 2 }));
-  it("a bad Πlog* ψ'' (round 4 checks it)", () => sameAbort(key2, [1, 2], [1], 't-psi2', () => [field(2, 3, 'psi2')], { culprits: [2], reason: 'RP_EQUATION', round: 3 }));
+  it("a bad Πlog* ψ'' (checked in round 4)", () => sameAbort(key2, [1, 2], [1], 't-psi2', () => [field(2, 3, 'psi2')], { culprits: [2], reason: 'RP_EQUATION', round: 3 }));
   it('3 signers, two cheaters to party 1: the first in peer order is named, whatever its fault (all tasks run, reported in order)', async () => {
     // party 2: bad ψ (a verifier verdict); party 3: a truncated ψ̂ (a shape error found before any task)
     await sameAbort(key35, [1, 2, 3], [1], 't-two-a', () => [field(2, 2, 'psi', [1]), editMessage(3, 2, 'p2p', (b: Obj) => void (b.psiHat = (b.psiHat as Uint8Array).slice(0, 50)), [1])], { culprits: [2], reason: /EQUATION/, round: 2 });
@@ -126,6 +126,8 @@ describe('presign with a parallel executor: the same culprits as sequential', ()
     await sameAbort(key35, [1, 2, 3], [1], 't-two-b', () => [editMessage(2, 1, 'p2p', (b: Obj) => void (b.psi0 = (b.psi0 as Uint8Array).slice(0, 50)), [1]), field(3, 1, 'psi0', [1])], { culprits: [2], reason: 'PROOF_MALFORMED', round: 1 });
     // party 2's ψ' bad, party 3's ψ bad: party 2's check comes first
     await sameAbort(key35, [1, 2, 3], [1], 't-two-c', () => [field(2, 2, 'psiPrime', [1]), field(3, 2, 'psi', [1])], { culprits: [2], reason: 'RP_EQUATION', round: 2 });
+    // round 4: party 2's ψ'' bad, party 3's round-3 broadcast malformed (δ out of range): party 2 first
+    await sameAbort(key35, [1, 2, 3], [1], 't-two-d', () => [field(2, 3, 'psi2', [1]), editMessage(3, 3, 'broadcast', (b: Obj) => void (b.delta = new Uint8Array(32).fill(255)), [1])], { culprits: [2], reason: 'RP_EQUATION', round: 3 });
   });
 });
 

@@ -10,7 +10,7 @@
  *                                     Πaff-g(D, F, X = x·G)  (ψ: x = γ_i; ψ̂: x = x_i)   → {D, F, proof}
  *   presign/logstar-prove   round 2/3 ψ' = Πlog*(G_i, Γ_i; G), ψ'' = Πlog*(K_i, Δ_i; Γ)    → proof bytes
  *   presign/affg-verify     round 3   ψ_{i,j}, ψ̂_{i,j}                                      → Verdict
- *   presign/logstar-verify  round 3   ψ'_{i,j}                                              → Verdict
+ *   presign/logstar-verify  round 3/4 ψ'_{i,j}, ψ''_{i,j}                                    → Verdict
  *
  * Randomness: a prover task draws from its own DRBG seeded with 32 bytes the round drew from its
  * rng (in a fixed order), plus the prepared nonce pairs and masks the round took from its pools in
@@ -99,9 +99,11 @@ export interface AffgVerifyTask extends Base {
 }
 export interface LogStarVerifyTask extends Base {
   kind: 'presign/logstar-verify';
-  what: 'psi-prime';
+  what: 'psi-prime' | 'psi-double-prime';
   C: bigint;
   X: Uint8Array;
+  /** Base point (33 bytes); G when absent. */
+  g?: Uint8Array | undefined;
   proof: Uint8Array;
 }
 
@@ -147,7 +149,7 @@ export function runPresignTask(t: PresignTask): Uint8Array | Verdict | { D: bigi
     case 'presign/affg-verify':
       return affg.verify({ key0: ownPaillierFast(aux), key1: paillierPublicOf(aux, peer), C: t.C, D: t.D, Y: t.F, X: pointFromBytes(t.X), rp: ownRingPedersenFast(aux) }, decoded(affg.proofFromBytes(t.proof)), proofTranscript(sid, cfg, peer, t.what, self));
     case 'presign/logstar-verify':
-      return logstar.verify({ key: paillierPublicOf(aux, peer), C: t.C, X: pointFromBytes(t.X), rp: ownRingPedersenFast(aux) }, decoded(logstar.proofFromBytes(t.proof)), proofTranscript(sid, cfg, peer, t.what, self));
+      return logstar.verify({ key: paillierPublicOf(aux, peer), C: t.C, X: pointFromBytes(t.X), ...(t.g ? { g: pointFromBytes(t.g) } : {}), rp: ownRingPedersenFast(aux) }, decoded(logstar.proofFromBytes(t.proof)), proofTranscript(sid, cfg, peer, t.what, self));
     default:
       throw new InternalBug(`presign task: unknown kind ${String((t as { kind?: unknown }).kind)}`);
   }
