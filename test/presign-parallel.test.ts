@@ -17,7 +17,13 @@ import { Session } from '../protocols/session.js';
 import { simulate, simulateAsync, type SimOptions, type SimResult } from '../protocols/simulate.js';
 import { inThreadExecutor, type RoundTask } from '../protocols/tasks.js';
 import type { Message, ParallelExecutor, Payload } from '../protocols/types.js';
-import { createNodeMathPool } from '../workers/node.js';
+import { sign, type SignOutput } from '../protocols/sign/index.js';
+import type { Participant } from '../src/client/transport.js';
+import { cryptoRng } from '../src/rng.js';
+import { PartyEngine, type Step, type WireOut } from '../workers/engine.js';
+import { createNodeMathPool, createNodePartyHost } from '../workers/node.js';
+import { inputToPlain } from '../workers/protocols.js';
+import { WorkerPartyTransport } from '../workers/transport.js';
 import { auxFixtures } from './helpers/aux-fixtures.js';
 import { presignInputs, runSign } from './helpers/signing.js';
 import { runKeygen } from './helpers/simulate.js';
@@ -206,5 +212,66 @@ describe('presign with a parallel executor: failures', () => {
     const closed = createNodeMathPool({ size: 1 });
     await closed.close();
     await expect(parallel(key2, [1, 2], 'closed', closed.executor())).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+  });
+});
+
+describe('the party engine with a math pool of its own', () => {
+  it('its sessions run asynchronously with their round tasks on the pool (sync calls refused), in this thread', async () => {
+    const c = counting();
+    const engines = [1, 2].map(() => {
+      const e = new PartyEngine();
+      e.setMathPoolFactory(() => ({ executor: () => c.executor }));
+      return e;
+    });
+    expect(new PartyEngine().enableMathPool(2)).toMatchObject({ ok: false, error: { code: 'INVALID_ARGUMENT' } }); // no platform spawner
+    expect(engines[0]!.enableMathPool(2)).toEqual({ ok: true, value: true });
+    expect(engines[0]!.enableMathPool(2)).toEqual({ ok: true, value: false });
+    expect(engines[1]!.enableMathPool(1)).toEqual({ ok: true, value: true });
+    const input = presignInputs(key2, [1, 2], auxFixtures([1, 2]));
+    const handles = [1, 2].map((id, k) => {
+      const r = engines[k]!.create({ protocol: 'presign', config: { sid: utf8ToBytes('engine/sid'), self: id, parties: [P(1), P(2)], threshold: 2 }, input: inputToPlain('presign', input(id)).plain });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value;
+    });
+    expect(engines[0]!.start(handles[0]!)).toMatchObject({ ok: false, error: { code: 'SESSION_ASYNC' } });
+    const queue: { to: number; bytes: Uint8Array }[] = [];
+    const done = new Map<number, Step>();
+    const post = (from: number, st: Step) => {
+      if (st.status === 'done') done.set(from, st);
+      for (const o of st.out as WireOut[]) for (const to of o.to === null ? [1, 2].filter((x) => x !== from) : [o.to]) queue.push({ to, bytes: o.bytes });
+    };
+    for (const [k, h] of handles.entries()) {
+      const st = await engines[k]!.startAsync(h);
+      if (!st.ok) throw new Error(st.error.message);
+      post(k + 1, st.value);
+    }
+    while (queue.length > 0) {
+      const { to, bytes } = queue.shift()!;
+      const st = await engines[to - 1]!.receiveAsync(handles[to - 1]!, [bytes]);
+      if (!st.ok) throw new Error(st.error.message);
+      post(to, st.value);
+    }
+    expect([...done.keys()].sort()).toEqual([1, 2]);
+    expect(c.kinds).toHaveLength(2 * (1 + 4 + 4 + 1)); // per party: round 1: 1, round 2: 4, round 3: 4, round 4: 1
+  });
+
+  it('PartyHost.enableMathPool: presign in two party workers, each with its own pool (nested threads), then sign verifies', async () => {
+    const hosts = await Promise.all([createNodePartyHost(), createNodePartyHost()]);
+    try {
+      expect(await Promise.all(hosts.map((h) => h.enableMathPool(1)))).toEqual([true, true]);
+      const transport = new WorkerPartyTransport(hosts);
+      const input = presignInputs(key2, [1, 2], auxFixtures([1, 2]));
+      const part = <I, O>(id: number, inp: I, sink: Map<number, O>): Participant<I, O> => ({ id, owns: [id], input: inp, rng: cryptoRng, finish: async (o) => void sink.set(id, o) });
+      const pre = new Map<number, PresignOutput>();
+      await transport.run({ protocol: presign, sid: utf8ToBytes('hosts/ps'), threshold: 2, participants: [part(1, input(1), pre), part(2, input(2), pre)] });
+      const msg = utf8ToBytes('pooled party workers');
+      const digest = sha256(msg);
+      const sig = new Map<number, SignOutput>();
+      const si = (id: number) => ({ presignature: pre.get(id)!.presignature, digest, publicKey: pre.get(id)!.publicKey, epoch: pre.get(id)!.epoch });
+      await transport.run({ protocol: sign, sid: utf8ToBytes('hosts/sg'), threshold: 2, participants: [part(1, si(1), sig), part(2, si(2), sig)] });
+      for (const o of sig.values()) expect(opensslVerify(msg, o.signature, o.publicKey)).toBe(true);
+    } finally {
+      await Promise.all(hosts.map((h) => h.terminate()));
+    }
   });
 });
