@@ -29,7 +29,7 @@
  *   conformance vectors and transcript tests) draws `rng.fork(label)`, reproducibly.
  * - `snapshot()` is plain data (structured-clone safe); `Session.resume` continues from it.
  * - Asynchronous rounds (issue 13): with a `parallel` executor (`SessionOptions.parallel`) rounds
- *   that have `runParallel` run it with `ctx.parallel` (presign rounds 1–3 fan their independent
+ *   that have `runParallel` run it with `ctx.parallel` (presign rounds 1–4 fan their independent
  *   proofs out to it). Such a session is driven by `startAsync()` / `receiveAsync()` / `receiveWireAsync()`:
  *   each call is queued behind the previous one, so a session's inputs are never processed
  *   concurrently; the synchronous `start()` / `receive()` refuse it (SESSION_ASYNC). A round that
