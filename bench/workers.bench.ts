@@ -5,6 +5,9 @@
  *   sign/full:workers    presign + sign of a 2-of-2 key with each party in its own warm worker
  *                        thread (WorkerPartyTransport): same key shape, aux fixtures (TEST primes),
  *                        digest and platform CSPRNG as `sign/full`; the host only routes wire bytes
+ *   sign/full:workers:pool   the same with each party worker running its sessions asynchronously on a
+ *                        math pool of its own (`PartyHost.enableMathPool(availableParallelism())`,
+ *                        nested worker threads; issue 13): the rounds' independent proofs in parallel
  *   sign/full:workers:prepared   the same with each worker's presign pools filled beforehand
  *                        (`PartyHost.preparePresign`, untimed): the online part only, as
  *                        `presign/2of2:prepared` is for `presign/2of2`
@@ -18,7 +21,7 @@ import { keygen, type KeygenOutput } from '../protocols/keygen/index.js';
 import { presign, type PresignInput, type PresignOutput } from '../protocols/presign/index.js';
 import { sign, type SignOutput } from '../protocols/sign/index.js';
 import { simulate } from '../protocols/simulate.js';
-import { createNodePartyHost } from '../workers/node.js';
+import { coreCount, createNodePartyHost } from '../workers/node.js';
 import { WorkerPartyTransport } from '../workers/transport.js';
 import { auxFixtures } from '../test/helpers/aux-fixtures.js';
 import type { BenchRegistry } from './registry.js';
@@ -59,6 +62,21 @@ export default async function suite(b: BenchRegistry): Promise<void> {
     signFull(input),
     { iterations: 10, time: 1 },
   );
+
+  if (b.wants('sign/full:workers:pool')) {
+    const pooled = await Promise.all([createNodePartyHost({ unrefWhenIdle: true }), createNodePartyHost({ unrefWhenIdle: true })]);
+    await Promise.all(pooled.map((h) => h.enableMathPool(coreCount())));
+    const viaPool = new WorkerPartyTransport(pooled);
+    const run = async (): Promise<void> => {
+      const pre = new Map<number, PresignOutput>();
+      await viaPool.run({ protocol: presign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, input(1), pre), party(2, input(2), pre)] });
+      const sig = new Map<number, SignOutput>();
+      const si = (id: number) => ({ presignature: pre.get(id)!.presignature, digest, publicKey: pre.get(id)!.publicKey, epoch: pre.get(id)!.epoch });
+      await viaPool.run({ protocol: sign, sid: cryptoRng.bytes(16), threshold: 2, participants: [party(1, si(1), sig), party(2, si(2), sig)] });
+      if (sig.size !== 2) throw new Error('sign did not finish');
+    };
+    b.add('sign/full:workers:pool', run, { iterations: 10, time: 1 });
+  }
 
   // the same with other TEST key pairs (a worker interns aux infos by content, so the same pairs
   // would share — and drain — the pools of the case above), their pools filled beforehand in each

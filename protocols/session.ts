@@ -28,6 +28,14 @@
  *   sessions draw the same nonces. Only an explicit replay mode (`replay: true`, a `SeededRng`; the
  *   conformance vectors and transcript tests) draws `rng.fork(label)`, reproducibly.
  * - `snapshot()` is plain data (structured-clone safe); `Session.resume` continues from it.
+ * - Asynchronous rounds (issue 13): with a `parallel` executor (`SessionOptions.parallel`) rounds
+ *   that have `runParallel` run it with `ctx.parallel` (presign rounds 1–4 fan their independent
+ *   proofs out to it). Such a session is driven by `startAsync()` / `receiveAsync()` / `receiveWireAsync()`:
+ *   each call is queued behind the previous one, so a session's inputs are never processed
+ *   concurrently; the synchronous `start()` / `receive()` refuse it (SESSION_ASYNC). A round that
+ *   fails for a reason other than a `ProtocolAbort` (a worker crashed: WORKER_CRASHED) ends the
+ *   session with that error: this and every later call rejects with it. Replay mode never passes
+ *   the executor: its rounds stay sequential and byte-identical.
  * @module
  */
 import { abytes, bytesToHex, concatBytes, equalBytes, numberToBytesBE, utf8ToBytes } from '../src/bytes.js';
@@ -35,7 +43,7 @@ import { fail, InternalBug, ProtocolAbort } from '../src/errors.js';
 import { sha256 } from '../src/hash.js';
 import { cryptoRng, SeededRng, type Rng } from '../src/rng.js';
 import { Transcript } from '../src/zk/transcript.js';
-import type { Inbox, Message, Outgoing, PartyContext, PartySpec, Payload, Protocol, Received, RoundContext, RoundResult, SessionConfig } from './types.js';
+import type { Inbox, Message, Outgoing, ParallelExecutor, PartyContext, PartySpec, Payload, Protocol, Received, RoundContext, RoundResult, SessionConfig } from './types.js';
 import { decodeMessage, encodePayload } from './wire.js';
 
 export type Kind = 'broadcast' | 'p2p';
@@ -79,6 +87,13 @@ export interface SessionOptions {
   hooks?: RoundHooks;
   /** Called for every dropped unattributable message (diagnostics; it must not throw). */
   onDrop?: (reason: DropReason, detail: string) => void;
+  /**
+   * Run each round's independent tasks on this executor (the math pool's `executor()`, or
+   * `inThreadExecutor` of protocols/tasks.ts). The session is then asynchronous: drive it with
+   * `startAsync` / `receiveAsync` (the synchronous calls refuse it: SESSION_ASYNC). Ignored in
+   * replay mode (sequential, byte-identical rounds).
+   */
+  parallel?: ParallelExecutor;
 }
 
 export type SessionStatus = 'ready' | 'running' | 'done' | 'aborted';
@@ -197,6 +212,7 @@ function aSessionOptions(opts: SessionOptions): void {
   if (opts.replay !== undefined && typeof opts.replay !== 'boolean') fail('INVALID_ARGUMENT', 'opts.replay: expected a boolean');
   if (opts.replay === true && !(opts.rng instanceof SeededRng)) fail('INVALID_ARGUMENT', 'opts.replay: replay mode needs a SeededRng (seededRng(seed))');
   if (opts.onDrop !== undefined && typeof opts.onDrop !== 'function') fail('INVALID_ARGUMENT', 'opts.onDrop: expected a function');
+  if (opts.parallel !== undefined && (typeof opts.parallel !== 'object' || opts.parallel === null || typeof opts.parallel.run !== 'function')) fail('INVALID_ARGUMENT', 'opts.parallel: expected a ParallelExecutor ({run(tasks)})');
 }
 
 function aDropStats(d: unknown): DropStats {
@@ -228,6 +244,15 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   #abort: ProtocolAbort | null = null;
   #output: O | undefined;
   #unconfirmed: O | undefined;
+  /** The executor rounds get (never in replay mode); set ⇒ the session is asynchronous. */
+  readonly #parallel: ParallelExecutor | undefined;
+  /** Async calls run one after the other on this chain. */
+  #chain: Promise<unknown> = Promise.resolve();
+  /** Async calls queued or running. */
+  #pending = 0;
+  /** A round failed with something other than a ProtocolAbort (e.g. WORKER_CRASHED): terminal. */
+  #failed: unknown = undefined;
+  #hasFailed = false;
 
   private constructor(protocol: Protocol<I, S, O>, ctx: PartyContext, state: S | null, opts: SessionOptions) {
     this.protocol = protocol;
@@ -238,6 +263,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     this.#onProgress = opts.onProgress;
     this.#hooks = opts.hooks;
     this.#onDrop = opts.onDrop;
+    this.#parallel = this.#replay ? undefined : opts.parallel;
     const e = protocol.echoRound;
     if (e !== undefined && (e < 1 || e + 1 >= protocol.rounds.length || !protocol.rounds[e - 1]!.sends.broadcast)) {
       throw new InternalBug(`${protocol.name}: echo round ${e} must send broadcasts and be followed by a round that sends`);
@@ -282,6 +308,10 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   get dropped(): DropStats {
     return { total: this.#dropped.total, byReason: { ...this.#dropped.byReason } };
   }
+  /** True when rounds run asynchronously (a `parallel` executor): use `startAsync` / `receiveAsync`. */
+  get async(): boolean {
+    return this.#parallel !== undefined;
+  }
   /** True when the session runs in replay mode (deterministic per-round randomness). */
   get replay(): boolean {
     return this.#replay;
@@ -316,6 +346,8 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   }
 
   snapshot(): SessionSnapshot<S> {
+    if (this.#hasFailed) throw this.#failed;
+    if (this.#pending > 0) fail('SESSION_ASYNC', 'snapshot: an asynchronous step is in flight; take it after the step settles');
     if (this.#status === 'done') fail('INVALID_ARGUMENT', 'snapshot: the session is finished; keep its output instead');
     const a = this.#abort;
     return structuredClone({
@@ -333,8 +365,9 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     });
   }
 
-  /** Run round 1 (and any round the buffered messages complete). */
+  /** Run round 1 (and any round the buffered messages complete). Synchronous sessions only. */
   start(): Message[] {
+    this.#assertSync('start');
     this.#assertLive();
     if (this.#status !== 'ready') fail('INVALID_ARGUMENT', 'start: the session has already started');
     this.#status = 'running';
@@ -346,19 +379,15 @@ export class Session<I = unknown, S = unknown, O = unknown> {
    * envelope carry no sender anyone can be blamed for: dropped and counted, like other garbage.
    */
   receiveWire(bytes: Uint8Array): Message[] {
+    this.#assertSync('receiveWire');
     this.#assertLive();
-    let msg: Message;
-    try {
-      msg = decodeMessage(abytes(bytes, 'bytes'));
-    } catch {
-      this.#drop('NOT_AN_ENVELOPE', 'wire bytes do not decode to an envelope');
-      return [];
-    }
-    return this.receive(msg);
+    const msg = this.#decodeWire(bytes);
+    return msg === null ? [] : this.receive(msg);
   }
 
-  /** Check and store one message; returns whatever the session sends as a result. */
+  /** Check and store one message; returns whatever the session sends as a result. Synchronous sessions only. */
   receive(msg: Message): Message[] {
+    this.#assertSync('receive');
     this.#assertLive();
     if (this.#status === 'done') {
       // a late identical retransmission is ignored; anything else throws but leaves the verified output alone
@@ -371,22 +400,111 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     });
   }
 
+  /**
+   * `start()` for any session (asynchronous rounds awaited). Queued behind earlier async calls of
+   * this session; a synchronous session works too (its rounds just return at once).
+   */
+  startAsync(): Promise<Message[]> {
+    return this.#enqueue(async () => {
+      this.#assertLive();
+      if (this.#status !== 'ready') fail('INVALID_ARGUMENT', 'start: the session has already started');
+      this.#status = 'running';
+      return this.#guardAsync(async () => [...(await this.#runRoundAsync(new Map())), ...(await this.#advanceAsync())]);
+    });
+  }
+
+  /** `receive(msg)` with asynchronous rounds awaited; queued behind earlier async calls (never concurrent). */
+  receiveAsync(msg: Message): Promise<Message[]> {
+    return this.#enqueue(async () => {
+      this.#assertLive();
+      if (this.#status === 'done') {
+        this.#accept(msg);
+        return [];
+      }
+      return this.#guardAsync(async () => {
+        if (!this.#accept(msg)) return [];
+        return this.#status === 'running' ? this.#advanceAsync() : [];
+      });
+    });
+  }
+
+  /** `receiveWire(bytes)` with asynchronous rounds awaited; queued like `receiveAsync`. */
+  receiveWireAsync(bytes: Uint8Array): Promise<Message[]> {
+    return this.#enqueue(async () => {
+      this.#assertLive();
+      const msg = this.#decodeWire(bytes);
+      if (msg === null) return [];
+      if (this.#status === 'done') {
+        this.#accept(msg);
+        return [];
+      }
+      return this.#guardAsync(async () => {
+        if (!this.#accept(msg)) return [];
+        return this.#status === 'running' ? this.#advanceAsync() : [];
+      });
+    });
+  }
+
+  #decodeWire(bytes: Uint8Array): Message | null {
+    try {
+      return decodeMessage(abytes(bytes, 'bytes'));
+    } catch {
+      this.#drop('NOT_AN_ENVELOPE', 'wire bytes do not decode to an envelope');
+      return null;
+    }
+  }
+
+  /** Run `fn` after every earlier async call of this session has settled. */
+  #enqueue<T>(fn: () => Promise<T>): Promise<T> {
+    this.#pending++;
+    const run = this.#chain.then(fn).finally(() => void this.#pending--);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The synchronous API refuses an asynchronous session, and any session while an async call is queued or running. */
+  #assertSync(what: string): void {
+    if (this.#parallel !== undefined) fail('SESSION_ASYNC', `${what}: this session runs its rounds asynchronously (a parallel executor): use ${what === 'start' ? 'startAsync' : 'receiveAsync / receiveWireAsync'}`);
+    if (this.#pending > 0) fail('SESSION_ASYNC', `${what}: an asynchronous call of this session is queued or running; keep to the async API until it settles`);
+  }
+
   #assertLive(): void {
     if (this.#abort) throw this.#abort;
+    if (this.#hasFailed) throw this.#failed;
   }
 
   #guard<T>(fn: () => T): T {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof ProtocolAbort) {
-        this.#status = 'aborted';
-        this.#abort = e;
-        if (this.#state !== null) this.#unconfirmed = this.protocol.unconfirmed?.(this.#state, this.ctx) ?? undefined;
+      this.#onError(e);
+      throw e;
+    }
+  }
+
+  async #guardAsync<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      this.#onError(e);
+      // an async round that failed otherwise (a task's worker crashed) consumed its inputs: terminal
+      if (!(e instanceof ProtocolAbort) && !this.#hasFailed) {
+        this.#hasFailed = true;
+        this.#failed = e;
         this.#state = null;
         this.#slots = this.#slots.map((s) => ({ ...s, payload: null }));
       }
       throw e;
+    }
+  }
+
+  #onError(e: unknown): void {
+    if (e instanceof ProtocolAbort) {
+      this.#status = 'aborted';
+      this.#abort = e;
+      if (this.#state !== null) this.#unconfirmed = this.protocol.unconfirmed?.(this.#state, this.ctx) ?? undefined;
+      this.#state = null;
+      this.#slots = this.#slots.map((s) => ({ ...s, payload: null }));
     }
   }
 
@@ -437,25 +555,42 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     return true;
   }
 
+  /** The inbox of the next round when every other party's messages of the previous round are in (consumed), else null. */
+  #nextInbox(): Inbox | null {
+    const k = this.#next - 1; // messages of round k feed round k+1
+    const spec = this.#sends(k);
+    const inbox = new Map<number, Received>();
+    for (const j of this.#others) {
+      const rec: Received = {};
+      for (const kind of ['broadcast', 'p2p'] as const) {
+        if (!spec[kind]) continue;
+        const s = this.#slots.find((x) => x.round === k && x.from === j && x.kind === kind);
+        if (!s) return null;
+        rec[kind] = s.payload!;
+      }
+      inbox.set(j, rec);
+    }
+    for (const s of this.#slots) if (s.round === k) s.payload = null;
+    return this.#unwrapEcho(k, inbox);
+  }
+
   /** Run rounds while the previous round's messages are all in. */
   #advance(): Message[] {
     const out: Message[] = [];
     while (this.#status === 'running') {
-      const k = this.#next - 1; // messages of round k feed round k+1
-      const spec = this.#sends(k);
-      const inbox = new Map<number, Received>();
-      for (const j of this.#others) {
-        const rec: Received = {};
-        for (const kind of ['broadcast', 'p2p'] as const) {
-          if (!spec[kind]) continue;
-          const s = this.#slots.find((x) => x.round === k && x.from === j && x.kind === kind);
-          if (!s) return out;
-          rec[kind] = s.payload!;
-        }
-        inbox.set(j, rec);
-      }
-      for (const s of this.#slots) if (s.round === k) s.payload = null;
-      out.push(...this.#runRound(this.#unwrapEcho(k, inbox)));
+      const inbox = this.#nextInbox();
+      if (inbox === null) return out;
+      out.push(...this.#runRound(inbox));
+    }
+    return out;
+  }
+
+  async #advanceAsync(): Promise<Message[]> {
+    const out: Message[] = [];
+    while (this.#status === 'running') {
+      const inbox = this.#nextInbox();
+      if (inbox === null) return out;
+      out.push(...(await this.#runRoundAsync(inbox)));
     }
     return out;
   }
@@ -511,15 +646,32 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     return out;
   }
 
-  #runRound(inbox: Inbox): Message[] {
+  /** Round k's context and state (progress 'start', the beforeRound hook). */
+  #beginRound(): { k: number; ctx: RoundContext; state: S; t0: number } {
     const k = this.#next;
-    const round = this.protocol.rounds[k - 1]!;
-    const ctx: RoundContext = { ...this.ctx, round: k, rng: roundRng(this.#rng, this.protocol.name, k, this.ctx.sid, this.#replay) };
+    const rng = roundRng(this.#rng, this.protocol.name, k, this.ctx.sid, this.#replay);
+    const ctx: RoundContext = this.#parallel ? { ...this.ctx, round: k, rng, parallel: this.#parallel } : { ...this.ctx, round: k, rng };
     this.#onProgress?.({ protocol: this.protocol.name, round: k, phase: 'start' });
     const t0 = globalThis.performance.now();
     let state = this.#state as S;
     if (this.#hooks?.beforeRound) state = this.#hooks.beforeRound(k, state) as S;
-    let res = round.run(state, inbox, ctx);
+    return { k, ctx, state, t0 };
+  }
+
+  #runRound(inbox: Inbox): Message[] {
+    const { k, ctx, state, t0 } = this.#beginRound();
+    return this.#endRound(k, this.protocol.rounds[k - 1]!.run(state, inbox, ctx), t0);
+  }
+
+  async #runRoundAsync(inbox: Inbox): Promise<Message[]> {
+    const { k, ctx, state, t0 } = this.#beginRound();
+    const round = this.protocol.rounds[k - 1]!;
+    const res = round.runParallel && ctx.parallel ? await round.runParallel(state, inbox, { ...ctx, parallel: ctx.parallel }) : round.run(state, inbox, ctx);
+    return this.#endRound(k, res, t0);
+  }
+
+  #endRound(k: number, result: RoundResult<S, O>, t0: number): Message[] {
+    let res = result;
     if (this.#hooks?.afterRound) res = this.#hooks.afterRound(k, res as RoundResult<unknown, unknown>) as RoundResult<S, O>;
     this.#next = k + 1;
     let msgs: Message[] = [];

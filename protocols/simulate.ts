@@ -4,12 +4,17 @@
  * delivery order, and fault-injection points for tamper tests. Used by tests, the vector
  * generator and the benchmarks. Reproducible only in replay mode (`replay: true`, seeded RNGs, a
  * fixed order); otherwise every round mixes fresh platform entropy (see `roundRng`).
+ *
+ * `simulateAsync` is the same runner over asynchronous sessions (`parallel`: a `ParallelExecutor`,
+ * e.g. the math pool's): each party's inputs are handed to its session in delivery order (the
+ * session queues them), and the parties run concurrently, so several parties' round tasks share
+ * the executor at once — the in-process deployment's shape with a pool.
  * @module
  */
 import { ProtocolAbort } from '../src/errors.js';
 import { randomBelow, type Rng } from '../src/rng.js';
 import { type ProgressEvent, type RoundHooks, Session } from './session.js';
-import type { Message, Protocol } from './types.js';
+import type { Message, ParallelExecutor, Protocol } from './types.js';
 import { encodeMessage } from './wire.js';
 
 export interface SimParty<I> {
@@ -40,6 +45,8 @@ export interface SimOptions {
   onProgress?: (party: number, e: ProgressEvent) => void;
   /** Parties under a tamper rule: any error they throw (a tampered state may crash) stops only them. */
   faulty?: readonly number[];
+  /** `simulateAsync` only: the executor every party's rounds fan out to (ignored in replay mode). */
+  parallel?: ParallelExecutor;
 }
 
 export interface SimResult<O> {
@@ -144,4 +151,104 @@ function wireOf(junk: unknown): Uint8Array {
   } catch {
     return new Uint8Array([0xc1]); // never valid MessagePack
   }
+}
+
+/**
+ * `simulate` over asynchronous sessions (`opts.parallel`): same options and result. Each delivery
+ * is handed to the recipient's session at once (`receiveWireAsync`: the session processes its
+ * inputs one at a time, in order), so the parties' rounds overlap; messages a step produces are
+ * queued when it settles. An error that is not a ProtocolAbort (e.g. WORKER_CRASHED) rejects the
+ * run unless the party is `faulty`.
+ */
+export async function simulateAsync<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions): Promise<SimResult<O>> {
+  const wire = opts.wire ?? true;
+  const specs = parties.map((p) => ({ id: p.id, owns: [...p.owns] }));
+  const sessions = new Map<number, Session<I, S, O>>();
+  for (const p of parties) {
+    const hooks = opts.hooks?.(p.id);
+    const onProgress = opts.onProgress ? (e: ProgressEvent) => opts.onProgress!(p.id, e) : undefined;
+    sessions.set(
+      p.id,
+      Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, {
+        rng: p.rng,
+        ...(opts.replay ? { replay: true } : {}),
+        ...(hooks ? { hooks } : {}),
+        ...(onProgress ? { onProgress } : {}),
+        ...(opts.parallel ? { parallel: opts.parallel } : {}),
+      }),
+    );
+  }
+  const outputs = new Map<number, O>();
+  const aborts = new Map<number, ProtocolAbort>();
+  const unconfirmed = new Map<number, O>();
+  const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
+  const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
+  const queue: Pending[] = [];
+  const crashed = new Map<number, unknown>();
+  const running = new Set<Promise<void>>();
+  let failure: { e: unknown } | null = null;
+
+  const post = (from: number, msgs: Message[]): void => {
+    for (const m of msgs) {
+      const bytes = encodeMessage(m);
+      sent.get(from)!.push(bytes);
+      const targets = m.to === null ? parties.map((p) => p.id).filter((id) => id !== from) : [m.to];
+      for (const to of targets) queue.push({ to, msg: m, bytes });
+    }
+  };
+  const stopped = (id: number): boolean => aborts.has(id) || crashed.has(id);
+  const step = (id: number, fn: () => Promise<Message[]>): void => {
+    const p = fn().then(
+      (msgs) => {
+        if (!stopped(id)) post(id, msgs);
+      },
+      (e: unknown) => {
+        if (e instanceof ProtocolAbort) {
+          if (!aborts.has(id)) aborts.set(id, e);
+          const u = sessions.get(id)!.unconfirmed;
+          if (u !== undefined) unconfirmed.set(id, u);
+        } else if (opts.faulty?.includes(id)) {
+          if (!crashed.has(id)) crashed.set(id, e);
+        } else failure ??= { e };
+      },
+    ).finally(() => {
+      running.delete(p);
+      const s = sessions.get(id)!;
+      if (s.status === 'done' && !outputs.has(id)) outputs.set(id, s.output as O);
+    });
+    running.add(p);
+  };
+
+  for (const p of parties) step(p.id, () => sessions.get(p.id)!.startAsync());
+  for (;;) {
+    if (failure) throw (failure as { e: unknown }).e;
+    if (queue.length === 0) {
+      if (running.size === 0) break;
+      await Promise.race(running);
+      continue;
+    }
+    const order = opts.order ?? 'fifo';
+    const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
+    const { to, msg, bytes } = queue.splice(at, 1)[0]!;
+    if (stopped(to)) continue;
+    const session = sessions.get(to)!;
+    for (const junk of opts.inject?.(structuredClone(msg), to) ?? []) step(to, () => (wire ? session.receiveWireAsync(wireOf(junk)) : session.receiveAsync(junk as Message)));
+    let m: Message | null = msg;
+    let b = bytes;
+    if (opts.deliver) {
+      m = opts.deliver(structuredClone(msg), to);
+      if (m === null) continue;
+      b = encodeMessage(m);
+    }
+    received.get(to)!.push(b);
+    const mm = m;
+    step(to, () => (wire ? session.receiveWireAsync(b) : session.receiveAsync(mm)));
+  }
+  const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
+  const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
+  for (const id of stalled) {
+    const u = sessions.get(id)!.unconfirmed;
+    if (u !== undefined) unconfirmed.set(id, u);
+  }
+  return { outputs, aborts, unconfirmed, stalled, crashed, sent, received, dropped };
 }

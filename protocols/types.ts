@@ -8,6 +8,11 @@
  * output. Every random draw comes from `ctx.rng`; a failed check throws `ProtocolAbort(reason,
  * round, culprits)` where `round` is the round in which the offending message was sent.
  *
+ * A round may also have `runParallel` (issue 13): the same function, asynchronous, handing its
+ * independent tasks (plain data, `protocols/tasks.ts`) to `ctx.parallel` and awaiting them. The
+ * driver calls it only in an asynchronous session (an executor, not replay mode); `run` stays
+ * synchronous, so the synchronous driver and direct callers keep working unchanged.
+ *
  * State and payloads are plain data — bigints, numbers, strings, booleans, null, Uint8Arrays,
  * arrays and plain objects; no class instances, no closures — so a session can be paused,
  * persisted, resumed in another worker or replayed from a vector. Points travel as 33-byte
@@ -15,6 +20,7 @@
  * @module
  */
 import type { Rng } from '../src/rng.js';
+import type { RoundTask } from './tasks.js';
 
 /** Plain data a payload or state may hold (msgpack-encodable, see `wire.ts`). */
 export type Payload = null | boolean | number | string | Uint8Array | readonly Payload[] | { readonly [k: string]: Payload };
@@ -47,11 +53,29 @@ export interface PartyContext {
   readonly threshold: number;
 }
 
+/**
+ * Runs a round's independent tasks — plain, structured-clone-safe data (`RoundTask`) — at once
+ * where it can: the math pool's workers (`MathPool.executor()`, workers/) or this thread
+ * (`inThreadExecutor`, protocols/tasks.ts). Results come back in task order. A task that cannot be
+ * run (its worker died: WORKER_CRASHED) rejects the call with that typed error; a task's own
+ * verdicts are results, never rejections.
+ */
+export interface ParallelExecutor {
+  run(tasks: readonly RoundTask[]): Promise<unknown[]>;
+}
+
 export interface RoundContext extends PartyContext {
   /** 1-based number of the round being run. */
   readonly round: number;
   /** The only source of randomness. */
   readonly rng: Rng;
+  /** Present only in an asynchronous session outside replay mode (what `runParallel` fans out to). */
+  readonly parallel?: ParallelExecutor;
+}
+
+/** The context `runParallel` gets: always with an executor. */
+export interface ParallelRoundContext extends RoundContext {
+  readonly parallel: ParallelExecutor;
 }
 
 /** One other party's messages of the previous round (the driver strips the envelope). */
@@ -78,6 +102,12 @@ export interface Round<S, O> {
    */
   readonly sends: { readonly broadcast: boolean; readonly p2p: boolean; readonly minParties?: number };
   run(state: S, inbox: Inbox, ctx: RoundContext): RoundResult<S, O>;
+  /**
+   * `run` with the round's independent tasks on `ctx.parallel`: the same checks, the same abort
+   * reasons and culprits (evaluated in full, then reported in `run`'s order), the same messages in
+   * kind. Optional; the driver falls back to `run`.
+   */
+  runParallel?(state: S, inbox: Inbox, ctx: ParallelRoundContext): Promise<RoundResult<S, O>>;
 }
 
 export interface Protocol<I, S, O> {

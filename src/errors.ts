@@ -123,6 +123,7 @@ export const ERROR_CODES = {
   // protocols
   PROTOCOL_ABORT: { kind: 'ProtocolAbort', text: 'a protocol check failed; the session is terminated' },
   REPLAY_MODE_REFUSED: { kind: 'InvalidInput', text: 'replay mode (deterministic per-round randomness, for conformance vectors and transcript tests) was requested where real accounts run (ServiceParty, TssAccount, the worker engine)' },
+  SESSION_ASYNC: { kind: 'InvalidInput', text: 'a synchronous start/receive on a session whose rounds run asynchronously (a parallel executor), or while an asynchronous call of the session is queued or running (or a snapshot then): use startAsync / receiveAsync' },
   // bugs
   INTERNAL_BUG: { kind: 'InternalBug', text: 'an internal invariant failed (a bug, please report it)' },
 } as const satisfies Record<string, { kind: ErrorKind; text: string }>;

@@ -17,6 +17,8 @@ import type { Verdict } from '../src/zk/verdict.js';
 import { type ProgressEvent, refuseReplayMode, Session, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
 import { encodeMessage } from '../protocols/wire.js';
+import { runRoundTask, type RoundTask } from '../protocols/tasks.js';
+import type { Message, ParallelExecutor } from '../protocols/types.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
 import { preparePresign } from '../protocols/presign/precompute.js';
 import { paillierPublicOf, paillierSecretFromAux, ringPedersenOf } from '../protocols/aux/materialize.js';
@@ -129,8 +131,13 @@ const wrap = <T>(fn: () => T): Result<T> => {
   }
 };
 
+/** What a worker entry gives the engine to start a nested math pool (`PartyEngine.setMathPoolFactory`). */
+export type MathPoolFactory = (size: number) => { executor(): ParallelExecutor };
+
 export class PartyEngine {
   readonly #sessions = new Map<number, Entry>();
+  #poolFactory: MathPoolFactory | undefined;
+  #parallel: ParallelExecutor | undefined;
   readonly #cancelled = new Set<number>();
   #next = 1;
   #port: PortLike | null = null;
@@ -139,6 +146,27 @@ export class PartyEngine {
   /** The port progress events are posted on (one per worker; the host dispatches by handle). */
   setProgressPort(port: PortLike): void {
     this.#port = port;
+  }
+
+  /** The platform's way to start a math pool from this worker (the Node entry sets it; none in browsers yet). */
+  setMathPoolFactory(f: MathPoolFactory): void {
+    this.#poolFactory = f;
+  }
+
+  /**
+   * Give this worker's later sessions a math pool of `size` workers of its own (nested worker
+   * threads): they run asynchronously and fan their rounds' independent proofs out to it (presign,
+   * protocols/README.md "Asynchronous rounds"). Idempotent (the first size stays). INVALID_ARGUMENT
+   * where the platform cannot start one.
+   */
+  enableMathPool(size: number): Result<boolean> {
+    return wrap(() => {
+      if (!Number.isSafeInteger(size) || size < 1 || size > 64) fail('OUT_OF_RANGE', 'enableMathPool: size must be 1..64');
+      if (this.#parallel) return false;
+      if (!this.#poolFactory) fail('INVALID_ARGUMENT', 'enableMathPool: this worker cannot start a math pool (no platform spawner)');
+      this.#parallel = this.#poolFactory(size).executor();
+      return true;
+    });
   }
 
   /** A round trip with no work (warm-worker latency). */
@@ -158,6 +186,7 @@ export class PartyEngine {
       const entry: Entry = { protocol: p, session: null as unknown as Session, events: [], seq: 0, exported: false };
       entry.session = Session.create(protocol, req.config, inputFromPlain(p, req.input), {
         rng,
+        ...(this.#parallel ? { parallel: this.#parallel } : {}),
         onProgress: (e) => {
           entry.events.push(e);
           const seq = entry.seq++;
@@ -182,22 +211,52 @@ export class PartyEngine {
       const e = this.#entry(h);
       e.events = [];
       const firstSeq = e.seq;
-      const msgs = run(e.session);
-      const step: Step = { out: msgs.map((m) => ({ to: m.to, bytes: encodeMessage(m) })), status: e.session.status, progress: e.events, firstSeq };
-      if (e.session.status === 'done' && !e.exported) {
-        e.exported = true;
-        step.output = outputToPlain(e.protocol, e.session.output);
-        this.#sessions.delete(h);
-      }
-      return step;
+      return this.#stepOf(h, e, run(e.session), firstSeq);
     });
+  }
+
+  /** The same for an asynchronous session (its rounds awaited; calls of one session never overlap: the session queues them). */
+  async #stepAsync(h: number, run: (s: Session) => Promise<Message[]>): Promise<Result<Step>> {
+    try {
+      const e = this.#entry(h);
+      e.events = [];
+      const firstSeq = e.seq;
+      return { ok: true, value: this.#stepOf(h, e, await run(e.session), firstSeq) };
+    } catch (err) {
+      return { ok: false, error: errorToPlain(err) };
+    }
+  }
+
+  #stepOf(h: number, e: Entry, msgs: Message[], firstSeq: number): Step {
+    const step: Step = { out: msgs.map((m) => ({ to: m.to, bytes: encodeMessage(m) })), status: e.session.status, progress: e.events, firstSeq };
+    if (e.session.status === 'done' && !e.exported) {
+      e.exported = true;
+      step.output = outputToPlain(e.protocol, e.session.output);
+      this.#sessions.delete(h);
+    }
+    return step;
   }
 
   start(h: number): Result<Step> {
     return this.#step(h, (s) => s.start());
   }
 
-  /** Deliver messages (wire bytes, in order); runs every round they complete. Garbage is dropped (`ProgressEvent.dropped`). */
+  /** `start` for any session, asynchronous ones included (those made after `enableMathPool`). */
+  startAsync(h: number): Promise<Result<Step>> {
+    return this.#stepAsync(h, (s) => s.startAsync());
+  }
+
+  /** `receive` for any session, asynchronous ones included; the messages are handed over in order. */
+  receiveAsync(h: number, msgs: Uint8Array[]): Promise<Result<Step>> {
+    return this.#stepAsync(h, async (s) => {
+      if (!Array.isArray(msgs)) fail('INVALID_ARGUMENT', 'receive: expected an array of wire messages');
+      const out = [];
+      for (const b of msgs) out.push(...(await s.receiveWireAsync(b)));
+      return out;
+    });
+  }
+
+  /** Deliver messages (wire bytes, in order); runs every round they complete. Garbage is dropped (`ProgressEvent.dropped`). Synchronous sessions only (SESSION_ASYNC otherwise). */
   receive(h: number, msgs: Uint8Array[]): Result<Step> {
     return this.#step(h, (s) => {
       if (!Array.isArray(msgs)) fail('INVALID_ARGUMENT', 'receive: expected an array of wire messages');
@@ -298,6 +357,19 @@ export class PartyEngine {
       const pool = new MaskPool(ringPedersenOf(a, task.id), task.count);
       pool.fillSync(task.mask, task.count);
       return Array.from({ length: task.count }, () => pool.take(task.mask)!);
+    });
+  }
+
+  /**
+   * One round task (protocols/tasks.ts: a presign proof made or verified) for `MathPool.executor()`.
+   * Its aux info is interned by content, so the memoised keys and fixed-base tables of a signer
+   * group survive from task to task in this worker. A verdict is a value; only a task that cannot
+   * run (bad shape, unknown kind) is an error.
+   */
+  roundTask(task: RoundTask): Result<unknown> {
+    return wrap(() => {
+      if (typeof task !== 'object' || task === null || typeof task.aux !== 'object' || task.aux === null) fail('INVALID_ARGUMENT', 'roundTask: expected a round task');
+      return runRoundTask({ ...task, aux: internAux(task.aux) });
     });
   }
 

@@ -16,6 +16,8 @@
  *   worker (`AuxPreparation` with `prm: true`), so the aux session's round 1 skips them.
  * - `primes(bits, count, {signal, onFound})`: a race of every worker for `count` primes (new-device
  *   setup: `prepareAuxInput(profile, {pool})`, `AuxPreparation`), with progress and cancellation.
+ * - `executor()`: a `ParallelExecutor` (protocols/types.ts) — a round's independent tasks (presign's
+ *   proofs, protocols/tasks.ts) spread over the workers; give it to a session as `parallel`.
  *
  * Workers start lazily (the first task) and are kept warm; a worker that dies fails its task with
  * WORKER_CRASHED and is replaced on the next one.
@@ -32,6 +34,8 @@ import type { Mask } from '../src/zk/mask-pool.js';
 import { PrmPool } from '../src/zk/prm-pool.js';
 import type { PresignMaterialTask, VerifyAuxTask } from './engine.js';
 import type { PartyHost } from './party-host.js';
+import { taskForWorker, type RoundTask } from '../protocols/tasks.js';
+import type { ParallelExecutor } from '../protocols/types.js';
 
 export interface MathPoolOptions {
   /** Starts one worker. */
@@ -248,6 +252,17 @@ export class MathPool {
     const jobs = Array.from({ length: Math.ceil(count / PRM_BATCH) }, (_, k) => Math.min(PRM_BATCH, count - k * PRM_BATCH));
     const added = await Promise.all(jobs.map((c) => this.#submit(async (h) => (moot() ? 0 : pool.add(await h.prmMaterial({ p, q, t: pool.t, count: c }))), moot).then((n) => n ?? 0)));
     return added.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * This pool as a session's `parallel` executor (`Session.create(…, {parallel: pool.executor()})`,
+   * `simulateAsync`): each task of a round goes to whichever worker is free (one task per worker at
+   * a time, queued behind other pool work), carrying only the aux info it needs (`taskForWorker`).
+   * Results in task order; a worker that dies fails the round with WORKER_CRASHED (the pool starts
+   * a fresh worker for its next task), a closed pool with INVALID_ARGUMENT — never a hang.
+   */
+  executor(): ParallelExecutor {
+    return { run: async (tasks: readonly RoundTask[]) => Promise.all(tasks.map((t) => this.#submit((h) => h.roundTask(taskForWorker(t))))) };
   }
 
   /** One peer's aux proofs, verified in a worker. */

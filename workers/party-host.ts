@@ -18,6 +18,7 @@ import { fail, InternalBug, type TkeyTssError } from '../src/errors.js';
 import { SeededRng, type Rng } from '../src/rng.js';
 import { refuseReplayMode, type ProgressEvent, type SessionSnapshot } from '../protocols/session.js';
 import type { SessionConfig } from '../protocols/types.js';
+import type { RoundTask } from '../protocols/tasks.js';
 import type { PrimeKind } from '../src/bigint/primes.js';
 import type { Verdict } from '../src/zk/verdict.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
@@ -73,6 +74,8 @@ export class PartyHost {
   readonly #worker: SpawnedWorker;
   readonly #api: Remote<EngineApi>;
   readonly #pending = new Set<(e: TkeyTssError) => void>();
+  /** Sessions created from now on are asynchronous in the worker (`enableMathPool`). */
+  #pooled = false;
   #dead: TkeyTssError | null = null;
   #closed = false;
   #active = 0;
@@ -161,9 +164,21 @@ export class PartyHost {
     if (listeners) req.progress = true;
     const handle = await this.#result((api) => api.create(req));
     accepted?.();
-    const session = new PartySession<O>(this, p, handle, (fn) => this.#result(fn), opts.onProgress);
+    const session = new PartySession<O>(this, p, handle, (fn) => this.#result(fn), opts.onProgress, this.#pooled);
     if (listeners) listeners.set(handle, (seq, e) => session.deliver(seq, e));
     return session;
+  }
+
+  /**
+   * Give this worker a math pool of its own (`size` nested worker threads; Node): its sessions
+   * created from now on run asynchronously and put their rounds' independent proofs on that pool
+   * (`PartyEngine.enableMathPool`). Resolves true when started, false when it already had one;
+   * INVALID_ARGUMENT where the worker cannot start one (browser workers, for now).
+   */
+  async enableMathPool(size: number): Promise<boolean> {
+    const started = await this.#result((api) => api.enableMathPool(size));
+    this.#pooled = true;
+    return started;
   }
 
   /** Generate a prime in this worker (see `MathPool`). */
@@ -193,6 +208,11 @@ export class PartyHost {
   /** One batch of presign material made in this worker (`MathPool.preparePresign`). */
   presignMaterial(aux: AuxInfo, task: PresignMaterialTask): Promise<NoncePair[] | Mask[]> {
     return this.#result((api) => api.presignMaterial(aux, task));
+  }
+
+  /** One round task (protocols/tasks.ts) run in this worker (`MathPool.executor()`). */
+  roundTask(task: RoundTask): Promise<unknown> {
+    return this.#result((api) => api.roundTask(task));
   }
 
   /** One batch of Πprm commitments made in this worker (`MathPool.preparePrm`). */
@@ -229,8 +249,11 @@ export class PartySession<O = unknown> {
   readonly #onProgress: ((e: ProgressEvent) => void) | undefined;
   #delivered = 0;
   #cancelled = false;
+  /** The worker session is asynchronous (its rounds on the worker's math pool): driven by startAsync / receiveAsync there. */
+  readonly #async: boolean;
 
-  constructor(host: PartyHost, protocol: EngineProtocol, handle: number, call: <T>(fn: (api: Remote<EngineApi>) => Promise<Result<T>>) => Promise<T>, onProgress?: (e: ProgressEvent) => void) {
+  constructor(host: PartyHost, protocol: EngineProtocol, handle: number, call: <T>(fn: (api: Remote<EngineApi>) => Promise<Result<T>>) => Promise<T>, onProgress?: (e: ProgressEvent) => void, async = false) {
+    this.#async = async;
     this.host = host;
     this.protocol = protocol;
     this.handle = handle;
@@ -263,14 +286,14 @@ export class PartySession<O = unknown> {
 
   async start(): Promise<HostStep<O>> {
     this.#live();
-    return this.#revive(await this.#call((api) => api.start(this.handle)));
+    return this.#revive(await this.#call((api) => (this.#async ? api.startAsync(this.handle) : api.start(this.handle))));
   }
 
   /** Deliver wire messages (in order). */
   async receive(msgs: readonly Uint8Array[]): Promise<HostStep<O>> {
     this.#live();
     const list = [...msgs];
-    return this.#revive(await this.#call((api) => api.receive(this.handle, list)));
+    return this.#revive(await this.#call((api) => (this.#async ? api.receiveAsync(this.handle, list) : api.receive(this.handle, list))));
   }
 
   async snapshot(): Promise<SessionSnapshot> {

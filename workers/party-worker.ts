@@ -6,7 +6,7 @@
  * @module
  */
 import type { Endpoint } from 'comlink';
-import type { PartyEngine } from './engine.js';
+import type { MathPoolFactory, PartyEngine } from './engine.js';
 import { exposeEngineOn } from './expose-engine.js';
 
 let exposed: Promise<PartyEngine> | undefined;
@@ -22,9 +22,23 @@ async function endpoint(): Promise<Endpoint> {
   return nodeEndpoint(parentPort as unknown as Parameters<typeof nodeEndpoint>[0]);
 }
 
+/**
+ * Node: this worker can start a math pool of its own (nested worker threads) for its sessions'
+ * round tasks when the host asks (`PartyHost.enableMathPool`). None in a Web Worker (yet).
+ */
+async function mathPoolFactory(): Promise<MathPoolFactory | undefined> {
+  if ((globalThis as { WorkerGlobalScope?: unknown }).WorkerGlobalScope !== undefined) return undefined;
+  const { createNodeMathPool } = await import('./node.js');
+  return (size) => createNodeMathPool({ size, unrefWhenIdle: true });
+}
+
 /** Expose a `PartyEngine` on this worker's endpoint (idempotent). */
 export function exposePartyEngine(): Promise<PartyEngine> {
-  exposed ??= endpoint().then(exposeEngineOn);
+  exposed ??= Promise.all([endpoint(), mathPoolFactory()]).then(([ep, f]) => {
+    const engine = exposeEngineOn(ep);
+    if (f) engine.setMathPoolFactory(f);
+    return engine;
+  });
   return exposed;
 }
 
