@@ -31,9 +31,9 @@ import { cryptoRng } from '../../rng.js';
 import { errnoOf, fsyncDir, pidAlive } from '../../storage/durable-fs.js';
 import { RowState, StagedWrites } from './row-state.js';
 import { StagedState, StateTable, type StateChange, type StateOp, type StateResult } from './state-table.js';
-import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
+import { MAX_STATE_VALUE, type StateInsert, type StateListOptions, type StatePutOptions, type StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
-import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
+import { assertAccount, assertExpected, assertRowAddress, assertRowBatch, assertRows, assertStateEpoch, assertStateInserts, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
 
 const LOG = 'rows.log';
 const HEADER = 8;
@@ -409,6 +409,16 @@ export class EmbeddedStore implements ServerStore {
       put: { kind: assertStateKind(put?.kind), key: assertStateKey(put?.key), value: assertStateValue(put?.value, MAX_STATE_VALUE).slice(), epoch: assertStateEpoch(put?.epoch ?? 0), expected: assertExpected(put?.expected) },
     };
     if (op.take.kind === op.put.kind && op.take.key === op.put.key) fail('INVALID_ARGUMENT', 'stateTakeAndPut: the row taken and the row written are the same');
+    return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
+  }
+
+  async stateInsert(rows: readonly StateInsert[]): Promise<void> {
+    await this.#enqueue({ k: 'state', op: { op: 'insert', rows: assertStateInserts(rows, MAX_STATE_VALUE) } }); // one frame
+  }
+
+  async stateTakeAndInsert(take: { kind: string; key: string }, rows: readonly StateInsert[]): Promise<StateRow | undefined> {
+    const op: StateOp = { op: 'takeInsert', take: { kind: assertStateKind(take?.kind), key: assertStateKey(take?.key) }, rows: assertStateInserts(rows, MAX_STATE_VALUE) };
+    if (op.rows.some((r) => r.kind === op.take.kind && r.key === op.take.key)) fail('INVALID_ARGUMENT', 'stateTakeAndInsert: the row taken is among the rows inserted');
     return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
   }
 
