@@ -158,9 +158,15 @@ function shiftOf(shift: Uint8Array | undefined): { shift?: Uint8Array } {
   return shift === undefined ? {} : { shift: abytes(shift, 'shift', 32).slice() };
 }
 
+/** Metadata keys checked before (their SEC1 hex → the point): a request names the same account again and again, and decompressing costs a square root. */
+const PUBS = new Map<string, Point>();
+
 function aRef(a: AccountRef): { pub: Point; tag: string; key: string; metadataPub: Uint8Array; tssTag: string } {
   if (typeof a !== 'object' || a === null) fail('INVALID_ARGUMENT', 'account: expected {metadataPub, tssTag}');
-  const pub = aMetadataPub(abytes(a.metadataPub, 'account.metadataPub'), 'account.metadataPub');
+  const bytes = abytes(a.metadataPub, 'account.metadataPub');
+  const hex = bytesToHex(bytes);
+  let pub = PUBS.get(hex);
+  if (!pub) remember(PUBS, hex, (pub = aMetadataPub(bytes, 'account.metadataPub')));
   const tag = aTssTag(a.tssTag);
   return { pub, tag, key: `${pointToHex(pub, true)}/${tag}`, metadataPub: pointToBytes(pub, true), tssTag: tag };
 }
@@ -261,6 +267,11 @@ export class ServiceParty implements ServiceConnection {
       await this.#shares.put(ref.key, next);
       wipe(...shareBuffers(next));
     });
+  }
+
+  /** The account's key in the service's stores: `<G·k_m hex (compressed)>/<tssTag>` (the request checked). */
+  accountKey(account: AccountRef): string {
+    return aRef(account).key;
   }
 
   /** How many presignature halves the service holds for `account` (per-account caps; older epochs are dropped when it reconciles). */
