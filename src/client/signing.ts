@@ -327,12 +327,12 @@ export async function signOnlineWith(c: Core, mine: readonly { id: number; input
 }
 
 /** The pooled sign's nonce (`signingState`) and how it re-derives its binding after a stale-nonce refusal (true: unchanged). */
-interface StaleGate {
+export interface StaleGate {
   nonce: number | undefined;
   stale: () => Promise<boolean>;
 }
 
-function sameBinding(a: PresignBinding, b: PresignBinding): boolean {
+export function sameBinding(a: PresignBinding, b: PresignBinding): boolean {
   return (
     a.epoch === b.epoch &&
     equalBytes(a.publicKey, b.publicKey) &&
