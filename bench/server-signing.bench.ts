@@ -13,7 +13,12 @@
  * The in-process baselines are `sign/online` and `sign/full` (signing.bench.ts): run them in the
  * same command (`--filter server/sign,server/throughput,sign/online,sign/full`) so ratios are same-run.
  * Every sample checks it used a pooled presignature (or, for sign-full, that it did not).
+ * The pooled cases also print the CPU time per signature of the server process (Linux: its
+ * /proc/<pid>/stat, 10 ms ticks) and of this bench process (the devices: σ, their checks, the
+ * client's WebSocket and secure channel) over the timed samples — CPU time is what a loaded machine
+ * inflates least.
  */
+import { readFileSync } from 'node:fs';
 import { utf8ToBytes } from '../src/bytes.js';
 import { startPostgres, type PgCluster } from '../test/helpers/postgres.js';
 import { createDevices, presignAll, startServiceServer, type Device, type FleetServer } from '../test/helpers/service-fleet.js';
@@ -56,6 +61,38 @@ async function fleet(databaseUrl: string | undefined, n: number, prefix: string)
   return { srv, devs };
 }
 
+/** CPU ms of process `pid` so far (Linux /proc; undefined elsewhere). */
+function procCpuMs(pid: number | undefined): number | undefined {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10; // utime + stime, in ticks of 10 ms
+  } catch {
+    return undefined;
+  }
+}
+
+/** Wrap a case body: CPU per signature of the server process and of this process over the calls, printed after each. */
+function cpuMetered(name: string, srv: FleetServer, perCall: number, fn: () => Promise<void>): () => Promise<void> {
+  let calls = 0;
+  let server = 0;
+  let bench = 0;
+  return async () => {
+    const s0 = procCpuMs(srv.proc.child.pid);
+    const c0 = process.cpuUsage();
+    await fn();
+    const c = process.cpuUsage(c0);
+    const s1 = procCpuMs(srv.proc.child.pid);
+    calls++;
+    const mine = (c.user + c.system) / 1000;
+    const theirs = s0 !== undefined && s1 !== undefined ? s1 - s0 : NaN;
+    bench += mine;
+    server += theirs;
+    const n = calls * perCall;
+    const per = (x: number, k: number) => (x / k).toFixed(2);
+    console.log(`${name}  CPU per signature: server process ${per(theirs, perCall)} ms, bench process (devices) ${per(mine, perCall)} ms this call; ${per(server, n)} / ${per(bench, n)} ms over ${n} (warm-up included)`);
+  };
+}
+
 let msg = 0;
 async function signOnce(d: Device, pooled: boolean): Promise<void> {
   const s = await d.account.sign({ message: utf8ToBytes(`bench message ${++msg}`) });
@@ -63,19 +100,19 @@ async function signOnce(d: Device, pooled: boolean): Promise<void> {
 }
 
 /** 16 devices sign once each, concurrently; ops/s printed for the sample and for every sample so far. */
-function throughputCase(b: BenchRegistry, name: string, devs: Device[]): void {
+function throughputCase(b: BenchRegistry, name: string, srv: FleetServer, devs: Device[]): void {
   let totalMs = 0;
   let sigs = 0;
   b.add(
     name,
-    async () => {
+    cpuMetered(name, srv, devs.length, async () => {
       const t0 = performance.now();
       await Promise.all(devs.map((d) => signOnce(d, true)));
       const ms = performance.now() - t0;
       totalMs += ms;
       sigs += devs.length;
       console.log(`${name}  ${((devs.length * 1000) / ms).toFixed(0)} signatures/s this sample, ${((sigs * 1000) / totalMs).toFixed(0)} (ops/s) over ${sigs} signatures`);
-    },
+    }),
     { iterations: TP_SAMPLES, time: 0, warmup: 1 },
   );
 }
@@ -89,12 +126,12 @@ export default async function suite(b: BenchRegistry): Promise<void> {
 
   if (wantOne || wantTp) {
     // one server on the embedded store: 16 pooling devices (device 0 also serves sign-pooled) + one that never pools
-    const { devs } = await fleet(undefined, (wantTp ? DEVICES : 1) + 1, 'bench-embedded');
+    const { srv, devs } = await fleet(undefined, (wantTp ? DEVICES : 1) + 1, 'bench-embedded');
     const full = devs.pop()!;
     if (wantTp) await presignAll(devs, TP_SAMPLES + SPARE);
     if (wantOne) await devs[0]!.account.presign(POOLED_SAMPLES + SPARE);
-    if (wantOne) b.add(POOLED, () => signOnce(devs[0]!, true), { iterations: POOLED_SAMPLES, time: 0, warmup: 1 });
-    if (wantTp) throughputCase(b, TP, devs);
+    if (wantOne) b.add(POOLED, cpuMetered(POOLED, srv, 1, () => signOnce(devs[0]!, true)), { iterations: POOLED_SAMPLES, time: 0, warmup: 1 });
+    if (wantTp) throughputCase(b, TP, srv, devs);
     // registered last: it runs right before signing.bench.ts's sign/online and sign/full (same load)
     if (wantOne) fullCase = () => b.add(FULL, () => signOnce(full, false), { iterations: FULL_SAMPLES, time: 0, warmup: 1 });
   }
@@ -107,9 +144,9 @@ export default async function suite(b: BenchRegistry): Promise<void> {
     if (!cluster) {
       console.warn(`${TP_PG} skipped: PostgreSQL binaries not found (install postgresql)`);
     } else {
-      const { devs } = await fleet(await cluster.createDatabase('tkey_bench_service'), DEVICES, 'bench-postgres');
+      const { srv, devs } = await fleet(await cluster.createDatabase('tkey_bench_service'), DEVICES, 'bench-postgres');
       await presignAll(devs, TP_SAMPLES + SPARE);
-      throughputCase(b, TP_PG, devs);
+      throughputCase(b, TP_PG, srv, devs);
     }
   }
   fullCase?.();

@@ -15,6 +15,7 @@ import { TssAccount } from '../src/client/account.js';
 import { connectService, type ServiceClient } from '../src/client/service-client.js';
 import { connectService as rpcConnect, loginNonce, type ServiceGrant } from '../src/client/service-rpc.js';
 import type { AccountRef } from '../src/client/service-api.js';
+import { fail } from '../src/errors.js';
 import { seededRng } from '../src/rng.js';
 import { SessionTokens } from '../src/server/auth/session-token.js';
 import { loadConfig } from '../src/server/config.js';
@@ -192,6 +193,26 @@ describe('co-signing service logins (real JWTs, real server)', () => {
     const partials = [{ id: 2, payload: { m: new Uint8Array(32), sigma: new Uint8Array(32), tag: new Uint8Array(32) } }];
     await expect(alice.signOnline!(ref, { ...req(3), partials })).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'signs-per-minute' } });
   });
+
+  it("a sign refused as stale (stale-nonce) and resent once with the same sid part counts once against TKEY_SIGN_RATE_ACCOUNT", async () => {
+    const CAROL_DEVICE = new Uint8Array(32).fill(0x33);
+    const carol = await login(() => iss.token({ sub: 'carol', devicePub: pubOf(CAROL_DEVICE) }), CAROL_DEVICE);
+    const storage = new FileStorage({ dir: join(srv.dir, 'metadata') });
+    const { account } = await TssAccount.create({ storage, postboxKey: new Uint8Array(32).fill(0x34), service: carol, transport: carol.partyTransport, rng: seededRng('server-auth/carol') });
+    const key = (await srv.shares.accounts()).find((k) => k.startsWith(bytesToHex(account.metadataPublicKey)))!;
+    const rec = (await srv.shares.get(key))!;
+    const ref: AccountRef = { metadataPub: rec.metadataPub, tssTag: rec.tssTag };
+    const base = { tssTag: rec.tssTag, tssNonce: rec.confirmed!.tssNonce, commitments: rec.confirmed!.commitments };
+    const nonce = (await storage.getNonce(bytesToHex(account.metadataPublicKey)))!;
+    const partials = [{ id: 2, payload: { m: new Uint8Array(32), sigma: new Uint8Array(32), tag: new Uint8Array(32) } }];
+    const req = (fill: number, n: number) => ({ sid: new Uint8Array(32).fill(fill), index: 2, base, presignSid: new Uint8Array(32).fill(0xa0), digest: new Uint8Array(32).fill(1), partials, nonce: n });
+    // the device's state is of an older nonce: refused before anything is taken (this counts: 1 of 1 per minute)
+    await expect(carol.signOnline!(ref, req(0xb1, nonce + 7))).rejects.toMatchObject({ code: 'SERVICE_STATE_MISMATCH', details: { reason: 'stale-nonce' } });
+    // the device reloads and resends the same request: admitted without counting again (then: no such presignature)
+    await expect(carol.signOnline!(ref, req(0xb1, nonce))).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // the next sign is over the cap
+    await expect(carol.signOnline!(ref, req(0xb2, nonce))).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'signs-per-minute' } });
+  }, 120_000);
 });
 
 describe('service sessions (session-token.ts)', () => {
@@ -228,6 +249,37 @@ describe('per-account caps (caps.ts)', () => {
     r1();
     const r3 = await caps.admit('acc', 'presignParticipant', async () => 2);
     r3();
+  });
+});
+
+describe('per-account caps: the stale-nonce retry', () => {
+  it('a sign refused as stale is resent once without counting; a free retry refused as stale again earns no other; per account and sid part', async () => {
+    let now = 1_000_000;
+    const caps = new AccountCaps({ maxAccountSessions: 8, maxAccountPresigs: 3, signRateAccount: 2 }, () => now);
+    const stale = (() => {
+      try {
+        return fail('SERVICE_STATE_MISMATCH', 'stale', { reason: 'stale-nonce' });
+      } catch (e) {
+        return e;
+      }
+    })();
+    const held = async () => 0;
+    (await caps.admit('acc', 'signOnline', held, 'aa'))(stale); // counted: 1 of 2
+    (await caps.admit('acc', 'signOnline', held, 'aa'))(); // its retry: free
+    await expect(caps.admit('other', 'signOnline', held, 'aa')).resolves.toBeTypeOf('function'); // another account's own count
+    (await caps.admit('acc', 'signOnline', held, 'bb'))(stale); // counted: 2 of 2
+    (await caps.admit('acc', 'signOnline', held, 'bb'))(stale); // its retry: free, stale again — no further free one
+    await expect(caps.admit('acc', 'signOnline', held, 'bb')).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'signs-per-minute' } });
+    await expect(caps.admit('acc', 'signOnline', held, 'cc')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    // another error is no stale refusal; an old free retry expires with its minute
+    now += 61_000;
+    (await caps.admit('acc', 'signOnline', held, 'dd'))(new Error('other'));
+    (await caps.admit('acc', 'signOnline', held, 'ee'))(stale); // 2 of 2 in the new window
+    await expect(caps.admit('acc', 'signOnline', held, 'dd')).rejects.toMatchObject({ code: 'RATE_LIMITED' });
+    now += 61_000;
+    (await caps.admit('acc', 'signOnline', held, 'ff'))();
+    (await caps.admit('acc', 'signOnline', held, 'gg'))();
+    await expect(caps.admit('acc', 'signOnline', held, 'ee')).rejects.toMatchObject({ code: 'RATE_LIMITED' }); // its retry expired
   });
 });
 

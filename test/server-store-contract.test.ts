@@ -262,11 +262,49 @@ for (const be of backends) {
         ['takePut: take', store.stateTakeAndPut(null as never, { kind: 'args', key: 'j', value: v('x') }), 'INVALID_ARGUMENT'],
         ['takePut: value', store.stateTakeAndPut({ kind: 'args', key: 'k' }, { kind: 'args', key: 'j', value: 'x' as never }), 'INVALID_ARGUMENT'],
         ['takePut: epoch', store.stateTakeAndPut({ kind: 'args', key: 'k' }, { kind: 'args', key: 'j', value: v('x'), epoch: 1.5 }), 'INVALID_ARGUMENT'],
+        ['insert: none', store.stateInsert([]), 'INVALID_ARGUMENT'],
+        ['insert: value', store.stateInsert([{ kind: 'args', key: 'j', value: 'x' as never }]), 'INVALID_ARGUMENT'],
+        ['takeInsert: take', store.stateTakeAndInsert(null as never, [{ kind: 'args', key: 'j', value: v('x') }]), 'INVALID_ARGUMENT'],
+        ['takeInsert: same row', store.stateTakeAndInsert({ kind: 'args', key: 'k' }, [{ kind: 'args', key: 'k', value: v('x') }]), 'INVALID_ARGUMENT'],
         ['deleteBelow: epoch', store.stateDeleteBelow('args', '', -1), 'INVALID_ARGUMENT'],
         ['lock: name', (async () => store.withStateLock('', async () => undefined))(), 'INVALID_ARGUMENT'],
       ];
       for (const [what, p, want] of bad) expect(await code(p), what).toBe(want);
       expect((await store.stateList('args')).map((r) => [r.key, new TextDecoder().decode(r.value), r.version])).toEqual([['k', 'kept', 1]]);
+    });
+
+    test('state space: insert is all or nothing; takeAndInsert takes and inserts in one step (a row that exists: nothing changes; concurrent: exactly one)', async () => {
+      const v = (s: string) => new TextEncoder().encode(s);
+      const ins = (key: string, epoch = 5) => ({ kind: 'ti-sid', key, value: new Uint8Array(0), epoch });
+      await store.stateInsert([ins('acc\x1fd1'), ins('acc\x1fs1')]);
+      expect((await store.stateGet('ti-sid', 'acc\x1fs1'))!.epoch).toBe(5);
+      // one of the rows exists: STORAGE_CONFLICT, the other is not written
+      expect(await code(store.stateInsert([ins('acc\x1fd2'), ins('acc\x1fs1')]))).toBe('STORAGE_CONFLICT');
+      expect(await store.stateGet('ti-sid', 'acc\x1fd2')).toBeUndefined();
+      expect(await code(store.stateInsert([ins('acc\x1fx'), ins('acc\x1fx')]))).toBe('INVALID_ARGUMENT');
+      expect(await code(store.stateInsert([]))).toBe('INVALID_ARGUMENT');
+      await store.statePut('ti-half', 'acc\x1fh1', v('half-1'), { expected: null, epoch: 2 });
+      await store.statePut('ti-half', 'acc\x1fh2', v('half-2'), { expected: null, epoch: 2 });
+      // no row to take: nothing inserted
+      expect(await store.stateTakeAndInsert({ kind: 'ti-half', key: 'acc\x1fnone' }, [ins('acc\x1fd3')])).toBeUndefined();
+      expect(await store.stateGet('ti-sid', 'acc\x1fd3')).toBeUndefined();
+      // a row to insert exists: STORAGE_CONFLICT, the half still there, nothing inserted
+      expect(await code(store.stateTakeAndInsert({ kind: 'ti-half', key: 'acc\x1fh1' }, [ins('acc\x1fd3'), ins('acc\x1fd1')]))).toBe('STORAGE_CONFLICT');
+      expect(await store.stateGet('ti-half', 'acc\x1fh1')).toBeDefined();
+      expect(await store.stateGet('ti-sid', 'acc\x1fd3')).toBeUndefined();
+      // concurrent takers of one half with distinct rows: exactly one takes it and exactly its rows are there
+      const tries = await Promise.all(Array.from({ length: 6 }, (_, i) => store.stateTakeAndInsert({ kind: 'ti-half', key: 'acc\x1fh1' }, [ins(`acc\x1fr${i}`)])));
+      const winners = tries.flatMap((t, i) => (t ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(new TextDecoder().decode(tries[winners[0]!]!.value)).toBe('half-1');
+      expect((await store.stateList('ti-sid', { prefix: 'acc\x1fr' })).map((r) => r.key)).toEqual([`acc\x1fr${winners[0]}`]);
+      // concurrent takers of two halves registering ONE row: exactly one succeeds, the other half stays
+      await store.statePut('ti-half', 'acc\x1fh3', v('half-3'), { expected: null, epoch: 2 });
+      const race = await Promise.allSettled([store.stateTakeAndInsert({ kind: 'ti-half', key: 'acc\x1fh2' }, [ins('acc\x1fsame')]), store.stateTakeAndInsert({ kind: 'ti-half', key: 'acc\x1fh3' }, [ins('acc\x1fsame')])]);
+      expect(race.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(((race.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code?: string }).code).toBe('STORAGE_CONFLICT');
+      expect(await store.stateCount('ti-half', 'acc\x1f')).toBe(1);
+      expect(await code(store.stateTakeAndInsert({ kind: 'ti-half', key: 'k' }, [{ kind: 'ti-half', key: 'k', value: v('x') }]))).toBe('INVALID_ARGUMENT');
     });
 
     test('state space: take is delete-returning (concurrent takes: exactly one gets the row); deleteBelow by epoch', async () => {
@@ -363,6 +401,20 @@ describe('PostgreSQL: two stores (two nodes) on one database', () => {
         expect([...pair[0]!.value]).toEqual([i]);
       }
       expect(await b.stateCount('half')).toBe(0);
+      // one sid row inserted by both nodes at once, each with its own half: exactly one takes and registers
+      for (let i = 0; i < 10; i++) {
+        await a.statePut('half', `acc\x1fa${i}`, new Uint8Array([i]), { expected: null });
+        await a.statePut('half', `acc\x1fb${i}`, new Uint8Array([i]), { expected: null });
+      }
+      const row = (i: number) => [{ kind: 'sid', key: `acc\x1fpart${i}`, value: new Uint8Array(0) }];
+      const regs = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => [a.stateTakeAndInsert({ kind: 'half', key: `acc\x1fa${i}` }, row(i)), b.stateTakeAndInsert({ kind: 'half', key: `acc\x1fb${i}` }, row(i))]).flat());
+      for (let i = 0; i < 10; i++) {
+        const pair = regs.slice(2 * i, 2 * i + 2);
+        expect(pair.filter((r) => r.status === 'fulfilled'), `sid ${i}`).toHaveLength(1);
+        expect(((pair.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as { code?: string }).code).toBe('STORAGE_CONFLICT');
+      }
+      expect(await b.stateCount('half')).toBe(10);
+      expect(await b.stateCount('sid')).toBe(10);
       // mutual exclusion across the two pools: a read-modify-write counter without CAS stays exact
       await a.statePut('ctr', 'n', new Uint8Array([0]));
       const bump = (s: PostgresStore) =>

@@ -31,7 +31,8 @@ import { combineOnline, startOnline } from '../src/client/sign-online.js';
 import { SimulatorTransport } from '../src/client/transport.js';
 import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
 import { Kek } from '../src/server/service-state/kek.js';
-import { KIND_PRESIG, SEP } from '../src/server/service-state/kinds.js';
+import { KIND_ACCOUNT, KIND_PRESIG, KIND_SID, SEP, sidKey } from '../src/server/service-state/kinds.js';
+import { SID_RETENTION_MS } from '../src/client/service-sid.js';
 import { openServiceState, type ServiceState } from '../src/server/service-state/open.js';
 import { Presignature } from '../protocols/presign/index.js';
 import { scalarBytes } from '../protocols/util.js';
@@ -264,7 +265,7 @@ for (const be of backends) {
         const stale = await ask(A, 0x40, { ...base, tssNonce: base.tssNonce + 1 }).catch((e: unknown) => e);
         expect(isTkeyTssError(stale, 'SERVICE_STATE_MISMATCH'), String(stale)).toBe(true);
         expect(await stateA.presigs.count(acct!)).toBe(1);
-        const seqBefore = (await stateA.shares.get(acct!))!.sids!.seq;
+        const recordBefore = (await storeA.stateGet(KIND_ACCOUNT, acct!))!;
 
         const outcomes = await Promise.allSettled([ask(A, 0x51), ask(B, 0x52)]);
         const won = outcomes.filter((o) => o.status === 'fulfilled') as PromiseFulfilledResult<Awaited<ReturnType<typeof ask>>>[];
@@ -273,14 +274,88 @@ for (const be of backends) {
         expect(isTkeyTssError(lost.reason, 'NOT_FOUND'), String(lost.reason)).toBe(true);
         expect(nobleVerify(digest, won[0]!.value.signature, account.publicKey)).toBe(true);
         expect(await storeA.stateCount(KIND_PRESIG, acct! + SEP)).toBe(0);
-        // the winner's joint sid went in with the take (one commit); the loser registered nothing
-        const after = (await stateB.shares.get(acct!))!.sids!;
-        expect(after.seq).toBe(seqBefore + 1);
-        expect(after.recent.at(-1)!.sid).toBe(bytesToHex(won[0]!.value.sid));
+        // the winner's device part and joint sid went in as rows with the take (one commit), the account record untouched; the loser registered nothing
+        expect((await storeB.stateGet(KIND_ACCOUNT, acct!))!.version).toBe(recordBefore.version);
+        const winner = outcomes[0]!.status === 'fulfilled' ? 0x51 : 0x52;
+        expect(await storeB.stateGet(KIND_SID, sidKey(acct!, bytesToHex(won[0]!.value.sid)))).toBeDefined();
+        expect(await storeB.stateGet(KIND_SID, sidKey(acct!, bytesToHex(new Uint8Array(32).fill(winner))))).toBeDefined();
+        expect(await storeB.stateGet(KIND_SID, sidKey(acct!, bytesToHex(new Uint8Array(32).fill(0xa3 - winner))))).toBeUndefined();
         // the device signs on (a fresh presignature: the pool is empty)
         const sig = await account.sign({ message: utf8ToBytes('after the race'), hash: 'sha256' });
         expect(sig.presigned).toBe(false);
         expect(nobleVerify(sig.digest, sig.signature, account.publicKey)).toBe(true);
+      } finally {
+        await storeA.close();
+        if (storeB !== storeA) await storeB.close();
+      }
+    }, 600_000);
+
+    it('the sid registry as rows: one device part at two nodes at once signs once (SID_REUSED for the other, its half kept); a record with the old list keeps it checked, frozen, then dropped after the retention; rows pruned after it', async (ctx) => {
+      const opener = await be.fresh();
+      if (!opener) return ctx.skip(SKIP_NOTE);
+      const storage = new MemoryStorage();
+      const pool = new PresignPool(new MemoryPresignStore());
+      let t = Date.now();
+      // each node its own in-process account lock: only the store's insert keeps a device part single-use across nodes
+      const node = (state: ServiceState) => new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: inProcessAccountLock(), aux: state.aux, rng: cryptoRng, now: () => t });
+      const storeA = await opener();
+      const storeB = await opener();
+      try {
+        const stateA = await openServiceState(storeA, K1, { primesFile: PRIMES_FILE });
+        const stateB = await openServiceState(storeB, K1);
+        const [A, B] = [node(stateA), node(stateB)];
+        const { account } = await TssAccount.create({ storage, postboxKey: POSTBOX, service: A, transport: new SimulatorTransport(), rng: seededRng(`sid-rows/${be.name}`), now: NOW, presignPool: pool, aux: deviceAux(1) });
+        expect(await account.presign(2)).toBe(2);
+        const [acct] = await stateA.shares.accounts();
+        const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+        const k = scalarFromBytes(stateA.identityKey);
+        const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
+        const binding = { publicKey: account.publicKey, epoch: base.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' as const };
+        const parties = [
+          { id: 1, owns: [1] },
+          { id: DEVICE, owns: [DEVICE] },
+        ];
+        const digest = sha256(utf8ToBytes('sid rows'));
+        const part = (fill: number) => new Uint8Array(32).fill(fill);
+        const ask = (n: ServiceParty, rec: { id: string; data: Uint8Array }, fill: number) => {
+          const mine = startOnline({ presignature: Presignature.fromBytes(rec.data), digest, publicKey: base.commitments[0]!, epoch: base.tssNonce }, DEVICE, parties, part(fill));
+          return n.signOnline(ref, { sid: part(fill), index: DEVICE, base, presignSid: hexToBytes(rec.id), digest, partials: [{ id: DEVICE, payload: mine.payload }] }).then((ans) => combineOnline(mine, ans.sid, [{ id: 1, payload: ans.partial }]));
+        };
+        const rows0 = await storeA.stateCount(KIND_SID, acct! + SEP); // keygen, aux, two presigns: a device part and a joint sid each
+        expect(rows0).toBe(8);
+        const halves = [await pool.take(binding), await pool.take(binding)];
+        const outcomes = await Promise.allSettled([ask(A, halves[0]!, 0x61), ask(B, halves[1]!, 0x61)]);
+        const won = outcomes.findIndex((o) => o.status === 'fulfilled');
+        expect(outcomes.filter((o) => o.status === 'fulfilled'), outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join('; ')).toHaveLength(1);
+        const lost = outcomes[1 - won] as PromiseRejectedResult;
+        expect(isTkeyTssError(lost.reason, 'SID_REUSED'), String(lost.reason)).toBe(true);
+        expect(await storeA.stateCount(KIND_PRESIG, acct! + SEP), "the refused sign's half is kept").toBe(1);
+        expect(await storeA.stateCount(KIND_SID, acct! + SEP)).toBe(rows0 + 2); // the winner's part and joint sid
+        // the kept half signs under a fresh part
+        const again = await ask([A, B][1 - won]!, halves[1 - won]!, 0x62);
+        expect(nobleVerify(digest, again.signature, account.publicKey)).toBe(true);
+
+        // a record written before the rows: its list (device part 0x71, joint sid 0x72) stays checked
+        const old = (await stateA.shares.get(acct!))!;
+        old.sids = { seq: old.sids!.seq, recent: [{ device: bytesToHex(part(0x71)), sid: bytesToHex(part(0x72)) }] };
+        await stateA.shares.put(acct!, old);
+        expect(await account.presign(2)).toBe(2); // its record write freezes the list
+        expect((await stateB.shares.get(acct!))!.sids).toMatchObject({ recent: [{ device: bytesToHex(part(0x71)) }], frozenAt: t });
+        for (const fill of [0x71, 0x72]) {
+          const half = await pool.take(binding);
+          await expect(ask(B, half, fill)).rejects.toMatchObject({ code: 'SID_REUSED' });
+          expect(nobleVerify(digest, (await ask(B, half, fill + 0x10)).signature, account.publicKey)).toBe(true);
+        }
+        // after the retention: the next record write drops the list, a sign prunes the rows registered before
+        t += SID_RETENTION_MS + 1000;
+        const rowsBefore = await storeA.stateCount(KIND_SID, acct! + SEP);
+        expect(await account.presign(1)).toBe(1);
+        expect((await stateA.shares.get(acct!))!.sids!.recent).toEqual([]);
+        expect((await stateA.shares.get(acct!))!.sids!.frozenAt).toBeUndefined();
+        expect(nobleVerify(digest, (await ask(A, await pool.take(binding), 0x71)).signature, account.publicKey)).toBe(true);
+        for (let i = 0; i < 100 && (await storeA.stateCount(KIND_SID, acct! + SEP)) !== 4; i++) await new Promise((r) => setTimeout(r, 20));
+        expect(rowsBefore).toBeGreaterThan(4);
+        expect(await storeA.stateCount(KIND_SID, acct! + SEP), 'only the rows of the last presign and sign are left').toBe(4);
       } finally {
         await storeA.close();
         if (storeB !== storeA) await storeB.close();

@@ -216,7 +216,7 @@ describe('any t of n in the client', () => {
   });
 
   it('3-of-5 with the service: one aux group {1, 2, 3, 4, 5} serves every set {1, a, b}; the default set; a pooled presignature', { timeout: 600_000 }, async () => {
-    const { account, Y, address } = await threeOfFive('service-3of5');
+    const { env, account, Y, address } = await threeOfFive('service-3of5');
     expect(await account.setupUserAux([deviceAux(4), deviceAux(5), deviceAux(6), deviceAux(7)], { withService: true })).toBe('1,2,3,4,5');
     const withService = subsets([2, 3, 4, 5], 2).map((s) => [1, ...s]);
     expect(withService).toHaveLength(6);
@@ -226,7 +226,13 @@ describe('any t of n in the client', () => {
     }
     checkSignature(await account.sign({ personalMessage: 'default set' }), { personalMessage: 'default set' }, Y, address); // {1, 2, 3}
     expect(await account.presign(1, { signers: [1, 4, 5] })).toBe(1);
+    // the pooled sign with the service makes no nonce round trip: the request carries the nonce the held state was loaded at
+    const getNonce = env.storage.getNonce.bind(env.storage);
+    let nonceTrips = 0;
+    env.storage.getNonce = (acc: string) => (nonceTrips++, getNonce(acc));
     const pooled = await account.sign({ personalMessage: 'pooled' }, { signers: [5, 1, 4] });
+    env.storage.getNonce = getNonce;
+    expect(nonceTrips, "one read: the service's own (it compares the request's nonce with it); none by the device").toBe(1);
     expect(pooled.presigned).toBe(true);
     checkSignature(pooled, { personalMessage: 'pooled' }, Y, address);
     await expectCode(account.sign({ personalMessage: 'x' }, { signers: [2, 3, 4] }), 'AUX_MISSING'); // no user-only group here

@@ -44,7 +44,7 @@ import type { PartySpec } from '../../protocols/types.js';
 import { refuseReplayMode } from '../../protocols/session.js';
 import { auxFromRefresh, reuseAux, sealAux, type AuxInput } from '../../protocols/aux/index.js';
 import type { AuxInfo, AuxPublic } from '../../protocols/aux/types.js';
-import type { PresignInput, PresignOutput } from '../../protocols/presign/index.js';
+import type { PresignInput, PresignOutput, Presignature } from '../../protocols/presign/index.js';
 import type { SignInput, SignOutput } from '../../protocols/sign/index.js';
 import { signBatch, signWrite } from '../metadata/write-auth.js';
 import { aMetadataPub, epochDigest, fenceAddress, readCheckpoint, sameEpoch, type TssCheckpoint } from './checkpoint.js';
@@ -70,7 +70,7 @@ import {
   type ServicePolicy,
   type ServicePolicyOptions,
 } from './service-policy.js';
-import { aSidPart, assertFreshSid, jointSid, nextSeq, registerSid, servicePart, type SessionKind } from './service-sid.js';
+import { advanceSeq, aSidPart, assertFreshSid, jointSid, nextSeq, registerSid, servicePart, SID_RETENTION_MS, sidReused, type SessionKind, type SidRegistry, type SidRowRegistry } from './service-sid.js';
 import { inProcessAccountLock, MemoryPresigStore, type AccountLock, type PresigStore } from './service-presigs.js';
 
 export { SERVICE_INDEX, SERVICE_PARTY } from './service-policy.js';
@@ -117,6 +117,8 @@ export interface ServicePartyOptions {
 }
 
 const ZERO_SHIFT = new Uint8Array(32);
+/** How often (at most) a service prunes its sid registry rows (ms). */
+const SID_PRUNE_EVERY_MS = 60_000;
 /** Entries the in-memory caches (checkpoints, owners) keep; the oldest goes first. */
 const CACHE_MAX = 10_000;
 const ownerKey = (o: AccountOwner): string => `${o.iss}\u0000${o.sub}`;
@@ -156,9 +158,15 @@ function shiftOf(shift: Uint8Array | undefined): { shift?: Uint8Array } {
   return shift === undefined ? {} : { shift: abytes(shift, 'shift', 32).slice() };
 }
 
+/** Metadata keys checked before (their SEC1 hex → the point): a request names the same account again and again, and decompressing costs a square root. */
+const PUBS = new Map<string, Point>();
+
 function aRef(a: AccountRef): { pub: Point; tag: string; key: string; metadataPub: Uint8Array; tssTag: string } {
   if (typeof a !== 'object' || a === null) fail('INVALID_ARGUMENT', 'account: expected {metadataPub, tssTag}');
-  const pub = aMetadataPub(abytes(a.metadataPub, 'account.metadataPub'), 'account.metadataPub');
+  const bytes = abytes(a.metadataPub, 'account.metadataPub');
+  const hex = bytesToHex(bytes);
+  let pub = PUBS.get(hex);
+  if (!pub) remember(PUBS, hex, (pub = aMetadataPub(bytes, 'account.metadataPub')));
   const tag = aTssTag(a.tssTag);
   return { pub, tag, key: `${pointToHex(pub, true)}/${tag}`, metadataPub: pointToBytes(pub, true), tssTag: tag };
 }
@@ -185,6 +193,9 @@ export class ServiceParty implements ServiceConnection {
   readonly #checkpoints = new Map<string, { nonce: number; cp: TssCheckpoint | undefined }>();
   /** Owners of CREATED accounts (a confirmed share: such a record is never deleted and its binding never changes). */
   readonly #owners = new Map<string, string>();
+  /** The sid registry rows of a durable presignature store (`PresigStore.sidRows`); else the record's list (`service-sid.ts`). */
+  readonly #sidRows: SidRowRegistry | undefined;
+  #pruneAt = 0;
 
   constructor(opts: ServicePartyOptions) {
     if (typeof opts !== 'object' || opts === null) fail('INVALID_ARGUMENT', 'options: expected an object');
@@ -206,6 +217,10 @@ export class ServiceParty implements ServiceConnection {
       fail('INVALID_ARGUMENT', 'presigs: expected a PresigStore');
     if (opts.accountLock !== undefined && typeof opts.accountLock !== 'function') fail('INVALID_ARGUMENT', 'accountLock: expected a function (account, fn) => Promise');
     this.#presigs = ps ?? new MemoryPresigStore();
+    const rows = ps?.sidRows;
+    if (rows !== undefined && (typeof rows.register !== 'function' || typeof rows.seen !== 'function' || typeof rows.prune !== 'function' || typeof ps?.takeRegistering !== 'function'))
+      fail('INVALID_ARGUMENT', 'presigs.sidRows: expected a SidRowRegistry, with presigs.takeRegistering');
+    this.#sidRows = rows;
     this.#lock = opts.accountLock ?? inProcessAccountLock();
     this.#aborts = new AbortBook({ shares: st, now: this.#now, policy: anAbortPolicy(opts.abortPolicy), self: SERVICE_PARTY, locked: (k, fn) => this.#locked(k, fn) });
     this.#policy = servicePolicy(opts.policy ?? {});
@@ -254,6 +269,11 @@ export class ServiceParty implements ServiceConnection {
     });
   }
 
+  /** The account's key in the service's stores: `<G·k_m hex (compressed)>/<tssTag>` (the request checked). */
+  accountKey(account: AccountRef): string {
+    return aRef(account).key;
+  }
+
   /** How many presignature halves the service holds for `account` (per-account caps; older epochs are dropped when it reconciles). */
   async presignatureCount(account: AccountRef): Promise<number> {
     return this.#presigs.count(aRef(account).key);
@@ -273,6 +293,34 @@ export class ServiceParty implements ServiceConnection {
     return this.#lock(account, fn);
   }
 
+  /** SID_REUSED when the device part is in the record's list or (registry rows) registered for the account. */
+  async #assertFresh(key: string, reg: SidRegistry | undefined, device: Uint8Array): Promise<void> {
+    assertFreshSid(reg, device);
+    if (this.#sidRows && (await this.#sidRows.seen(key, [bytesToHex(device)]))) sidReused(device);
+  }
+
+  /**
+   * The record's registry once the session (device part, joint sid) is registered, durably: as
+   * rows (all or nothing, SID_REUSED when one exists) with the counter + 1, or grown in the list.
+   */
+  async #registered(key: string, reg: SidRegistry | undefined, device: Uint8Array, sid: Uint8Array): Promise<SidRegistry> {
+    if (!this.#sidRows) return registerSid(reg, device, sid);
+    assertFreshSid(reg, device, sid);
+    this.#prune();
+    await this.#sidRows.register(key, [bytesToHex(device), bytesToHex(sid)], this.#now());
+    return advanceSeq(reg, this.#now());
+  }
+
+  /** At most once a minute per process: drop the sid rows older than the retention (in the background: a failure is retried next time). */
+  #prune(): void {
+    const now = this.#now();
+    if (!this.#sidRows || now < this.#pruneAt) return;
+    this.#pruneAt = now + SID_PRUNE_EVERY_MS;
+    this.#sidRows.prune(now - SID_RETENTION_MS).catch(() => {
+      this.#pruneAt = 0;
+    });
+  }
+
   /**
    * Stage a new share next to the existing ones (phase 1, durable when this resolves). `joined`: a
    * keygen sid of an account that had no record yet, registered now in the record it creates.
@@ -282,7 +330,7 @@ export class ServiceParty implements ServiceConnection {
     try {
       await this.#locked(ref.key, async () => {
         const rec = (await this.#shares.get(ref.key)) ?? { metadataPub: pointToBytes(ref.pub, true), tssTag: ref.tag, confirmed: null, pending: [], abandoned: [] };
-        if (joined) rec.sids = registerSid(rec.sids, joined.device, joined.sid);
+        if (joined) rec.sids = await this.#registered(ref.key, rec.sids, joined.device, joined.sid);
         rec.pending = [...rec.pending.filter((p) => !sameEpoch(p, entry)), entry];
         await this.#shares.put(ref.key, rec);
         wipe(...shareBuffers(rec));
@@ -302,7 +350,7 @@ export class ServiceParty implements ServiceConnection {
       const rec = await this.#shares.get(ref.key);
       if (!rec) return fail('SERVICE_STATE_MISMATCH', 'the account vanished from the service');
       const sid = jointSid({ kind, account: ref.key, context, seq: nextSeq(rec.sids), device, service: servicePart(this.#rng) });
-      rec.sids = registerSid(rec.sids, device, sid);
+      rec.sids = await this.#registered(ref.key, rec.sids, device, sid);
       await this.#shares.put(ref.key, rec);
       wipe(...shareBuffers(rec));
       return sid;
@@ -318,7 +366,7 @@ export class ServiceParty implements ServiceConnection {
     const rec = await this.#shares.get(ref.key);
     if (rec) wipe(...shareBuffers(rec));
     if (rec?.confirmed) fail('ACCOUNT_EXISTS', `the service already holds a share for ${ref.key.slice(0, 20)}…`);
-    assertFreshSid(rec?.sids, device);
+    await this.#assertFresh(ref.key, rec?.sids, device);
     // an account the service holds nothing for has no record to write into: its sid goes in with the staged share
     const sid = rec ? await this.#join(ref, 'keygen', device, '') : jointSid({ kind: 'keygen', account: ref.key, seq: 0, device, service: servicePart(this.#rng) });
     const joined = rec ? undefined : { device: device.slice(), sid };
@@ -353,7 +401,7 @@ export class ServiceParty implements ServiceConnection {
       indices = checkRefresh(this.#policy, req, rec.confirmed);
       if (req.rotateAux && !this.#aux?.ringPedersen) fail('INVALID_ARGUMENT', 'rotateAux: the service has no long-lived aux key yet (ServicePartyOptions.aux, or one aux session first)');
       if (req.rotateAux) checkProfile(this.#aux!.profile, accountProfile(rec));
-      assertFreshSid(rec.sids, device);
+      await this.#assertFresh(ref.key, rec.sids, device);
     } catch (e) {
       wipe(...shareBuffers(rec));
       throw e;
@@ -428,7 +476,7 @@ export class ServiceParty implements ServiceConnection {
     if (!rec?.confirmed && !rec?.pending.length) fail('SERVICE_STATE_MISMATCH', 'the service holds no share for this account');
     for (const i of userSignersOf(req)) checkSigner(i, knownIndices(rec, true)); // at creation the keygen share is still pending
     checkProfile(input.profile, accountProfile(rec)); // the group's profile is the service key's
-    assertFreshSid(rec!.sids, device);
+    await this.#assertFresh(ref.key, rec!.sids, device);
     const sid = await this.#join(ref, 'aux', device, '');
     return this.#aborts.watch(ref, 'aux', {
       id: SERVICE_PARTY,
@@ -497,7 +545,7 @@ export class ServiceParty implements ServiceConnection {
     let sid: Uint8Array;
     try {
       aux = this.#signingAux(rec, signers, req.deviceN);
-      assertFreshSid(rec.sids, device);
+      await this.#assertFresh(ref.key, rec.sids, device);
       sid = await this.#join(ref, 'presign', device, epochDigest(base));
     } catch (e) {
       wipe(share);
@@ -551,7 +599,7 @@ export class ServiceParty implements ServiceConnection {
         }
         throw e;
       }
-      assertFreshSid(rec.sids, device);
+      await this.#assertFresh(ref.key, rec.sids, device);
       sid = await this.#join(ref, 'sign', device, epochDigest(base));
     } catch (e) {
       if (!burned && !presignature.consumed) await this.#presigs.put(ref.key, key, presignature.epoch, presignature).catch(() => undefined);
@@ -607,12 +655,19 @@ export class ServiceParty implements ServiceConnection {
         for (const i of signers) checkSigner(i, knownIndices(rec));
         if (signers.length + 1 !== base.commitments.length)
           fail('POLICY_VIOLATION', `the account is ${base.commitments.length}-of-n: a signer set has ${base.commitments.length} parties, the request names ${signers.length + 1}`, { rule: 'signer-set' });
-        assertFreshSid(rec.sids, device);
+        // the record's seq as it is: the sign's sids go to rows and the record stays unwritten; the fresh service part keeps the joint sid unique
         const joint = jointSid({ kind: 'sign', account: ref.key, context: epochDigest(base), seq: nextSeq(rec.sids), device, service: servicePart(this.#rng) });
-        const next: ServiceAccountRecord = { ...rec, sids: registerSid(rec.sids, device, joint) };
-        const taken = this.#presigs.takeWithRecord ? await this.#presigs.takeWithRecord(ref.key, key, next) : await this.#presigs.take(ref.key, key);
+        let taken: Presignature | undefined;
+        if (this.#sidRows) {
+          assertFreshSid(rec.sids, device, joint); // a list from before the rows (frozen)
+          this.#prune();
+          taken = await this.#presigs.takeRegistering!(ref.key, key, [bytesToHex(device), bytesToHex(joint)], this.#now()); // SID_REUSED: nothing taken
+        } else {
+          const next: ServiceAccountRecord = { ...rec, sids: registerSid(rec.sids, device, joint) };
+          taken = this.#presigs.takeWithRecord ? await this.#presigs.takeWithRecord(ref.key, key, next) : await this.#presigs.take(ref.key, key);
+          if (taken && !this.#presigs.takeWithRecord) await this.#shares.put(ref.key, next);
+        }
         if (!taken) return fail('NOT_FOUND', 'no presignature of this session at the service (used, or never made)');
-        if (!this.#presigs.takeWithRecord) await this.#shares.put(ref.key, next);
         return { presignature: taken, sid: joint };
       } finally {
         if (rec) wipe(...shareBuffers(rec));

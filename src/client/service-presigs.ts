@@ -7,6 +7,7 @@
  */
 import type { Presignature } from '../../protocols/presign/presignature.js';
 import type { ServiceAccountRecord } from './service-store.js';
+import type { SidRowRegistry } from './service-sid.js';
 
 /** The service's presignature halves, by account and presign sid (hex). */
 export interface PresigStore {
@@ -22,6 +23,18 @@ export interface PresigStore {
    * then writes the record (two steps, under the account lock).
    */
   takeWithRecord?(account: string, sid: string, record: ServiceAccountRecord): Promise<Presignature | undefined>;
+  /**
+   * Optional (a durable store): the sid registry as rows in the same store (`service-sid.ts`). With
+   * it the service registers every session's sids there instead of in the account record.
+   */
+  readonly sidRows?: SidRowRegistry;
+  /**
+   * Optional, with `sidRows`: take the half AND register `values` (the sign's device part and joint
+   * sid) as sid rows in ONE atomic step — the sign path's single commit, the account record left as
+   * it is. A value registered already (any node): SID_REUSED, nothing taken. No half: undefined,
+   * nothing written.
+   */
+  takeRegistering?(account: string, sid: string, values: readonly string[], atMs: number): Promise<Presignature | undefined>;
 }
 
 /** Mutual exclusion per account (across nodes, for a shared store): `fn` runs while no other holder of `account` runs. */

@@ -77,9 +77,10 @@ export interface RpcGuard {
   /**
    * Before `method` runs for `account` on behalf of `subject`: authorization and caps (throws to
    * refuse: nothing runs). Returns the release, called once the session the method opens ends
-   * (at once when it opens none or fails before).
+   * (at once when it opens none or fails before) with the call's error if it failed. `sid`: the
+   * request's device sid part (a sign's stale-nonce retry is counted once against the sign rate).
    */
-  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; devicePub: Uint8Array }): Promise<(error?: unknown) => void>;
+  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; devicePub: Uint8Array; sid?: Uint8Array }): Promise<(error?: unknown) => void>;
   /** Seconds since the epoch (session expiry). */
   nowS(): number;
 }
@@ -263,7 +264,7 @@ export function serveService(party: ServiceConnection, links: LinkServer | Link,
       const state = authed.get(link);
       if (!state || state.conn !== conn) return fail('AUTH_REQUIRED', `${method}: log in (or resume) on this connection first`);
       if (state.grant.expiresAt <= guard.nowS()) return fail('AUTH_REQUIRED', `${method}: the service session expired; log in again`, { expired: true });
-      const admitted = await guard.admit({ method, account, subject: state.grant.subject, devicePub: link.peerPub! });
+      const admitted = await guard.admit({ method, account, subject: state.grant.subject, devicePub: link.peerPub!, ...(req.sid instanceof Uint8Array ? { sid: req.sid } : {}) });
       return dispatch(link, method, account, req, admitted);
     }
     return dispatch(link, method, account, req, () => undefined);

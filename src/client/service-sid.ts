@@ -26,6 +26,17 @@
  * device RNG that repeats — which is where an attacker would try; older entries cannot come back
  * through the joint sid and are dropped. Keygen of an account the service holds nothing for has
  * no record to write into: its sid (seq 0, fresh service part) is recorded with the staged share.
+ *
+ * Registry rows (a durable service, `SidRowRegistry`: the server's `service-state/sid-rows.ts`):
+ * instead of the record's list, each session inserts insert-only rows (account, value) for its
+ * device part and its joint sid — one namespace per account, so a device part equal to an earlier
+ * joint sid is refused too. The sign path inserts them in the same atomic step that takes its
+ * presignature half (`PresigStore.takeRegistering`) and leaves the account record as it was; the
+ * other sessions insert them and write the counter. A row that exists (from any node) is
+ * SID_REUSED and nothing is written. Rows are kept `SID_RETENTION_MS` (pruned by their epoch, the
+ * registration time), which bounds them by the per-account sign rate × the retention. A record
+ * still holding a list (written before the rows) keeps it checked, frozen (`frozenAt`), and drops it
+ * at its next write once the retention has passed since — as the rows it would have been are.
  * @module
  */
 import { abytes, bytesToHex, concatBytes, utf8ToBytes, wipe } from '../bytes.js';
@@ -42,10 +53,41 @@ export const SID_WINDOW = 256;
 
 export type SessionKind = 'keygen' | 'refresh' | 'aux' | 'presign' | 'sign';
 
+/** How long registry rows are kept (and a frozen list after the switch to rows): 24 h. */
+export const SID_RETENTION_MS = 24 * 3600 * 1000;
+
 /** Per account: the session counter and the most recent sessions (hex). */
 export interface SidRegistry {
   seq: number;
   recent: { device: string; sid: string }[];
+  /** With registry rows: when the list stopped growing (ms); it is dropped once `SID_RETENTION_MS` has passed since. */
+  frozenAt?: number;
+}
+
+/**
+ * The sid registry as insert-only rows per account (values: 64 hex of a device part or a joint sid),
+ * durable and shared by every node of the store.
+ */
+export interface SidRowRegistry {
+  /** Insert every value for `account`, all or nothing; SID_REUSED (nothing written) when one is registered already. */
+  register(account: string, values: readonly string[], atMs: number): Promise<void>;
+  /** Is any of `values` registered for `account`? */
+  seen(account: string, values: readonly string[]): Promise<boolean>;
+  /** Drop the rows registered before `beforeMs`; returns how many. */
+  prune(beforeMs: number): Promise<number>;
+}
+
+/** SID_REUSED for a registered value (the refusal of `assertFreshSid`). */
+export function sidReused(device: Uint8Array | string): never {
+  return fail('SID_REUSED', 'the service has already taken part in a session with this session id for the account; draw a fresh one', { sid: typeof device === 'string' ? device : bytesToHex(device) });
+}
+
+/** The record's registry after a session whose sids went to rows: counter + 1; a list from before the rows frozen, then dropped after the retention. */
+export function advanceSeq(reg: SidRegistry | undefined, nowMs: number): SidRegistry {
+  const recent = reg?.recent ?? [];
+  const frozenAt = recent.length ? (reg?.frozenAt ?? nowMs) : undefined;
+  if (frozenAt !== undefined && nowMs - frozenAt >= SID_RETENTION_MS) return { seq: nextSeq(reg) + 1, recent: [] };
+  return { seq: nextSeq(reg) + 1, recent, ...(frozenAt === undefined ? {} : { frozenAt }) };
 }
 
 /** The device's part of a session id: exactly 32 bytes. */
@@ -87,8 +129,7 @@ export function nextSeq(reg: SidRegistry | undefined): number {
 export function assertFreshSid(reg: SidRegistry | undefined, device: Uint8Array, sid?: Uint8Array): void {
   const d = bytesToHex(device);
   const s = sid ? bytesToHex(sid) : undefined;
-  if (reg?.recent.some((e) => e.device === d || e.sid === d || (s !== undefined && (e.sid === s || e.device === s))))
-    fail('SID_REUSED', 'the service has already taken part in a session with this session id for the account; draw a fresh one', { sid: d });
+  if (reg?.recent.some((e) => e.device === d || e.sid === d || (s !== undefined && (e.sid === s || e.device === s)))) sidReused(d);
 }
 
 /** The registry with one more session (checked fresh; counter + 1; the oldest entries beyond `window` dropped). */

@@ -17,7 +17,7 @@ import { thresholdKeyInternals } from '../metadata/threshold-key.js';
 import { accountNonce, readAccountSalt } from '../tss/account-index.js';
 import { deriveNonHardened, parseDerivationPath } from '../tss/bip32.js';
 import { fail, InternalBug, isTkeyTssError } from '../errors.js';
-import { ethAddress, recoverPublicKey, toCompact65, toDer, toEthSignature, verifyDigest } from '../signature/ecdsa.js';
+import { ethAddress, recoverPublicKey, toCompact65, toDer, toEthSignature } from '../signature/ecdsa.js';
 import type { PresignBinding } from '../signature/presign-pool.js';
 import { signingDigest, type SigningRequest, type SigningRequestKind } from '../signature/request.js';
 import type { TssCheckpoint } from './checkpoint.js';
@@ -123,6 +123,7 @@ export type DerivationOption = { accountIndex?: number; bip32Path?: undefined } 
 export function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8Array): Uint8Array {
   const { accountIndex, bip32Path } = opts;
   if (accountIndex !== undefined && bip32Path !== undefined) fail('INVALID_ARGUMENT', 'accountIndex and bip32Path: give one of them');
+  if (accountIndex === undefined && bip32Path === undefined) return ZERO_SHIFT; // the root key: no metadata copy needed
   const m = c.tk.getMetadata();
   if (accountIndex !== undefined) {
     aInt(accountIndex, 'accountIndex');
@@ -326,12 +327,12 @@ export async function signOnlineWith(c: Core, mine: readonly { id: number; input
 }
 
 /** The pooled sign's nonce (`signingState`) and how it re-derives its binding after a stale-nonce refusal (true: unchanged). */
-interface StaleGate {
+export interface StaleGate {
   nonce: number | undefined;
   stale: () => Promise<boolean>;
 }
 
-function sameBinding(a: PresignBinding, b: PresignBinding): boolean {
+export function sameBinding(a: PresignBinding, b: PresignBinding): boolean {
   return (
     a.epoch === b.epoch &&
     equalBytes(a.publicKey, b.publicKey) &&
@@ -346,9 +347,10 @@ export function finished(kind: SigningRequestKind, digest: Uint8Array, out: Sign
   const r = bytesToNumberBE(out.r);
   const s = bytesToNumberBE(out.s);
   const v = out.recovery;
-  // the protocol verified it already; this is the client's own check of what it hands out
-  if (!verifyDigest(digest, r, s, out.publicKey) || !equalBytes(recoverPublicKey(digest, r, s, v), out.publicKey))
-    throw new InternalBug('the signature returned by the sign protocol does not verify');
+  // the protocol verified (r, s) under Y′ already; this is the client's own check of what it hands out, v
+  // included: the key recovered from (r, s, v) is Q = r⁻¹(s·R − m·G) with x(R) = r, so Q = Y′ means
+  // s·R = m·G + r·Y′, i.e. (r, s) verifies under Y′ — one recovery checks both (no second verification)
+  if (!equalBytes(recoverPublicKey(digest, r, s, v), out.publicKey)) throw new InternalBug('the signature returned by the sign protocol does not verify');
   return {
     kind,
     digest: Uint8Array.from(digest),

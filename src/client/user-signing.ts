@@ -29,8 +29,8 @@ import { aux as auxProtocol, type AuxInput } from '../../protocols/aux/index.js'
 import type { AuxInfo } from '../../protocols/aux/types.js';
 import { presign, Presignature, type PresignInput, type PresignOutput } from '../../protocols/presign/index.js';
 import { sign as signProtocol, type SignInput, type SignOutput } from '../../protocols/sign/index.js';
-import { derivationShift, finished, signOnlineWith, type DerivationOption, type Signature } from './signing.js';
-import { currentState, freshState, refOf, type Core } from './core.js';
+import { derivationShift, finished, sameBinding, signOnlineWith, type DerivationOption, type Signature, type StaleGate } from './signing.js';
+import { currentState, freshState, refOf, signingState, type Core } from './core.js';
 import { commitOps, settle } from './metadata-ops.js';
 import { checkpointOf, publicSharesAt } from './shares.js';
 import { SERVICE_INDEX, SERVICE_PARTY } from './service-party.js';
@@ -243,8 +243,11 @@ export async function presignUser(c: Core, count: number, signers: readonly numb
 /** Sign a request with the signer set `signers` (exactly t share indices): without the service when 1 is not among them. */
 export async function signUser(c: Core, request: SigningRequest, signers: readonly number[], derivation: DerivationOption = {}): Promise<Signature> {
   const { kind, digest } = signingDigest(request); // bad requests are refused before anything runs
-  await currentState(c);
-  const x = setContext(c, signers, derivation);
+  // with the service (one request, `signOnline`): no nonce round trip when the held state's nonce is known —
+  // the service compares it (a stale one: reload, ask once more); without the service: the device's own gate
+  const viaService = signers.includes(SERVICE_INDEX) && !!c.service.signOnline;
+  const nonce = viaService ? await signingState(c) : (await currentState(c), undefined);
+  let x = setContext(c, signers, derivation);
   let pooled: { sid: Uint8Array; pres: Map<number, Presignature> } | null = null;
   try {
     const rec = await c.pool.take(x.binding);
@@ -257,9 +260,24 @@ export async function signUser(c: Core, request: SigningRequest, signers: readon
     if (!isTkeyTssError(e, 'PRESIGN_POOL_EMPTY')) throw e;
   }
   if (pooled) {
-    const out = await signWith(c, x, pooled.sid, pooled.pres, digest);
+    const gate: StaleGate | undefined = viaService
+      ? {
+          nonce,
+          stale: async () => {
+            const was = x;
+            x = setContext(c, signers, derivation); // of the reloaded state
+            return sameBinding(was.binding, x.binding);
+          },
+        }
+      : undefined;
+    const out = await signWith(c, x, pooled.sid, pooled.pres, digest, gate);
     if (out) return finished(kind, digest, out, true);
-    // the service no longer holds its half (restarted): sign now with a fresh presignature
+    // the service no longer holds its half (restarted), or the state moved to another epoch: sign now with a fresh presignature
+  }
+  if (viaService) {
+    // the presign + sign path runs on the durable state (the pooled path may have skipped the gate)
+    await currentState(c);
+    x = setContext(c, signers, derivation);
   }
   const fresh = await presignOnce(c, x);
   const out = await signWith(c, x, fresh.sid, fresh.pres, digest);
@@ -267,7 +285,7 @@ export async function signUser(c: Core, request: SigningRequest, signers: readon
   return finished(kind, digest, out, false);
 }
 
-async function signWith(c: Core, x: SetContext, presignSid: Uint8Array, pres: Map<number, Presignature>, digest: Uint8Array): Promise<SignOutput | null> {
+async function signWith(c: Core, x: SetContext, presignSid: Uint8Array, pres: Map<number, Presignature>, digest: Uint8Array, gate?: StaleGate): Promise<SignOutput | null> {
   const burn = () => {
     for (const p of pres.values()) if (!p.consumed) p.consume(); // single use, whatever happened
   };
@@ -282,7 +300,7 @@ async function signWith(c: Core, x: SetContext, presignSid: Uint8Array, pres: Ma
   try {
     if (x.service && c.service.signOnline) {
       const mine = x.users.map((i) => ({ id: i, input: parts.find((p) => p.id === i)!.input }));
-      return await signOnlineWith(c, mine, { sid: c.rng.bytes(32), index: x.users[0]!, signers: x.users, base: x.base, presignSid, digest, shift: x.shift }, true);
+      return await signOnlineWith(c, mine, { sid: c.rng.bytes(32), index: x.users[0]!, signers: x.users, base: x.base, presignSid, digest, shift: x.shift }, true, gate);
     }
     if (x.service) {
       let svc;

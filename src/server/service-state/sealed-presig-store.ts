@@ -14,17 +14,22 @@ import type { ServiceAccountRecord } from '../../client/service-store.js';
 import { sealAccountRow } from './sealed-share-store.js';
 import { aKeyring, type Keyring } from './kek.js';
 import { KIND_ACCOUNT, KIND_PRESIG, openRow, presigKey, SEP, sealFor } from './kinds.js';
+import { registering, sidRows, SidRows } from './sid-rows.js';
 
 const SID = /^[0-9a-f]{64}$/;
 
 export class SealedPresigStore implements PresigStore {
   readonly #store: StateSpace;
   readonly #keyring: Keyring;
+  /** The sid registry rows in the same store (`takeRegistering` writes them in the take's step). */
+  readonly sidRows: SidRows;
 
   constructor(store: StateSpace, keyring: Keyring) {
-    if (typeof store?.stateTake !== 'function' || typeof store.stateTakeAndPut !== 'function') fail('INVALID_ARGUMENT', 'store: expected a server store with the state space');
+    if (typeof store?.stateTake !== 'function' || typeof store.stateTakeAndPut !== 'function' || typeof store.stateTakeAndInsert !== 'function')
+      fail('INVALID_ARGUMENT', 'store: expected a server store with the state space');
     this.#store = store;
     this.#keyring = aKeyring(keyring);
+    this.sidRows = new SidRows(store);
   }
 
   async put(account: string, sid: string, epoch: number, value: Presignature): Promise<void> {
@@ -58,6 +63,18 @@ export class SealedPresigStore implements PresigStore {
     if (typeof sid !== 'string' || !SID.test(sid)) return undefined;
     const value = sealAccountRow(this.#keyring, account, record);
     return this.#opened(await this.#store.stateTakeAndPut({ kind: KIND_PRESIG, key: presigKey(account, sid) }, { kind: KIND_ACCOUNT, key: account, value }));
+  }
+
+  /**
+   * The sign path's single durable commit: take the half AND insert the sign's sid rows in ONE
+   * atomic step (`stateTakeAndInsert`: one statement on PostgreSQL, one frame on the embedded
+   * store); the account record is not written. A sid registered already: SID_REUSED, the half
+   * stays. No half: nothing written.
+   */
+  async takeRegistering(account: string, sid: string, values: readonly string[], atMs: number): Promise<Presignature | undefined> {
+    if (typeof sid !== 'string' || !SID.test(sid)) return undefined;
+    const rows = sidRows(account, values, atMs);
+    return this.#opened(await registering(values, () => this.#store.stateTakeAndInsert({ kind: KIND_PRESIG, key: presigKey(account, sid) }, rows)));
   }
 
   #opened(row: StateRow | undefined): Presignature | undefined {

@@ -7,13 +7,11 @@
  * (`SERVER_UNAVAILABLE`: the client fails over).
  * @module
  */
-import { pointToHex } from '../../curve.js';
+import { bytesToHex } from '../../bytes.js';
 import { fail } from '../../errors.js';
-import { aMetadataPub } from '../../client/checkpoint.js';
 import type { ServiceParty } from '../../client/service-party.js';
 import type { AccountRef } from '../../client/service-api.js';
 import type { RpcGuard, ServiceGrant } from '../../client/service-rpc.js';
-import { aTssTag } from '../../tss/tss-tag.js';
 import type { OidcVerifier } from '../auth/oidc.js';
 import type { SessionTokens } from '../auth/session-token.js';
 import type { AccountCaps } from './caps.js';
@@ -79,19 +77,20 @@ export class ServiceGuard implements RpcGuard {
     });
   }
 
-  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string } }): Promise<(error?: unknown) => void> {
+  admit(call: { method: string; account: AccountRef; subject: { iss: string; sub: string }; sid?: Uint8Array }): Promise<(error?: unknown) => void> {
     return this.#refusing(call.method, async () => {
       this.#open();
       await this.#party.authorize(call.account, call.subject, call.method === 'keygenParticipant' ? 'create' : 'use');
-      const key = `${pointToHex(aMetadataPub(call.account.metadataPub, 'account.metadataPub'), true)}/${aTssTag(call.account.tssTag)}`;
-      const release = await this.#caps.admit(key, call.method, () => this.#party.presignatureCount(call.account));
+      const key = this.#party.accountKey(call.account);
+      const sid = call.sid instanceof Uint8Array && call.sid.length === 32 ? bytesToHex(call.sid) : undefined;
+      const release = await this.#caps.admit(key, call.method, () => this.#party.presignatureCount(call.account), sid);
       this.#inflight++;
       const ended = this.#events.onAdmitted?.(call.method);
       let done = false;
       return (error?: unknown) => {
         if (done) return;
         done = true;
-        release();
+        release(error);
         ended?.(error);
         if (--this.#inflight === 0) for (const f of this.#idle.splice(0)) f();
       };

@@ -31,9 +31,9 @@ import { cryptoRng } from '../../rng.js';
 import { errnoOf, fsyncDir, pidAlive } from '../../storage/durable-fs.js';
 import { RowState, StagedWrites } from './row-state.js';
 import { StagedState, StateTable, type StateChange, type StateOp, type StateResult } from './state-table.js';
-import type { StateListOptions, StatePutOptions, StateRow } from './state-types.js';
+import type { StateInsert, StateListOptions, StatePutOptions, StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
-import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakePutArgs } from './state-args.js';
+import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateInsertArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakeInsertArgs, stateTakePutArgs } from './state-args.js';
 import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
 
 const LOG = 'rows.log';
@@ -395,6 +395,15 @@ export class EmbeddedStore implements ServerStore {
   async stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined> {
     const a = stateTakePutArgs(take, put);
     const op: StateOp = { op: 'takePut', take: a.take, put: { ...a.put, value: a.put.value.slice() } };
+    return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
+  }
+
+  async stateInsert(rows: readonly StateInsert[]): Promise<void> {
+    await this.#enqueue({ k: 'state', op: { op: 'insert', rows: stateInsertArgs(rows) } }); // one frame
+  }
+
+  async stateTakeAndInsert(take: { kind: string; key: string }, rows: readonly StateInsert[]): Promise<StateRow | undefined> {
+    const op: StateOp = { op: 'takeInsert', ...stateTakeInsertArgs(take, rows) };
     return (await this.#enqueue({ k: 'state', op })) as StateRow | undefined; // one frame, one fdatasync (shared with its group)
   }
 

@@ -14,10 +14,10 @@ import { sha256 } from '../../hash.js';
 import { utf8ToBytes } from '../../bytes.js';
 import { migrate } from './migrate.js';
 import { watchConnection } from './pg-connection.js';
-import type { StateListOptions, StatePutOptions, StateRow } from './state-types.js';
+import type { StateInsert, StateListOptions, StatePutOptions, StateRow } from './state-types.js';
 import { newLockId, rowKey, type Row, type RowAddress, type RowBatch, type ServerStore, type WriteResult } from './types.js';
 import { filterReplays } from './replay-rule.js';
-import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakePutArgs } from './state-args.js';
+import { assertLockName, stateCountArgs, stateDeleteArgs, stateDeleteBelowArgs, stateInsertArgs, stateListArgs, statePutArgs, stateRowArgs, stateTakeInsertArgs, stateTakePutArgs } from './state-args.js';
 import { assertAccount, assertRowAddress, assertRowBatch, assertRows } from './validate.js';
 
 /** The advisory-lock key of a `withStateLock` name: the first 8 bytes of SHA-256("tkey-tss/state-lock/" ‖ name), signed. */
@@ -34,6 +34,12 @@ export interface PostgresStoreOptions {
   url: string;
   /** Pool size (default 10). */
   poolMax?: number;
+}
+
+/** Rows to insert as four array parameters $first … $first+3 (one statement for any number of rows). */
+const unnestRows = (first: number): string => `unnest($${first}::text[], $${first + 1}::text[], $${first + 2}::bigint[], $${first + 3}::bytea[]) AS v(kind, key, epoch, value)`;
+function unnestParams(rows: readonly { kind: string; key: string; epoch: number; value: Uint8Array }[]): unknown[] {
+  return [rows.map((r) => r.kind), rows.map((r) => r.key), rows.map((r) => String(r.epoch)), rows.map((r) => Buffer.from(r.value))];
 }
 
 function dbError(e: unknown): unknown {
@@ -307,6 +313,41 @@ export class PostgresStore implements ServerStore {
       }
       return stateRow(t.rows[0]!);
     });
+  }
+
+  /** One statement (atomic): a row that exists fails the unique key (23505) and nothing is inserted; concurrent inserters of one row from any process — exactly one succeeds. */
+  async stateInsert(rows: readonly StateInsert[]): Promise<void> {
+    const rs = stateInsertArgs(rows);
+    await this.#inserting(rs, () => this.#pool.query(`INSERT INTO tkey_state (kind, key, epoch, version, value) SELECT v.kind, v.key, v.epoch, 1, v.value FROM ${unnestRows(1)}`, unnestParams(rs)));
+  }
+
+  /**
+   * ONE statement: the take's DELETE … RETURNING (concurrent takers serialise on the row lock: one
+   * gets it) and, only when it returned the row, the INSERT of `rows`; a row that exists fails the
+   * unique key, which fails the whole statement — the delete included. One round trip, no
+   * transaction block.
+   */
+  async stateTakeAndInsert(take: { kind: string; key: string }, rows: readonly StateInsert[]): Promise<StateRow | undefined> {
+    const { take: tk, rows: rs } = stateTakeInsertArgs(take, rows);
+    const r = await this.#inserting(rs, () =>
+      this.#pool.query<StateDbRow>(
+        `WITH t AS (DELETE FROM tkey_state WHERE kind = $1 AND key = $2 RETURNING kind, key, epoch, version, value),
+              i AS (INSERT INTO tkey_state (kind, key, epoch, version, value) SELECT v.kind, v.key, v.epoch, 1, v.value FROM ${unnestRows(3)} WHERE EXISTS (SELECT 1 FROM t) RETURNING 1)
+         SELECT kind, key, epoch, version, value FROM t`,
+        [tk.kind, tk.key, ...unnestParams(rs)],
+      ),
+    );
+    return r.rows.length ? stateRow(r.rows[0]!) : undefined;
+  }
+
+  /** Run an insert statement: a unique-key violation is STORAGE_CONFLICT (nothing written), any other failure STORAGE_IO. */
+  async #inserting<R>(rows: readonly { kind: string }[], q: () => Promise<R>): Promise<R> {
+    try {
+      return await q();
+    } catch (e) {
+      if ((e as { code?: unknown })?.code === '23505') throw new StorageConflict('state: a row to insert exists already; nothing written', { kind: rows[0]!.kind, expected: null });
+      throw dbError(e);
+    }
   }
 
   async stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number> {

@@ -6,11 +6,17 @@
  */
 import { fail } from '../../errors.js';
 import { MAX_STATE_VALUE, type StateListOptions, type StatePutOptions } from './state-types.js';
-import { assertExpected, assertStateEpoch, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
+import { assertExpected, assertStateEpoch, assertStateInserts, assertStateKey, assertStateKind, assertStateValue } from './validate.js';
 
 export interface StateRowArgs {
   kind: string;
   key: string;
+}
+
+/** A row to insert, checked (its value copied). */
+export interface StateInsertArgs extends StateRowArgs {
+  value: Uint8Array;
+  epoch: number;
 }
 
 export interface StatePutArgs extends StateRowArgs {
@@ -70,4 +76,18 @@ export function stateDeleteBelowArgs(kind: unknown, prefix: unknown, epoch: unkn
 export function assertLockName(name: unknown): string {
   if (typeof name !== 'string' || name.length === 0) fail('INVALID_ARGUMENT', 'lock name: expected a non-empty string');
   return name;
+}
+
+/** stateInsert: 1–64 rows (each kind, key, value ≤ MAX_STATE_VALUE copied, epoch), no row twice. */
+export function stateInsertArgs(rows: unknown): StateInsertArgs[] {
+  return assertStateInserts(rows, MAX_STATE_VALUE);
+}
+
+/** stateTakeAndInsert: the row taken, then the rows inserted (the taken row not among them). */
+export function stateTakeInsertArgs(take: unknown, rows: unknown): { take: StateRowArgs; rows: StateInsertArgs[] } {
+  const t = take as Partial<StateRowArgs> | null | undefined;
+  const tk = stateRowArgs(t?.kind, t?.key);
+  const rs = stateInsertArgs(rows);
+  if (rs.some((r) => r.kind === tk.kind && r.key === tk.key)) fail('INVALID_ARGUMENT', 'stateTakeAndInsert: the row taken is among the rows inserted');
+  return { take: tk, rows: rs };
 }

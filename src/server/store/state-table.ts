@@ -23,7 +23,17 @@ export type StateOp =
   | { op: 'delete'; kind: string; key: string; expected: number | undefined }
   | { op: 'take'; kind: string; key: string }
   | { op: 'takePut'; take: { kind: string; key: string }; put: { kind: string; key: string; value: Uint8Array; epoch: number; expected: number | null | undefined } }
+  | { op: 'insert'; rows: InsertRow[] }
+  | { op: 'takeInsert'; take: { kind: string; key: string }; rows: InsertRow[] }
   | { op: 'deleteBelow'; kind: string; prefix: string; epoch: number };
+
+/** A row an `insert` / `takeInsert` writes (insert only). */
+export interface InsertRow {
+  kind: string;
+  key: string;
+  value: Uint8Array;
+  epoch: number;
+}
 
 export type StateResult = number | boolean | StateRow | undefined;
 
@@ -112,6 +122,23 @@ export class StagedState {
       const { log: putLog } = this.stage({ op: 'put', ...o.put }); // throws (nothing staged) when the precondition fails
       const row: StateRow = { kind: o.take.kind, key: o.take.key, epoch: cur.epoch, version: cur.version, value: cur.value.slice() };
       return { result: row, log: [this.#del(o.take.kind, o.take.key), ...putLog] };
+    }
+    if (o.op === 'insert' || o.op === 'takeInsert') {
+      const cur = o.op === 'takeInsert' ? this.#current(o.take.kind, o.take.key) : undefined;
+      if (o.op === 'takeInsert' && !cur) return { result: undefined, log: [] };
+      // every precondition first: a row that exists stages nothing at all
+      for (const r of o.rows) {
+        const there = this.#current(r.kind, r.key);
+        if (there) throw new StorageConflict(`state ${r.kind}/${r.key.slice(0, 24)}… exists (version ${there.version})`, { kind: r.kind, key: r.key, expected: null, actual: there.version });
+      }
+      const log: StateChange[] = [];
+      let row: StateRow | undefined;
+      if (o.op === 'takeInsert') {
+        row = { kind: o.take.kind, key: o.take.key, epoch: cur!.epoch, version: cur!.version, value: cur!.value.slice() };
+        log.push(this.#del(o.take.kind, o.take.key));
+      }
+      for (const r of o.rows) log.push(this.#put(r.kind, r.key, r.epoch, 1, r.value));
+      return { result: row, log };
     }
     if (o.op === 'take') {
       const cur = this.#current(o.kind, o.key);

@@ -23,6 +23,14 @@ export interface StatePutOptions {
   epoch?: number;
 }
 
+/** A row to insert (insert only: it must not exist). */
+export interface StateInsert {
+  kind: string;
+  key: string;
+  value: Uint8Array;
+  epoch?: number;
+}
+
 export interface StateListOptions {
   /** Only keys starting with this. */
   prefix?: string;
@@ -52,6 +60,19 @@ export interface StateSpace {
    * durable commit.
    */
   stateTakeAndPut(take: { kind: string; key: string }, put: { kind: string; key: string; value: Uint8Array } & StatePutOptions): Promise<StateRow | undefined>;
+  /**
+   * Insert every row, all or nothing (one PostgreSQL statement, one embedded frame): a row that
+   * exists already — from any process — is STORAGE_CONFLICT (`details.key`) and nothing is
+   * written. The co-signing service's sid registry (`service-state/sid-rows.ts`).
+   */
+  stateInsert(rows: readonly StateInsert[]): Promise<void>;
+  /**
+   * ONE atomic step: take (delete-returning) the row `take` and — only when it was there — insert
+   * `rows`. A row of `rows` that exists: STORAGE_CONFLICT and nothing changed (the take is undone).
+   * Returns the taken row, or undefined (nothing written). The sign path's single commit: a
+   * presignature half taken and the sign's session ids registered (PostgreSQL: one statement).
+   */
+  stateTakeAndInsert(take: { kind: string; key: string }, rows: readonly StateInsert[]): Promise<StateRow | undefined>;
   /** Delete every row of `kind` with a key starting with `prefix` and an epoch below `epoch`; returns how many. */
   stateDeleteBelow(kind: string, prefix: string, epoch: number): Promise<number>;
   /** Run `fn` holding the named lock (other holders of the same name wait; on PostgreSQL across processes). */

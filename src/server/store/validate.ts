@@ -72,6 +72,19 @@ export function assertStateValue(value: unknown, max: number): Uint8Array {
   return value;
 }
 
+/** Rows to insert: 1–64 of them, each a valid (kind, key, value, epoch), no (kind, key) twice. */
+export function assertStateInserts(rows: unknown, max: number): { kind: string; key: string; value: Uint8Array; epoch: number }[] {
+  if (!Array.isArray(rows) || rows.length === 0 || rows.length > 64) fail('INVALID_ARGUMENT', 'rows: expected 1–64 rows to insert');
+  const seen = new Set<string>();
+  return rows.map((r: { kind?: unknown; key?: unknown; value?: unknown; epoch?: unknown }) => {
+    const row = { kind: assertStateKind(r?.kind), key: assertStateKey(r?.key), value: assertStateValue(r?.value, max).slice(), epoch: assertStateEpoch(r?.epoch ?? 0) };
+    const slot = `${row.kind}\u0000${row.key}`;
+    if (seen.has(slot)) fail('INVALID_ARGUMENT', `rows: ${row.kind}/${row.key.slice(0, 24)}… appears twice`);
+    seen.add(slot);
+    return row;
+  });
+}
+
 /** `expected`: undefined, null or a positive version. */
 export function assertExpected(expected: unknown): number | null | undefined {
   if (expected === undefined || expected === null) return expected;
