@@ -417,14 +417,7 @@ export class Session<I = unknown, S = unknown, O = unknown> {
   receiveAsync(msg: Message): Promise<Message[]> {
     return this.#enqueue(async () => {
       this.#assertLive();
-      if (this.#status === 'done') {
-        this.#accept(msg);
-        return [];
-      }
-      return this.#guardAsync(async () => {
-        if (!this.#accept(msg)) return [];
-        return this.#status === 'running' ? this.#advanceAsync() : [];
-      });
+      return this.#acceptAsync(msg);
     });
   }
 
@@ -433,15 +426,19 @@ export class Session<I = unknown, S = unknown, O = unknown> {
     return this.#enqueue(async () => {
       this.#assertLive();
       const msg = this.#decodeWire(bytes);
-      if (msg === null) return [];
-      if (this.#status === 'done') {
-        this.#accept(msg);
-        return [];
-      }
-      return this.#guardAsync(async () => {
-        if (!this.#accept(msg)) return [];
-        return this.#status === 'running' ? this.#advanceAsync() : [];
-      });
+      return msg === null ? [] : this.#acceptAsync(msg);
+    });
+  }
+
+  /** One message into an async session: stored (or checked as a retransmission once done), then the rounds it completes. */
+  async #acceptAsync(msg: Message): Promise<Message[]> {
+    if (this.#status === 'done') {
+      this.#accept(msg);
+      return [];
+    }
+    return this.#guardAsync(async () => {
+      if (!this.#accept(msg)) return [];
+      return this.#status === 'running' ? this.#advanceAsync() : [];
     });
   }
 

@@ -72,75 +72,122 @@ interface Pending {
   bytes: Uint8Array;
 }
 
-export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions): SimResult<O> {
-  const wire = opts.wire ?? true;
+/**
+ * What simulate and simulateAsync share: the parties' sessions, the run's records, the delivery
+ * queue (`next` takes the message `opts.order` picks), `post` (a party's output onto the queue),
+ * `admit` (a delivery after `opts.deliver`, recorded as received; null: dropped), `aborted` and
+ * `result`.
+ */
+function openRun<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions, parallel: boolean) {
   const specs = parties.map((p) => ({ id: p.id, owns: [...p.owns] }));
   const sessions = new Map<number, Session<I, S, O>>();
   for (const p of parties) {
     const hooks = opts.hooks?.(p.id);
     const onProgress = opts.onProgress ? (e: ProgressEvent) => opts.onProgress!(p.id, e) : undefined;
-    sessions.set(p.id, Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, { rng: p.rng, ...(opts.replay ? { replay: true } : {}), ...(hooks ? { hooks } : {}), ...(onProgress ? { onProgress } : {}) }));
+    sessions.set(
+      p.id,
+      Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, {
+        rng: p.rng,
+        ...(opts.replay ? { replay: true } : {}),
+        ...(hooks ? { hooks } : {}),
+        ...(onProgress ? { onProgress } : {}),
+        ...(parallel && opts.parallel ? { parallel: opts.parallel } : {}),
+      }),
+    );
   }
   const outputs = new Map<number, O>();
   const aborts = new Map<number, ProtocolAbort>();
   const unconfirmed = new Map<number, O>();
   const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
   const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
-  const queue: Pending[] = [];
   const crashed = new Map<number, unknown>();
-
-  const post = (from: number, msgs: Message[]): void => {
-    for (const m of msgs) {
-      const bytes = encodeMessage(m);
-      sent.get(from)!.push(bytes);
-      const targets = m.to === null ? parties.map((p) => p.id).filter((id) => id !== from) : [m.to];
-      for (const to of targets) queue.push({ to, msg: m, bytes });
-    }
+  const queue: Pending[] = [];
+  const keepUnconfirmed = (id: number): void => {
+    const u = sessions.get(id)!.unconfirmed;
+    if (u !== undefined) unconfirmed.set(id, u);
   };
+  return {
+    sessions,
+    outputs,
+    aborts,
+    crashed,
+    queue,
+    wire: opts.wire ?? true,
+    stopped: (id: number): boolean => aborts.has(id) || crashed.has(id),
+    post(from: number, msgs: Message[]): void {
+      for (const m of msgs) {
+        const bytes = encodeMessage(m);
+        sent.get(from)!.push(bytes);
+        const targets = m.to === null ? parties.map((p) => p.id).filter((id) => id !== from) : [m.to];
+        for (const to of targets) queue.push({ to, msg: m, bytes });
+      }
+    },
+    next(): Pending {
+      const order = opts.order ?? 'fifo';
+      const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
+      return queue.splice(at, 1)[0]!;
+    },
+    admit({ to, msg, bytes }: Pending): { m: Message; b: Uint8Array } | null {
+      let m: Message | null = msg;
+      let b = bytes;
+      if (opts.deliver) {
+        m = opts.deliver(structuredClone(msg), to);
+        if (m === null) return null;
+        b = encodeMessage(m);
+      }
+      received.get(to)!.push(b);
+      return { m, b };
+    },
+    /** A party's step ended: a ProtocolAbort is its abort (its unconfirmed output kept), another error of a `faulty` party its crash; anything else is rethrown. */
+    failed(id: number, e: unknown): void {
+      if (e instanceof ProtocolAbort) {
+        if (!aborts.has(id)) aborts.set(id, e);
+        keepUnconfirmed(id);
+      } else if (opts.faulty?.includes(id)) {
+        if (!crashed.has(id)) crashed.set(id, e);
+      } else throw e;
+    },
+    settled(id: number): void {
+      const s = sessions.get(id)!;
+      if (s.status === 'done' && !outputs.has(id)) outputs.set(id, s.output as O);
+    },
+    result(): SimResult<O> {
+      const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
+      const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
+      for (const id of stalled) keepUnconfirmed(id);
+      return { outputs, aborts, unconfirmed, stalled, crashed, sent, received, dropped };
+    },
+  };
+}
+
+export function simulate<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions): SimResult<O> {
+  const run = openRun(protocol, parties, opts, false);
+  const { sessions, queue, wire } = run;
   const step = (id: number, fn: () => Message[]): void => {
     try {
-      post(id, fn());
+      run.post(id, fn());
     } catch (e) {
-      if (e instanceof ProtocolAbort) {
-        aborts.set(id, e);
-        const u = sessions.get(id)!.unconfirmed;
-        if (u !== undefined) unconfirmed.set(id, u);
-      } else if (opts.faulty?.includes(id)) crashed.set(id, e);
-      else throw e;
+      run.failed(id, e);
     }
-    const s = sessions.get(id)!;
-    if (s.status === 'done' && !outputs.has(id)) outputs.set(id, s.output as O);
+    run.settled(id);
   };
 
   for (const p of parties) step(p.id, () => sessions.get(p.id)!.start());
   while (queue.length > 0) {
-    const order = opts.order ?? 'fifo';
-    const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
-    const { to, msg, bytes } = queue.splice(at, 1)[0]!;
-    if (aborts.has(to) || crashed.has(to)) continue;
+    const item = run.next();
+    const { to, msg } = item;
+    if (run.stopped(to)) continue;
     const session = sessions.get(to)!;
     for (const junk of opts.inject?.(structuredClone(msg), to) ?? []) {
-      if (aborts.has(to) || crashed.has(to)) break;
+      if (run.stopped(to)) break;
       step(to, () => (wire ? session.receiveWire(wireOf(junk)) : session.receive(junk as Message)));
     }
-    if (aborts.has(to) || crashed.has(to)) continue;
-    let m: Message | null = msg;
-    let b = bytes;
-    if (opts.deliver) {
-      m = opts.deliver(structuredClone(msg), to);
-      if (m === null) continue;
-      b = encodeMessage(m);
-    }
-    received.get(to)!.push(b);
-    step(to, () => (wire ? session.receiveWire(b) : session.receive(m)));
+    if (run.stopped(to)) continue;
+    const d = run.admit(item);
+    if (d === null) continue;
+    step(to, () => (wire ? session.receiveWire(d.b) : session.receive(d.m)));
   }
-  const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
-  const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
-  for (const id of stalled) {
-    const u = sessions.get(id)!.unconfirmed;
-    if (u !== undefined) unconfirmed.set(id, u);
-  }
-  return { outputs, aborts, unconfirmed, stalled, crashed, sent, received, dropped };
+  return run.result();
 }
 
 /** Injected junk on the wire: an envelope's canonical bytes, bytes as they are, else bytes that decode to nothing. */
@@ -161,61 +208,28 @@ function wireOf(junk: unknown): Uint8Array {
  * run unless the party is `faulty`.
  */
 export async function simulateAsync<I, S, O>(protocol: Protocol<I, S, O>, parties: readonly SimParty<I>[], opts: SimOptions): Promise<SimResult<O>> {
-  const wire = opts.wire ?? true;
-  const specs = parties.map((p) => ({ id: p.id, owns: [...p.owns] }));
-  const sessions = new Map<number, Session<I, S, O>>();
-  for (const p of parties) {
-    const hooks = opts.hooks?.(p.id);
-    const onProgress = opts.onProgress ? (e: ProgressEvent) => opts.onProgress!(p.id, e) : undefined;
-    sessions.set(
-      p.id,
-      Session.create(protocol, { sid: opts.sid, self: p.id, parties: specs, threshold: opts.threshold }, p.input, {
-        rng: p.rng,
-        ...(opts.replay ? { replay: true } : {}),
-        ...(hooks ? { hooks } : {}),
-        ...(onProgress ? { onProgress } : {}),
-        ...(opts.parallel ? { parallel: opts.parallel } : {}),
-      }),
-    );
-  }
-  const outputs = new Map<number, O>();
-  const aborts = new Map<number, ProtocolAbort>();
-  const unconfirmed = new Map<number, O>();
-  const sent = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
-  const received = new Map<number, Uint8Array[]>(parties.map((p) => [p.id, []]));
-  const queue: Pending[] = [];
-  const crashed = new Map<number, unknown>();
+  const run = openRun(protocol, parties, opts, true);
+  const { sessions, queue, wire } = run;
   const running = new Set<Promise<void>>();
   let failure: { e: unknown } | null = null;
-
-  const post = (from: number, msgs: Message[]): void => {
-    for (const m of msgs) {
-      const bytes = encodeMessage(m);
-      sent.get(from)!.push(bytes);
-      const targets = m.to === null ? parties.map((p) => p.id).filter((id) => id !== from) : [m.to];
-      for (const to of targets) queue.push({ to, msg: m, bytes });
-    }
-  };
-  const stopped = (id: number): boolean => aborts.has(id) || crashed.has(id);
   const step = (id: number, fn: () => Promise<Message[]>): void => {
-    const p = fn().then(
-      (msgs) => {
-        if (!stopped(id)) post(id, msgs);
-      },
-      (e: unknown) => {
-        if (e instanceof ProtocolAbort) {
-          if (!aborts.has(id)) aborts.set(id, e);
-          const u = sessions.get(id)!.unconfirmed;
-          if (u !== undefined) unconfirmed.set(id, u);
-        } else if (opts.faulty?.includes(id)) {
-          if (!crashed.has(id)) crashed.set(id, e);
-        } else failure ??= { e };
-      },
-    ).finally(() => {
-      running.delete(p);
-      const s = sessions.get(id)!;
-      if (s.status === 'done' && !outputs.has(id)) outputs.set(id, s.output as O);
-    });
+    const p = fn()
+      .then(
+        (msgs) => {
+          if (!run.stopped(id)) run.post(id, msgs);
+        },
+        (e: unknown) => {
+          try {
+            run.failed(id, e);
+          } catch (x) {
+            failure ??= { e: x };
+          }
+        },
+      )
+      .finally(() => {
+        running.delete(p);
+        run.settled(id);
+      });
     running.add(p);
   };
 
@@ -227,28 +241,14 @@ export async function simulateAsync<I, S, O>(protocol: Protocol<I, S, O>, partie
       await Promise.race(running);
       continue;
     }
-    const order = opts.order ?? 'fifo';
-    const at = order === 'fifo' ? 0 : order === 'lifo' ? queue.length - 1 : Number(randomBelow(order, BigInt(queue.length)));
-    const { to, msg, bytes } = queue.splice(at, 1)[0]!;
-    if (stopped(to)) continue;
+    const item = run.next();
+    const { to, msg } = item;
+    if (run.stopped(to)) continue;
     const session = sessions.get(to)!;
     for (const junk of opts.inject?.(structuredClone(msg), to) ?? []) step(to, () => (wire ? session.receiveWireAsync(wireOf(junk)) : session.receiveAsync(junk as Message)));
-    let m: Message | null = msg;
-    let b = bytes;
-    if (opts.deliver) {
-      m = opts.deliver(structuredClone(msg), to);
-      if (m === null) continue;
-      b = encodeMessage(m);
-    }
-    received.get(to)!.push(b);
-    const mm = m;
-    step(to, () => (wire ? session.receiveWireAsync(b) : session.receiveAsync(mm)));
+    const d = run.admit(item);
+    if (d === null) continue;
+    step(to, () => (wire ? session.receiveWireAsync(d.b) : session.receiveAsync(d.m)));
   }
-  const stalled = parties.map((p) => p.id).filter((id) => !outputs.has(id) && !aborts.has(id) && !crashed.has(id));
-  const dropped = new Map(parties.map((p) => [p.id, sessions.get(p.id)!.dropped.total]));
-  for (const id of stalled) {
-    const u = sessions.get(id)!.unconfirmed;
-    if (u !== undefined) unconfirmed.set(id, u);
-  }
-  return { outputs, aborts, unconfirmed, stalled, crashed, sent, received, dropped };
+  return run.result();
 }

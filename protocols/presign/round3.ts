@@ -89,12 +89,7 @@ export const round3: Round<PresignState, PresignOutput> = {
       delta += sk.decrypt(c.D) + b;
       chi += sk.decrypt(c.Dh) + bh;
     }
-    const delta_i = modN(delta);
-    const chi_i = modN(chi);
-    if (chi_i === 0n) throw new ProtocolAbort('DEGENERATE_RESULT', 3, [], 'χ_i = 0');
-    const S_i = mulSecret(Gamma, chi_i);
-    const bc: Payload = { delta: scalarBytes(delta_i), Delta: pointBytes(Delta_i), S: pointBytes(S_i) };
-    const outbox: Outgoing[] = [{ to: null, payload: bc }];
+    const { delta_i, chi_i, bc, outbox } = ownBroadcast(delta, chi, Gamma, Delta_i);
     for (const j of state.signers) {
       if (j === ctx.self) continue;
       const psi2 = logstar.prove({ key: pkFast, C: state.K!, X: Delta_i, g: Gamma, rp: ringPedersenOf(aux, j) }, { x: k, rho: state.rho! }, proofTranscript(ctx.sid, cfg, ctx.self, 'psi-double-prime', j), ctx.rng, { r: takeNonce(aux, ctx.self), mu: takeMask(aux, j, 'mu'), gamma: takeMask(aux, j, 'gamma') });
@@ -164,14 +159,19 @@ export const round3: Round<PresignState, PresignOutput> = {
       abortUnless(results[v++] as Verdict, 2, e.j, "Πlog* ψ'");
     }
     if (Gamma.equals(IDENTITY)) throw new ProtocolAbort('DEGENERATE_RESULT', 2, [], 'Γ is the identity');
-    const delta_i = modN(delta);
-    const chi_i = modN(chi);
-    if (chi_i === 0n) throw new ProtocolAbort('DEGENERATE_RESULT', 3, [], 'χ_i = 0');
-    const S_i = mulSecret(Gamma, chi_i);
-    const bc: Payload = { delta: scalarBytes(delta_i), Delta: pointBytes(Delta_i), S: pointBytes(S_i) };
-    const outbox: Outgoing[] = [{ to: null, payload: bc }];
+    const { delta_i, chi_i, bc, outbox } = ownBroadcast(delta, chi, Gamma, Delta_i);
     prove.forEach((t, n) => outbox.push({ to: t.peer, payload: { psi2: results[verify.length + n] as Uint8Array } }));
     const recv: [number, MtaCts][] = ok.map(({ j, m }) => [j, m.cts]);
     return { state: { ...state, recv, Gamma: pointBytes(Gamma), delta_i, chi_i, bc3: bc }, outbox };
   },
 };
+
+/** δ_i = δ mod q, χ_i = χ mod q (χ_i = 0: DEGENERATE_RESULT), S_i = χ_i·Γ; the broadcast {δ_i, Δ_i, S_i} first in the outbox. */
+function ownBroadcast(delta: bigint, chi: bigint, Gamma: Point, Delta_i: Point): { delta_i: bigint; chi_i: bigint; bc: Payload; outbox: Outgoing[] } {
+  const delta_i = modN(delta);
+  const chi_i = modN(chi);
+  if (chi_i === 0n) throw new ProtocolAbort('DEGENERATE_RESULT', 3, [], 'χ_i = 0');
+  const S_i = mulSecret(Gamma, chi_i);
+  const bc: Payload = { delta: scalarBytes(delta_i), Delta: pointBytes(Delta_i), S: pointBytes(S_i) };
+  return { delta_i, chi_i, bc, outbox: [{ to: null, payload: bc }] };
+}
