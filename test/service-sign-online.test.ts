@@ -41,6 +41,7 @@ import { accountEnv, deviceAux, NOW, POSTBOX, SERVICE_KEY } from './helpers/acco
 import { nobleVerify } from './helpers/verify-signature.js';
 import { SKIP_NOTE } from './helpers/postgres.js';
 import { storeBackends } from './helpers/store-backends.js';
+import type { ServerStore } from '../src/server/store/types.js';
 import { PRIMES_FILE } from './helpers/test-primes.js';
 
 const DEVICE = 2;
@@ -228,6 +229,37 @@ describe('signOnline in process: the nonce gate, one request, tampering', () => 
 });
 
 
+/**
+ * Two service nodes on one store location (each its own in-process account lock), an account
+ * created through node A with `presigns` presignatures, and its checkpoint as the service reads it.
+ */
+async function twoNodes(opener: () => Promise<ServerStore>, label: string, presigns: number, now?: () => number) {
+  const storage = new MemoryStorage();
+  const pool = new PresignPool(new MemoryPresignStore());
+  const node = (state: ServiceState) => new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: inProcessAccountLock(), aux: state.aux, rng: cryptoRng, ...(now ? { now } : {}) });
+  const storeA = await opener();
+  const storeB = await opener();
+  const close = async (): Promise<void> => {
+    await storeA.close();
+    if (storeB !== storeA) await storeB.close();
+  };
+  try {
+    const stateA = await openServiceState(storeA, K1, { primesFile: PRIMES_FILE });
+    const stateB = await openServiceState(storeB, K1);
+    const [A, B] = [node(stateA), node(stateB)];
+    const { account } = await TssAccount.create({ storage, postboxKey: POSTBOX, service: A, transport: new SimulatorTransport(), rng: seededRng(label), now: NOW, presignPool: pool, aux: deviceAux(1) });
+    expect(await account.presign(presigns)).toBe(presigns);
+    const [acct] = await stateA.shares.accounts();
+    const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
+    const k = scalarFromBytes(stateA.identityKey);
+    const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
+    return { storage, pool, storeA, storeB, stateA, stateB, A, B, account, acct: acct!, ref, base, close };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
 const backends = storeBackends('tkey-sign-online-', { sharedEmbedded: true });
 
 for (const be of backends) {
@@ -235,22 +267,10 @@ for (const be of backends) {
     it('one half asked by two nodes at once goes to exactly one; a non-durable epoch is refused and keeps the half; the sid is registered with the take', async (ctx) => {
       const opener = await be.fresh();
       if (!opener) return ctx.skip(SKIP_NOTE);
-      const storage = new MemoryStorage();
-      const pool = new PresignPool(new MemoryPresignStore());
       // each node its own in-process account lock: the take alone must make the half single-use
-      const node = (state: ServiceState) => new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: inProcessAccountLock(), aux: state.aux, rng: cryptoRng });
-      const storeA = await opener();
-      const storeB = await opener();
+      const f = await twoNodes(opener, `sign-online/${be.name}`, 1);
+      const { pool, storeA, storeB, stateA, A, B, account, acct, ref, base } = f;
       try {
-        const stateA = await openServiceState(storeA, K1, { primesFile: PRIMES_FILE });
-        const stateB = await openServiceState(storeB, K1);
-        const [A, B] = [node(stateA), node(stateB)];
-        const { account } = await TssAccount.create({ storage, postboxKey: POSTBOX, service: A, transport: new SimulatorTransport(), rng: seededRng(`sign-online/${be.name}`), now: NOW, presignPool: pool, aux: deviceAux(1) });
-        expect(await account.presign(1)).toBe(1);
-        const [acct] = await stateA.shares.accounts();
-        const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
-        const k = scalarFromBytes(stateA.identityKey);
-        const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
         const rec = await pool.take({ publicKey: account.publicKey, epoch: base.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' });
         const parties = [
           { id: 1, owns: [1] },
@@ -285,31 +305,18 @@ for (const be of backends) {
         expect(sig.presigned).toBe(false);
         expect(nobleVerify(sig.digest, sig.signature, account.publicKey)).toBe(true);
       } finally {
-        await storeA.close();
-        if (storeB !== storeA) await storeB.close();
+        await f.close();
       }
     }, 600_000);
 
     it('the sid registry as rows: one device part at two nodes at once signs once (SID_REUSED for the other, its half kept); a record with the old list keeps it checked, frozen, then dropped after the retention; rows pruned after it', async (ctx) => {
       const opener = await be.fresh();
       if (!opener) return ctx.skip(SKIP_NOTE);
-      const storage = new MemoryStorage();
-      const pool = new PresignPool(new MemoryPresignStore());
       let t = Date.now();
       // each node its own in-process account lock: only the store's insert keeps a device part single-use across nodes
-      const node = (state: ServiceState) => new ServiceParty({ identityKey: state.identityKey, storage, shares: state.shares, presigs: state.presigs, accountLock: inProcessAccountLock(), aux: state.aux, rng: cryptoRng, now: () => t });
-      const storeA = await opener();
-      const storeB = await opener();
+      const f = await twoNodes(opener, `sid-rows/${be.name}`, 2, () => t);
+      const { pool, storeA, stateA, stateB, A, B, account, acct, ref, base } = f;
       try {
-        const stateA = await openServiceState(storeA, K1, { primesFile: PRIMES_FILE });
-        const stateB = await openServiceState(storeB, K1);
-        const [A, B] = [node(stateA), node(stateB)];
-        const { account } = await TssAccount.create({ storage, postboxKey: POSTBOX, service: A, transport: new SimulatorTransport(), rng: seededRng(`sid-rows/${be.name}`), now: NOW, presignPool: pool, aux: deviceAux(1) });
-        expect(await account.presign(2)).toBe(2);
-        const [acct] = await stateA.shares.accounts();
-        const ref = { metadataPub: account.metadataPublicKey, tssTag: DEFAULT_TSS_TAG };
-        const k = scalarFromBytes(stateA.identityKey);
-        const base = (await readCheckpoint(storage, k, mulG(k), pointFromBytes(account.metadataPublicKey), DEFAULT_TSS_TAG))!;
         const binding = { publicKey: account.publicKey, epoch: base.tssNonce, signers: [1, DEVICE], shift: new Uint8Array(32), profile: 'default' as const };
         const parties = [
           { id: 1, owns: [1] },
@@ -357,8 +364,7 @@ for (const be of backends) {
         expect(rowsBefore).toBeGreaterThan(4);
         expect(await storeA.stateCount(KIND_SID, acct! + SEP), 'only the rows of the last presign and sign are left').toBe(4);
       } finally {
-        await storeA.close();
-        if (storeB !== storeA) await storeB.close();
+        await f.close();
       }
     }, 600_000);
   });
