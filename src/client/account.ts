@@ -86,7 +86,7 @@ export class TssAccount {
 
   /** The TSS public key (compressed SEC1): unchanged by every lifecycle operation. */
   get publicKey(): Uint8Array {
-    return pointToBytes(readTss(this.#c.tk.getMetadata(), this.#c.tssTag).commitments[0]!, true);
+    return pointToBytes(this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).commitments[0]!, true);
   }
   /** EIP-55 checksummed Ethereum address of `publicKey` (the root key): what `sign` results recover to. */
   get address(): string {
@@ -109,10 +109,10 @@ export class TssAccount {
   }
   /** The epoch (tssNonce). */
   get tssNonce(): number {
-    return readTss(this.#c.tk.getMetadata(), this.#c.tssTag).tssNonce;
+    return this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).tssNonce;
   }
   get threshold(): number {
-    return readTss(this.#c.tk.getMetadata(), this.#c.tssTag).commitments.length;
+    return this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).commitments.length;
   }
   /** Share indices this device holds in memory. */
   get heldIndices(): number[] {

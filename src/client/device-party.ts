@@ -7,7 +7,8 @@
  * or wiped if it never is (`dropStaged`).
  * @module
  */
-import { bytesToHex, wipe } from '../bytes.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, equalBytes, utf8ToBytes, wipe } from '../bytes.js';
 import { pointFromBytes } from '../curve.js';
 import { verifyShare } from '../shamir/index.js';
 import { fail } from '../errors.js';
@@ -36,9 +37,13 @@ export interface DeviceOutput {
   chainCode?: Uint8Array;
 }
 
+const CURRENT_DOMAIN = utf8ToBytes('tkey-tss/device-share-current/v1');
+
 export class DeviceParty {
   /** Held shares of the current epoch: index → 32 bytes. */
   #held = new Map<number, Uint8Array>();
+  /** index → H(i, share, commitments) of the last `assertCurrent` that passed: the check is skipped only for those exact inputs. */
+  #current = new Map<number, Uint8Array>();
   #staged: DeviceOutput | null = null;
   /** Aux info of the signer group {service, this device at index i}, by i. */
   #aux = new Map<number, AuxInfo>();
@@ -106,10 +111,20 @@ export class DeviceParty {
    * refresh makes them stale: then `ACCOUNT_STATE_CHANGED` (log in again with the factor).
    */
   assertCurrent(commitments: readonly Uint8Array[], indices: readonly number[] = this.heldIndices): void {
-    const C = commitments.map((c) => pointFromBytes(c));
+    let C: ReturnType<typeof pointFromBytes>[] | undefined;
     for (const i of indices) {
-      if (!verifyShare(C, { x: BigInt(i), y: this.share(i).value }))
+      const share = this.share(i);
+      const v = share.valueBytes();
+      // the Feldman check y·G = Σ iᵏ·Aₖ is remembered against the exact (i, y, [Aₖ]) it passed for
+      const buf = concatBytes(CURRENT_DOMAIN, Uint8Array.of(i >> 8, i & 0xff), v, ...commitments.map((c) => concatBytes(Uint8Array.of(c.length), c)));
+      const key = sha256(buf);
+      wipe(buf, v);
+      const seen = this.#current.get(i);
+      if (seen && equalBytes(seen, key)) continue;
+      C ??= commitments.map((c) => pointFromBytes(c));
+      if (!verifyShare(C, { x: BigInt(i), y: share.value }))
         fail('ACCOUNT_STATE_CHANGED', `the share this device holds at index ${i} is from an older epoch (another device refreshed the account); unlock the factor again`);
+      this.#current.set(i, key);
     }
   }
   hold(share: TssShare): void {
@@ -203,6 +218,7 @@ export class DeviceParty {
     this.dropStaged();
     wipe(...this.#held.values());
     this.#held.clear();
+    this.#current.clear();
     this.#aux.clear();
     this.#userAux.clear();
     this.#verifiedService.clear();

@@ -209,6 +209,15 @@ export class ThresholdKey {
     return this.#ctx.state.requireMetadata().clone();
   }
 
+  /**
+   * `read(m)` over the working metadata itself, without the copy `getMetadata` makes (a hot read
+   * such as the signing context's commitments). `read` must only read, and return nothing that
+   * aliases `m`'s mutable parts (values, fresh arrays of points, parsed copies): no copy is made.
+   */
+  readMetadata<T>(read: (m: Metadata) => T): T {
+    return read(this.#ctx.state.requireMetadata());
+  }
+
   /** Add a share (same threshold): a refresh to a new polynomial. */
   generateNewShare(): Promise<{ newShareStore: ShareStore; newShareIndex: bigint }> {
     return this.#mutate(() => {
