@@ -8,15 +8,11 @@
  * `setupAux` fail with PAIRING_AUX_MISMATCH and takes our part back; a removed factor's entries go.
  */
 import { describe, expect, it } from 'vitest';
-import { bytesToHex } from '../src/bytes.js';
 import { TssAccount } from '../src/client/account.js';
 import { memoryRendezvous } from '../src/client/pairing.js';
 import type { PairedDevice, PairedOptions, PairedRequest } from '../src/client/paired-device.js';
-import type { ServiceConnection } from '../src/client/service-api.js';
-import type { Signature } from '../src/client/signing.js';
 import { checkUserGroup, openUserAux, userAuxDomain, writeUserGroupPart, type UserAuxEntry } from '../src/client/user-aux-store.js';
 import { InternalBug, isTkeyTssError } from '../src/errors.js';
-import { signingDigest, type SigningRequest } from '../src/signature/index.js';
 import type { MetadataStorage, StorageBatch } from '../src/storage/types.js';
 import { FactorKey } from '../src/tss/factor-key.js';
 import { factorEncKey, readTss } from '../src/tss/tss-metadata.js';
@@ -24,23 +20,7 @@ import { DEFAULT_TSS_TAG } from '../src/tss/tss-tag.js';
 import { seededRng } from '../src/rng.js';
 import type { AuxInfo } from '../protocols/aux/types.js';
 import { accountEnv, deviceAux, durableMetadata, expectCode } from './helpers/account.js';
-import { verifyDigest as opensslDigest } from './helpers/openssl-verify.js';
-import { nobleVerify } from './helpers/verify-signature.js';
-
-/** A service that fails the test if anything reaches it. */
-function unreachable(): ServiceConnection {
-  return new Proxy({} as ServiceConnection, {
-    get: (_t, k) => (k === 'then' ? undefined : () => Promise.reject(new Error(`the service was contacted (${String(k)})`))),
-  });
-}
-
-function check(sig: Signature, request: SigningRequest, Y: Uint8Array): void {
-  const { digest } = signingDigest(request);
-  expect(bytesToHex(sig.digest)).toBe(bytesToHex(digest));
-  expect(bytesToHex(sig.publicKey)).toBe(bytesToHex(Y));
-  expect(nobleVerify(digest, sig.signature, Y), 'noble').toBe(true);
-  expect(opensslDigest(digest, BigInt('0x' + bytesToHex(sig.r)), BigInt('0x' + bytesToHex(sig.s)), Y), 'openssl').toBe(true);
-}
+import { checkSignature, unreachable } from './helpers/service-free.js';
 
 /** A device's view of the shared store: `before` runs before each of its batches (it may wait or throw), `after` once one landed. */
 function deviceStorage(inner: MetadataStorage, hooks: { before?: () => Promise<void>; after?: () => void } = {}): MetadataStorage & { conflicts: number } {
@@ -135,10 +115,10 @@ describe('a paired group\'s aux, sealed to the factors and reused', () => {
     onB2.serve({ approve: (r) => (asked.push(r), true) }); // no aux input: none is needed
     try {
       const req = { personalMessage: 'after a restart, no aux session' };
-      check(await onA2.sign(req), req, account.publicKey);
+      checkSignature(await onA2.sign(req), req, account.publicKey);
       onA2.serve({ approve: () => true });
       const back = { personalMessage: 'the other way round' };
-      check(await onB2.sign(back), back, account.publicKey);
+      checkSignature(await onB2.sign(back), back, account.publicKey);
     } finally {
       await onA2.close();
       await onB2.close();
@@ -278,7 +258,7 @@ describe('a paired group\'s aux, sealed to the factors and reused', () => {
       expect(es[kc]).toBeUndefined();
       expect(Object.values(es).map((e) => e.tssIndex).sort()).toEqual([2, 3]);
       const req = { personalMessage: 'after the copy went' };
-      check(await onA2.sign(req), req, account.publicKey);
+      checkSignature(await onA2.sign(req), req, account.publicKey);
     } finally {
       await onA2.close();
       await onB2.close();

@@ -12,30 +12,12 @@ import { decodePairingCode, encodePairingCode } from '../src/client/pairing-code
 import { memoryRendezvous, type Rendezvous } from '../src/client/pairing.js';
 import { wsRendezvous } from '../src/client/pairing-ws.js';
 import type { PairedRequest } from '../src/client/paired-device.js';
-import type { ServiceConnection } from '../src/client/service-api.js';
 import type { Signature } from '../src/client/signing.js';
 import { isTkeyTssError, ProtocolAbort } from '../src/errors.js';
-import { signingDigest, type SigningRequest } from '../src/signature/index.js';
 import type { RoundHooks } from '../protocols/session.js';
 import type { RoundResult } from '../protocols/types.js';
 import { accountEnv, deviceAux, expectCode } from './helpers/account.js';
-import { verifyDigest as opensslDigest } from './helpers/openssl-verify.js';
-import { nobleVerify } from './helpers/verify-signature.js';
-
-/** A service that fails the test if anything reaches it. */
-function unreachable(): ServiceConnection {
-  return new Proxy({} as ServiceConnection, {
-    get: (_t, k) => (k === 'then' ? undefined : () => Promise.reject(new Error(`the service was contacted (${String(k)})`))),
-  });
-}
-
-function check(sig: Signature, request: SigningRequest, Y: Uint8Array): void {
-  const { digest } = signingDigest(request);
-  expect(bytesToHex(sig.digest)).toBe(bytesToHex(digest));
-  expect(bytesToHex(sig.publicKey)).toBe(bytesToHex(Y));
-  expect(nobleVerify(digest, sig.signature, Y), 'noble').toBe(true);
-  expect(opensslDigest(digest, BigInt('0x' + bytesToHex(sig.r)), BigInt('0x' + bytesToHex(sig.s)), Y), 'openssl').toBe(true);
-}
+import { checkSignature, unreachable } from './helpers/service-free.js';
 
 async function setup(seed: string) {
   const env = accountEnv(seed);
@@ -62,7 +44,7 @@ async function pairAndSign(rv: Rendezvous, seed: string): Promise<void> {
     expect(await hostSide.setupAux(deviceAux(2))).toBe('2,3');
     const req = { personalMessage: 'two devices, one signature' };
     const sig = await hostSide.sign(req);
-    check(sig, req, a.publicKey);
+    checkSignature(sig, req, a.publicKey);
     expect(asked.map((r) => r.op)).toEqual(['aux', 'sign']);
     expect(asked[1]!.op === 'sign' && bytesToHex(asked[1]!.digest)).toBe(bytesToHex(sig.digest));
     for (let k = 0; k < 200 && cosigned.length === 0; k++) await new Promise((r) => setTimeout(r, 25)); // B ends its run once A's `done` arrived
@@ -70,7 +52,7 @@ async function pairAndSign(rv: Rendezvous, seed: string): Promise<void> {
     // the other direction: B drives, A serves
     hostSide.serve({ approve: () => true });
     const msg = { message: utf8ToBytes('from the recovery device') };
-    check(await joinSide.sign(msg), msg, a.publicKey);
+    checkSignature(await joinSide.sign(msg), msg, a.publicKey);
     // a declined request: typed, nothing signed
     joinSide.serve({ approve: () => false, auxInput: deviceAux(3) });
     const e = await hostSide.sign({ personalMessage: 'declined' }).catch((x: unknown) => x);
@@ -175,7 +157,7 @@ describe('pairing two devices of one user', () => {
       expect(e).toBeInstanceOf(ProtocolAbort);
       expect((e as ProtocolAbort).culprits).toEqual([3]);
       armed = false;
-      check(await h.sign({ personalMessage: 'clean again' }), { personalMessage: 'clean again' }, a.publicKey);
+      checkSignature(await h.sign({ personalMessage: 'clean again' }), { personalMessage: 'clean again' }, a.publicKey);
     } finally {
       await h.close();
       await j.close();
