@@ -1,6 +1,6 @@
 /**
  * Issue 11 (the device's CPU per pooled sign): the sign path reads the working metadata without
- * copying it (`ThresholdKey.readMetadata`), and the device's Feldman check of its share against the
+ * copying it (`thresholdKeyInternals(tk).readMetadata`), and the device's Feldman check of its share against the
  * commitments (`DeviceParty.assertCurrent`) is remembered only against the exact (index, share,
  * commitments) it passed for — another share, other commitments (another epoch) or a wipe run the
  * check again, and a failing input is never remembered.

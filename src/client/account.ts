@@ -22,7 +22,7 @@ import type { ClientOptions, Core } from './core.js';
 import { addFactor, changeThreshold, deleteFactor, listFactors, refreshShares, securityAnswerFactor, type AddFactorOptions, type AddFactorResult } from './factors.js';
 import { loginCore, unlockFactor } from './login.js';
 import { finalize, type LifecycleResult } from './two-phase.js';
-import { ThresholdKey } from '../metadata/threshold-key.js';
+import { ThresholdKey, thresholdKeyInternals } from '../metadata/threshold-key.js';
 import { envOf } from './core.js';
 import { presignMany, setupAux, sign, signingPublicKey, type DerivationOption, type Signature } from './signing.js';
 import { ethAddress } from '../signature/ecdsa.js';
@@ -86,7 +86,7 @@ export class TssAccount {
 
   /** The TSS public key (compressed SEC1): unchanged by every lifecycle operation. */
   get publicKey(): Uint8Array {
-    return pointToBytes(this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).commitments[0]!, true);
+    return pointToBytes(thresholdKeyInternals(this.#c.tk).readMetadata((m) => readTss(m, this.#c.tssTag)).commitments[0]!, true);
   }
   /** EIP-55 checksummed Ethereum address of `publicKey` (the root key): what `sign` results recover to. */
   get address(): string {
@@ -109,10 +109,10 @@ export class TssAccount {
   }
   /** The epoch (tssNonce). */
   get tssNonce(): number {
-    return this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).tssNonce;
+    return thresholdKeyInternals(this.#c.tk).readMetadata((m) => readTss(m, this.#c.tssTag)).tssNonce;
   }
   get threshold(): number {
-    return this.#c.tk.readMetadata((m) => readTss(m, this.#c.tssTag)).commitments.length;
+    return thresholdKeyInternals(this.#c.tk).readMetadata((m) => readTss(m, this.#c.tssTag)).commitments.length;
   }
   /** Share indices this device holds in memory. */
   get heldIndices(): number[] {

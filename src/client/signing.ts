@@ -153,7 +153,7 @@ export function derivationShift(c: Core, opts: DerivationOption, rootPub: Uint8A
  */
 export function signingPublicKey(c: Core, derivation: DerivationOption = {}): Uint8Array {
   if (typeof derivation !== 'object' || derivation === null) fail('INVALID_ARGUMENT', 'derivation: expected an object');
-  const Y = c.tk.readMetadata((m) => readTss(m, c.tssTag)).commitments[0]!;
+  const Y = thresholdKeyInternals(c.tk).readMetadata((m) => readTss(m, c.tssTag)).commitments[0]!;
   const delta = bytesToNumberBE(derivationShift(c, derivation, pointToBytes(Y, true)));
   return pointToBytes(delta === 0n ? Y : Y.add(mulGUnsafe(delta)), true);
 }
@@ -162,7 +162,7 @@ export function signingPublicKey(c: Core, derivation: DerivationOption = {}): Ui
 function signingContext(c: Core, index: number | undefined, derivation: DerivationOption = {}): SigningContext {
   if (typeof derivation !== 'object' || derivation === null) fail('INVALID_ARGUMENT', 'derivation: expected an object');
   const i = signingIndex(c, index, true);
-  const base = c.tk.readMetadata((m) => checkpointOf(m, c.tssTag)); // no metadata copy: fresh bytes out
+  const base = thresholdKeyInternals(c.tk).readMetadata((m) => checkpointOf(m, c.tssTag)); // no metadata copy: fresh bytes out
   if (base.commitments.length !== 2) fail('OUT_OF_RANGE', `{index} signs with the service at threshold 2; the account is ${base.commitments.length}-of-n: name a signer set ({signers}: t share indices, with or without 1)`);
   c.device.assertCurrent(base.commitments, [i]);
   const aux = c.device.aux(i)!;

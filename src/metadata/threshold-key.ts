@@ -70,6 +70,12 @@ export interface ThresholdKeyInternals {
   mutate<T>(build: () => Op<T>): Promise<T>;
   /** Run a read under the instance lock. */
   locked<T>(fn: () => Promise<T>): Promise<T>;
+  /**
+   * `read(m)` over the working metadata itself, without the copy `getMetadata` makes (a hot read
+   * such as the signing context's commitments). `read` must only read, and return nothing that
+   * aliases `m`'s mutable parts (values, fresh arrays of points, parsed copies): no copy is made.
+   */
+  readMetadata<T>(read: (m: Metadata) => T): T;
 }
 const INTERNALS = new WeakMap<ThresholdKey, ThresholdKeyInternals>();
 /** @internal modules only. */
@@ -105,6 +111,7 @@ export class ThresholdKey {
       ctx: this.#ctx,
       mutate: (build) => this.#mutate(build),
       locked: (fn) => this.#locked(fn),
+      readMetadata: (read) => read(this.#ctx.state.requireMetadata()),
     });
   }
 
@@ -207,15 +214,6 @@ export class ThresholdKey {
   /** A copy of the working metadata. */
   getMetadata(): Metadata {
     return this.#ctx.state.requireMetadata().clone();
-  }
-
-  /**
-   * `read(m)` over the working metadata itself, without the copy `getMetadata` makes (a hot read
-   * such as the signing context's commitments). `read` must only read, and return nothing that
-   * aliases `m`'s mutable parts (values, fresh arrays of points, parsed copies): no copy is made.
-   */
-  readMetadata<T>(read: (m: Metadata) => T): T {
-    return read(this.#ctx.state.requireMetadata());
   }
 
   /** Add a share (same threshold): a refresh to a new polynomial. */
